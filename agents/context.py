@@ -1,0 +1,91 @@
+"""What reaches every agent at run time (through the graph's runtime context): settings, models, critics, events.
+
+Agents never build models or open files themselves; the application shell fills this context and the graph hands
+it to each node. Tests fill it with scripted fake models.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+from langchain_core.messages import BaseMessage
+from pydantic import BaseModel
+
+from agents.critics.registry import CriticSpec
+from agents.llm import Answer, ModelAnswerError, ModelHandle, ask
+from personas.vocab import Vocab
+
+T = TypeVar("T", bound=BaseModel)
+
+LANGUAGES = {"en": "English", "ja": "Japanese"}
+
+
+class ModelSet(Protocol):
+    """Gives each agent its model (multi-LLM): the agent's own entry, else the default."""
+
+    def for_agent(self, agent: str) -> ModelHandle: ...
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds of the critic loops: how many candidates a stage may try before it gives up."""
+
+    base_attempts: int = 4
+    socio_attempts: int = 3
+    scenario_attempts: int = 3
+    text_attempts: int = 3
+
+
+EventSink = Callable[[dict[str, Any]], None]
+
+
+@dataclass
+class AgentContext:
+    """Settings and services for one run, shared by every persona thread."""
+
+    models: ModelSet
+    emotions: list[str]
+    texts_per_emotion: int = 2
+    locale: str = "us"
+    language: str = "en"
+    method: str = "personagen"
+    stages: str = "full"
+    limits: Limits = field(default_factory=Limits)
+    vocab: Vocab | None = None
+    critics: list[CriticSpec] = field(default_factory=list)
+    on_critic_error: str = "skip"
+    sink: EventSink = lambda event: None
+
+    @property
+    def language_name(self) -> str:
+        return LANGUAGES.get(self.language, self.language)
+
+    def emit(self, persona_id: str | None, agent: str, type_: str, *, stage: str | None = None,
+             attempt: int | None = None, data: Any = None, **extra: Any) -> None:
+        """Record one agent decision (shown live, stored in events.jsonl)."""
+        event = {"ts": time.time(), "persona_id": persona_id, "agent": agent, "type": type_,
+                 "stage": stage, "attempt": attempt, "data": data}
+        event.update(extra)
+        self.sink(event)
+
+    async def ask(self, agent: str, persona_id: str | None, messages: list[BaseMessage], schema: type[T], *,
+                  stage: str | None = None, attempt: int | None = None) -> T:
+        """One structured call on the agent's model, recorded as an `llm_call` event (also when it fails)."""
+        handle = self.models.for_agent(agent)
+        try:
+            answer: Answer[T] = await ask(handle, messages, schema)
+        except ModelAnswerError as exc:
+            self._emit_call(agent, persona_id, stage, attempt, exc, {"schema": schema.__name__, "error": str(exc)})
+            raise
+        self._emit_call(agent, persona_id, stage, attempt, answer,
+                        {"schema": schema.__name__, "parsed": answer.parsed.model_dump(mode="json")})
+        return answer.parsed
+
+    def _emit_call(self, agent: str, persona_id: str | None, stage: str | None, attempt: int | None,
+                   call: Answer | ModelAnswerError, data: dict[str, Any]) -> None:
+        self.emit(persona_id, agent, "llm_call", stage=stage, attempt=attempt, data=data, model=call.model,
+                  tokens_in=call.tokens_in, tokens_out=call.tokens_out, latency_s=round(call.latency_s, 4),
+                  prompt=call.prompt, raw=call.raw)

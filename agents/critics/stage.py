@@ -1,0 +1,112 @@
+"""Critic nodes: run the enabled critics of a stage on its candidate and record every verdict.
+
+Input: the candidate of the stage (`base`, `socio`, `scenario`, or the `pending` texts) and the run's critics.
+Output: for persona stages, `passed` plus the verdicts appended to `verdicts` or the candidate to `rejected`;
+for texts, accepted ones appended to `texts`, the `slots` updated (accepted / still open / dropped).
+Rule critics run before LLM critics; the first rejection short-circuits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from agents.context import AgentContext
+from agents.critics.registry import Candidate, CriticError, CriticSpec
+from agents.llm import ModelAnswerError
+from personas.models import Stage, Verdict
+
+STAGE_KEYS = {Stage.BASE: "base", Stage.SOCIO: "socio", Stage.SCENARIO: "scenario"}
+
+
+def failed(spec: CriticSpec, reason: str) -> Verdict:
+    return Verdict(critic=spec.name, stage=spec.stage, passed=False, score=0.0, reasons=[reason], kind=spec.kind)
+
+
+async def judge(ctx: AgentContext, candidate: Candidate, persona_id: str, attempt: int) -> list[Verdict]:
+    """The verdicts of the stage's critics on one candidate, stopping at the first rejection."""
+    verdicts = []
+    for spec in (s for s in ctx.critics if s.stage == candidate.stage):
+        agent = f"critic:{spec.name}"
+        candidate.asker = (lambda m, schema, agent=agent, stage=spec.stage:
+                           ctx.ask(agent, persona_id, m, schema, stage=stage, attempt=attempt))
+        try:
+            verdict = await spec.run(candidate)
+        except ModelAnswerError as exc:
+            verdict = failed(spec, f"the critic's model gave no usable answer: {exc}")
+        except CriticError as exc:
+            ctx.emit(persona_id, agent, "error", stage=spec.stage, attempt=attempt, data={"message": str(exc)})
+            if ctx.on_critic_error == "stop":
+                raise
+            continue
+        ctx.emit(persona_id, agent, "verdict", stage=spec.stage, attempt=attempt, data=verdict.model_dump(mode="json"))
+        verdicts.append(verdict)
+        if not verdict.passed:
+            break
+    return verdicts
+
+
+def persona_candidate(state: dict[str, Any], stage: Stage, ctx: AgentContext) -> Candidate:
+    return Candidate(stage=stage, persona=state["base"], socio=state.get("socio"), scenario=state.get("scenario"),
+                     emotions=ctx.emotions, language=ctx.language)
+
+
+def make_persona_critic_node(stage: Stage):
+    """A graph node judging the candidate of `stage` (base, socio or scenario)."""
+    key = STAGE_KEYS[stage]
+
+    async def critique(state: dict[str, Any], runtime: Runtime[AgentContext]) -> dict[str, Any]:
+        ctx, attempt = runtime.context, state[f"{key}_attempts"]
+        if state.get(key) is None:  # the agent's model answer did not parse: a rejection without a candidate
+            verdicts = [Verdict(critic="parse", stage=stage, passed=False, score=0.0,
+                                reasons=[state.get("stage_error") or "no candidate"], kind="llm")]
+        else:
+            verdicts = await judge(ctx, persona_candidate(state, stage, ctx), state["persona_id"], attempt)
+        if all(v.passed for v in verdicts):
+            return {"passed": True, "verdicts": state["verdicts"] + [v.model_dump(mode="json") for v in verdicts]}
+        candidate = state.get(key)
+        rejected = {"stage": stage.value, "attempt": attempt,
+                    "candidate": candidate.model_dump(mode="json") if candidate is not None else None,
+                    "verdicts": [v.model_dump(mode="json") for v in verdicts]}
+        reason = "; ".join(r for v in verdicts if not v.passed for r in v.reasons)
+        ctx.emit(state["persona_id"], f"{stage.value}_critics", "retry", stage=stage, attempt=attempt,
+                 data={"stage": stage.value, "reason": reason})
+        return {"passed": False, "rejected": state["rejected"] + [rejected], "last_reason": reason}
+
+    critique.__name__ = f"critique_{key}"
+    return critique
+
+
+async def critique_texts(state: dict[str, Any], runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    """Graph node: judge each pending text; accept it, leave its slot open for a rewrite, or drop it."""
+    ctx = runtime.context
+    slots = {k: dict(v) for k, v in state["slots"].items()}
+    texts, dropped = list(state["texts"]), list(state["dropped_texts"])
+    for expr in state["pending"]:
+        candidate = Candidate(stage=Stage.EXPRESSION, persona=state.get("base"), socio=state.get("socio"),
+                              scenario=state.get("scenario"), expression=expr, emotions=ctx.emotions,
+                              language=ctx.language, earlier_texts=[t["text"] for t in texts])
+        verdicts = [v.model_dump(mode="json") for v in await judge(ctx, candidate, state["persona_id"], expr.attempt)]
+        slot = slots[f"{expr.emotion}#{expr.slot}"]
+        slot["last"] = {"text": expr.text, "verdicts": verdicts}
+        if all(v["passed"] for v in verdicts):
+            slot["status"] = "accepted"
+            texts.append({**expr.model_dump(mode="json"), "verdicts": verdicts})
+        elif slot["attempts"] < ctx.limits.text_attempts:
+            ctx.emit(state["persona_id"], "expression_critics", "retry", stage=Stage.EXPRESSION, attempt=expr.attempt,
+                     data={"stage": "expression", "slot": f"{expr.emotion}#{expr.slot}",
+                           "reason": "; ".join(reasons_of(verdicts))})
+    for key, slot in slots.items():
+        if slot["status"] == "open" and slot["attempts"] >= ctx.limits.text_attempts:
+            slot["status"] = "dropped"
+            last = slot.get("last") or {"text": None, "verdicts": []}
+            dropped.append({"emotion": slot["emotion"], "slot": slot["slot"], **last})
+            ctx.emit(state["persona_id"], "expression_critics", "drop", stage=Stage.EXPRESSION,
+                     data={"stage": "expression", "slot": key, "reasons": reasons_of(last["verdicts"])})
+    return {"slots": slots, "texts": texts, "dropped_texts": dropped, "pending": []}
+
+
+def reasons_of(verdicts: list[dict[str, Any]]) -> list[str]:
+    failing = [r for v in verdicts if not v["passed"] for r in v["reasons"]]
+    return failing or ["the model gave no usable text"]

@@ -1,0 +1,26 @@
+"""Demographic sampler (stage 1, code only): draws a base persona from the locale's real distribution tables.
+
+Input: the persona's index and seed, and how many base candidates were tried so far.
+Output: `base` (a BasePersona whose provenance names the table and seed of every value), `base_attempts`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from agents.context import AgentContext
+from personas.locale import load_locale
+from personas.sampling import sample_base
+
+AGENT = "demographic_sampler"
+
+
+async def sample_base_persona(state: dict[str, Any], runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    """Graph node: sample the next base-persona candidate."""
+    ctx = runtime.context
+    attempt = state["base_attempts"] + 1
+    base = sample_base(load_locale(ctx.locale), state["seed"], state["index"], attempt)
+    ctx.emit(base.id, AGENT, "sample", stage="base", attempt=attempt, data=base.model_dump(mode="json"))
+    return {"base": base, "base_attempts": attempt}

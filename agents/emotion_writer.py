@@ -1,0 +1,72 @@
+"""Emotion writer (stage 4): short first-person texts that carry a target emotion and fit persona and scenario.
+
+Input: the persona (`base`, `socio`, `scenario` as far as the run's stages go) and `slots`, the text slots
+(emotion x index) with their attempts so far. One model call per emotion writes the texts of its open slots.
+Output: `pending` (the new candidate Expressions, for the expression critics) and the updated `slots`.
+With method "baseline" the prompt names only the emotion (the no-persona baseline of the paper).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from langgraph.runtime import Runtime
+from pydantic import BaseModel, Field
+
+from agents.context import AgentContext
+from agents.llm import ModelAnswerError
+from agents.prompting import render
+from agents.scenario_designer import persona_line
+from personas.models import Expression
+
+AGENT = "emotion_writer"
+
+
+class Texts(BaseModel):
+    """The texts written for one emotion."""
+
+    texts: list[str] = Field(description="The short first-person messages, one string each.")
+
+
+def open_slots(slots: dict[str, dict[str, Any]], emotion: str) -> list[int]:
+    """Indices of the emotion's slots still waiting for an accepted text."""
+    return [s["slot"] for s in slots.values() if s["emotion"] == emotion and s["status"] == "open"]
+
+
+def build_messages(state: dict[str, Any], ctx: AgentContext, emotion: str, count: int) -> list:
+    if ctx.method == "baseline":
+        return render("emotion_writer_baseline", count=count, emotion=emotion, language=ctx.language_name)
+    scenario = state.get("scenario")
+    situation = scenario.summary() + (f". {scenario.description}" if scenario.description else "") \
+        if scenario is not None else "an ordinary day, writing a message to someone they know"
+    return render(AGENT, count=count, emotion=emotion, language=ctx.language_name,
+                  persona=persona_line(state), scenario=situation)
+
+
+async def write_for_emotion(state: dict[str, Any], ctx: AgentContext, emotion: str) -> list[Expression]:
+    """One call for the open slots of `emotion`; returns the candidates (fewer if the model gave fewer)."""
+    slots = open_slots(state["slots"], emotion)
+    if not slots:
+        return []
+    attempt = max(state["slots"][f"{emotion}#{s}"]["attempts"] for s in slots) + 1
+    messages = build_messages(state, ctx, emotion, len(slots))
+    try:
+        answer = await ctx.ask(AGENT, state["persona_id"], messages, Texts, stage="expression", attempt=attempt)
+    except ModelAnswerError:
+        return []
+    texts = [t.strip() for t in answer.texts if t and t.strip()]
+    return [Expression(emotion=emotion, text=text, slot=slot, attempt=state["slots"][f"{emotion}#{slot}"]
+                       ["attempts"] + 1) for slot, text in zip(slots, texts, strict=False)]
+
+
+async def write_emotions(state: dict[str, Any], runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    """Graph node: write candidates for every open slot, all emotions concurrently."""
+    ctx = runtime.context
+    batches = await asyncio.gather(*(write_for_emotion(state, ctx, e) for e in ctx.emotions))
+    pending = [expr for batch in batches for expr in batch]
+    slots = {key: dict(s, attempts=s["attempts"] + 1) if s["status"] == "open" else s
+             for key, s in state["slots"].items()}
+    ctx.emit(state["persona_id"], AGENT, "output", stage="expression",
+             data=[e.model_dump(mode="json") for e in pending])
+    return {"pending": pending, "slots": slots}

@@ -1,0 +1,123 @@
+"""One structured model call, measured: the only way agents and critics talk to a model.
+
+Input: a `ModelHandle` (a chat model plus how it does structured output), chat messages and a pydantic schema.
+Output: an `Answer` holding the parsed object and what an event needs (prompt, raw answer, tokens, latency).
+A model answer that does not parse raises `ModelAnswerError`; the caller's critic loop decides what follows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from pydantic import BaseModel
+
+T = TypeVar("T", bound=BaseModel)
+
+
+@dataclass(eq=False)
+class ModelHandle:
+    """A chat model as agents see it: its name, the LangChain model and its structured-output method.
+
+    `limit` bounds the calls in flight to this backend (per-backend concurrency).
+    """
+
+    name: str
+    chat: BaseChatModel
+    method: str = "function_calling"
+    backend: str = "openai"
+    limit: int = 64
+    _runnables: dict[type, Any] = field(default_factory=dict, repr=False)
+    _semaphore: asyncio.Semaphore | None = field(default=None, repr=False)
+
+    def structured(self, schema: type[BaseModel]) -> Any:
+        """The structured-output runnable for `schema`, built once per handle."""
+        runnable = self._runnables.get(schema)
+        if runnable is None:
+            runnable = self.chat.with_structured_output(schema, method=self.method, include_raw=True)
+            self._runnables[schema] = runnable
+        return runnable
+
+    @property
+    def semaphore(self) -> asyncio.Semaphore:
+        if self._semaphore is None:
+            self._semaphore = asyncio.Semaphore(self.limit)
+        return self._semaphore
+
+
+@dataclass
+class Answer(Generic[T]):
+    """A parsed model answer and its measurements."""
+
+    parsed: T
+    raw: str
+    prompt: list[dict[str, str]]
+    model: str
+    tokens_in: int
+    tokens_out: int
+    latency_s: float
+
+
+class ModelCallError(Exception):
+    """The model could not be reached or refused the call (after the client's own retries)."""
+
+
+class ModelAnswerError(Exception):
+    """The model answered, but not with what the schema asks for."""
+
+    def __init__(self, message: str, *, prompt: list[dict[str, str]], raw: str, model: str,
+                 tokens_in: int = 0, tokens_out: int = 0, latency_s: float = 0.0) -> None:
+        super().__init__(message)
+        self.prompt, self.raw, self.model = prompt, raw, model
+        self.tokens_in, self.tokens_out, self.latency_s = tokens_in, tokens_out, latency_s
+
+
+def messages_as_dicts(messages: list[BaseMessage]) -> list[dict[str, str]]:
+    """The prompt as plain role/content pairs, for events."""
+    return [{"role": m.type, "content": str(m.content)} for m in messages]
+
+
+def raw_text(message: AIMessage | None) -> str:
+    """The model's raw answer: tool-call arguments if any, else the text content."""
+    if message is None:
+        return ""
+    if message.tool_calls:
+        return json.dumps(message.tool_calls[0].get("args", {}), ensure_ascii=False)
+    invalid = getattr(message, "invalid_tool_calls", None)
+    if invalid:
+        return str(invalid[0].get("args", ""))
+    return str(message.content)
+
+
+def usage(message: AIMessage | None) -> tuple[int, int]:
+    meta = getattr(message, "usage_metadata", None) or {}
+    return int(meta.get("input_tokens", 0)), int(meta.get("output_tokens", 0))
+
+
+async def ask(handle: ModelHandle, messages: list[BaseMessage], schema: type[T]) -> Answer[T]:
+    """Send `messages` to the model and parse the answer into `schema`."""
+    prompt = messages_as_dicts(messages)
+    async with handle.semaphore:
+        start = time.perf_counter()
+        try:
+            result = await handle.structured(schema).ainvoke(messages)
+        except Exception as exc:  # transport, auth, rate limit after retries, server errors
+            raise ModelCallError(f"model '{handle.name}' ({handle.backend}): {type(exc).__name__}: {exc}") from exc
+        latency = time.perf_counter() - start
+    raw_msg = result.get("raw")
+    raw = raw_text(raw_msg)
+    tokens_in, tokens_out = usage(raw_msg)
+    parsed = result.get("parsed")
+    if not isinstance(parsed, schema):
+        error = result.get("parsing_error") or "no structured answer"
+        raise ModelAnswerError(
+            f"{handle.name} answered something that does not fit {schema.__name__}: {str(error)[:300]}",
+            prompt=prompt, raw=raw, model=handle.name,
+            tokens_in=tokens_in, tokens_out=tokens_out, latency_s=latency,
+        )
+    return Answer(parsed, raw, prompt, handle.name, tokens_in, tokens_out, latency)

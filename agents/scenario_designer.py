@@ -1,0 +1,52 @@
+"""Scenario designer (stage 3): puts the persona in a concrete situation.
+
+Input: `base` and `socio` (when the run has that stage). The scenario's slots (location type, activity, partner
+relationship, medium, language style) are drawn from the run's vocabularies with the persona's seed; the model
+writes the scene that ties them together.
+Output: `scenario` (a Scenario, or None when the answer did not parse), `scenario_attempts`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+from pydantic import BaseModel, Field
+
+from agents.context import AgentContext
+from agents.llm import ModelAnswerError
+from agents.prompting import render
+from personas.models import Scenario
+from personas.vocab import load_vocab, sample_slots
+
+AGENT = "scenario_designer"
+
+
+class SceneAnswer(BaseModel):
+    """The model-written part of a scenario."""
+
+    description: str = Field(description="One or two sentences setting the scene in which the person writes.")
+
+
+def persona_line(state: dict[str, Any]) -> str:
+    """The persona as one line for prompts: base summary, plus background when there is one."""
+    line = state["base"].summary()
+    if state.get("socio") is not None:
+        line += "; " + state["socio"].summary()
+    return line
+
+
+async def design_scenario(state: dict[str, Any], runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    """Graph node: draw the scenario slots and let the model write the scene."""
+    ctx = runtime.context
+    attempt = state["scenario_attempts"] + 1
+    slots = sample_slots(ctx.vocab or load_vocab(None), state["seed"] * 31 + attempt)
+    messages = render(AGENT, persona=persona_line(state), language=ctx.language_name, **slots)
+    persona_id = state["base"].id
+    try:
+        answer = await ctx.ask(AGENT, persona_id, messages, SceneAnswer, stage="scenario", attempt=attempt)
+    except ModelAnswerError as exc:
+        return {"scenario": None, "scenario_attempts": attempt, "stage_error": str(exc)}
+    scenario = Scenario(**slots, description=answer.description)
+    ctx.emit(persona_id, AGENT, "output", stage="scenario", attempt=attempt, data=scenario.model_dump(mode="json"))
+    return {"scenario": scenario, "scenario_attempts": attempt, "stage_error": None}

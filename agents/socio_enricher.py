@@ -1,0 +1,48 @@
+"""Socio-cultural enricher (stage 2): completes the persona's background, conditioned on the base persona.
+
+Input: `base`; the fields with a table (education, religion, family structure, income) are sampled from the
+locale's tables, then the model writes the rest (residence, beliefs) to fit them.
+Output: `socio` (a SocioCultural, or None when the model's answer did not parse), `socio_attempts`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+from pydantic import BaseModel, Field
+
+from agents.context import AgentContext
+from agents.llm import ModelAnswerError
+from agents.prompting import render
+from personas.locale import load_locale
+from personas.models import SocioCultural
+from personas.sampling import sample_socio
+
+AGENT = "socio_enricher"
+
+
+class Enrichment(BaseModel):
+    """The model-written part of a socio-cultural background."""
+
+    residence: str = Field(description="Where the person lives: kind of place and region, one phrase.")
+    beliefs: str = Field(description="Values and beliefs that shape how the person sees the world, one sentence.")
+
+
+async def enrich_socio(state: dict[str, Any], runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    """Graph node: sample the table-backed background fields and let the model write the others."""
+    ctx = runtime.context
+    base = state["base"]
+    attempt = state["socio_attempts"] + 1
+    drawn = sample_socio(load_locale(ctx.locale), base, state["seed"], attempt)
+    fields = {name: value for name, (value, _) in drawn.items()}
+    messages = render(AGENT, persona=base.summary() + f", locale {base.locale}",
+                      language=ctx.language_name, **fields)
+    try:
+        answer = await ctx.ask(AGENT, base.id, messages, Enrichment, stage="socio", attempt=attempt)
+    except ModelAnswerError as exc:
+        return {"socio": None, "socio_attempts": attempt, "stage_error": str(exc)}
+    socio = SocioCultural(**fields, **answer.model_dump(),
+                          provenance={name: sampled for name, (_, sampled) in drawn.items()})
+    ctx.emit(base.id, AGENT, "output", stage="socio", attempt=attempt, data=socio.model_dump(mode="json"))
+    return {"socio": socio, "socio_attempts": attempt, "stage_error": None}

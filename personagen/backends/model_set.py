@@ -1,0 +1,98 @@
+"""Builds each agent's model from the settings (multi-LLM), and starts the embedded model when nothing is set.
+
+Which backend: an explicit `backend`, else `openai-compatible` when a `base_url` is set, else `openai` when
+OPENAI_API_KEY (or the entry's `api_key_env`) is set, else `local` (the embedded llama.cpp server).
+Structured output per backend: OpenAI json_schema; llama.cpp its own method; other servers function calling
+(vLLM, Ollama, LM Studio all support it), unless the settings say otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from langchain_openai import ChatOpenAI
+
+from agents.llm import ModelHandle
+from personagen.settings import ConfigError, ModelSettings, Settings
+
+DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+LOCAL_DEMO_NOTE = ("Using the embedded offline demo model (Gemma 3 270M base, tiny: expect low quality). "
+                   "Point at a real model with --base-url/--model, OPENAI_API_KEY or a config file.")
+
+
+def backend_of(s: ModelSettings) -> str:
+    if s.backend:
+        return s.backend
+    if s.base_url:
+        return "openai-compatible"
+    if os.environ.get(s.api_key_env or "OPENAI_API_KEY"):
+        return "openai"
+    return "local"
+
+
+def api_key(s: ModelSettings, backend: str) -> str:
+    env = s.api_key_env or "OPENAI_API_KEY"
+    key = os.environ.get(env)
+    if backend == "openai" and not key:
+        raise ConfigError(f"backend 'openai' needs an API key in ${env}")
+    return key or "not-needed"
+
+
+def describe(s: ModelSettings, backend: str, name: str) -> dict[str, Any]:
+    """What config.json records of a model: never the key."""
+    return {"backend": backend, "model": name, "base_url": s.base_url}
+
+
+class ModelSet:
+    """The models of a run, one handle per distinct endpoint, looked up by agent name."""
+
+    def __init__(self, settings: Settings, stack: ExitStack, on_note=lambda text: None) -> None:
+        self.settings, self.stack, self.on_note = settings, stack, on_note
+        self.handles: dict[str, ModelHandle] = {}
+        self.described: dict[str, dict[str, Any]] = {}
+        self._local = None
+
+    def for_agent(self, agent: str) -> ModelHandle:
+        name = agent.removeprefix("critic:")
+        if name not in self.handles:
+            key = name if name in self.settings.models else "default"
+            self.handles[name] = self.handles.get(key) or self._build(key)
+            self.handles[key] = self.handles[name]
+        return self.handles[name]
+
+    def _build(self, key: str) -> ModelHandle:
+        s = self.settings.model_for(key)
+        backend = backend_of(s)
+        if backend == "local":
+            handle = self._local_handle(s)
+        else:
+            model = s.model or DEFAULT_OPENAI_MODEL
+            chat = ChatOpenAI(model=model, base_url=s.base_url, api_key=api_key(s, backend),
+                              temperature=0.9 if s.temperature is None else s.temperature,
+                              max_tokens=s.max_tokens or 600, timeout=s.timeout or 120,
+                              max_retries=6 if s.max_retries is None else s.max_retries)
+            method = s.structured_output or ("json_schema" if backend == "openai" else "function_calling")
+            handle = ModelHandle(model, chat, method, backend, s.concurrency or 64)
+        self.described[key] = describe(s, backend, handle.name)
+        return handle
+
+    def _local_handle(self, s: ModelSettings) -> ModelHandle:
+        from personagen.backends.llamacpp import STRUCTURED_METHOD
+        from personagen.backends.local_server import LocalModelServer
+
+        if self._local is None:
+            self.on_note(LOCAL_DEMO_NOTE)
+            server = LocalModelServer(model_path=Path(s.model_path) if s.model_path else None)
+            self._local = self.stack.enter_context(server)
+        chat = self._local.chat(temperature=0.8 if s.temperature is None else s.temperature,
+                                max_tokens=s.max_tokens or 200)
+        # the server answers one request at a time: more in flight only queue up
+        return ModelHandle(self._local.model_name, chat, STRUCTURED_METHOD, "local", s.concurrency or 1)
+
+    def preload(self, agents: list[str]) -> None:
+        """Build every agent's model now, so that configuration errors show before the run starts."""
+        for agent in agents:
+            self.for_agent(agent)

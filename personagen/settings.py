@@ -1,0 +1,129 @@
+"""Run settings: the config file (TOML) merged with command-line options, validated into one object.
+
+Config file (all sections optional):
+
+    [run]       personas, emotions, texts_per_emotion, locale, language, seed, concurrency, method, stages
+    [limits]    base_attempts, socio_attempts, scenario_attempts, text_attempts
+    [critics]   enable = [...], disable = [...], on_error = "skip" | "stop"
+    [models.default]   backend, base_url, model, api_key_env, structured_output, temperature, max_tokens,
+                       concurrency, timeout, max_retries
+    [models.<agent or critic name>]   the same keys; unset ones are taken from models.default
+    [scenario_vocab]   overrides of the scenario vocabularies
+
+API keys are never read from the file: `api_key_env` names the environment variable that holds one.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+
+class ConfigError(ValueError):
+    """A config file or option is wrong; the message says where and what to do."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ModelSettings(Strict):
+    """One model endpoint. Unset fields fall back to `models.default`, then to built-in defaults."""
+
+    backend: Literal["openai", "openai-compatible", "local"] | None = None
+    base_url: str | None = None
+    model: str | None = None
+    api_key_env: str | None = None
+    structured_output: Literal["json_schema", "function_calling", "json_mode"] | None = None
+    temperature: float | None = Field(default=None, ge=0.0, le=2.0)
+    max_tokens: int | None = Field(default=None, gt=0)
+    concurrency: int | None = Field(default=None, gt=0)
+    timeout: float | None = Field(default=None, gt=0)
+    max_retries: int | None = Field(default=None, ge=0)
+    model_path: str | None = None
+
+    def merged_over(self, default: ModelSettings) -> ModelSettings:
+        return default.model_copy(update=self.model_dump(exclude_none=True))
+
+
+class LimitSettings(Strict):
+    base_attempts: int = Field(default=4, gt=0, le=100)
+    socio_attempts: int = Field(default=3, gt=0, le=100)
+    scenario_attempts: int = Field(default=3, gt=0, le=100)
+    text_attempts: int = Field(default=3, gt=0, le=100)
+
+
+class CriticSettings(Strict):
+    enable: list[str] | None = None
+    disable: list[str] = Field(default_factory=list)
+    on_error: Literal["skip", "stop"] = "skip"
+
+
+class RunSettings(Strict):
+    personas: int = Field(default=10, gt=0, le=10_000_000)
+    emotions: str = "default"
+    texts_per_emotion: int = Field(default=2, gt=0, le=100)
+    locale: str = "us"
+    language: Literal["en", "ja"] = "en"
+    seed: int = 0
+    concurrency: int = Field(default=8, gt=0, le=4096)
+    method: Literal["personagen", "baseline"] = "personagen"
+    stages: Literal["base", "base+socio", "full"] = "full"
+
+    @field_validator("emotions", mode="before")
+    @classmethod
+    def join_list(cls, v: Any) -> Any:
+        return ",".join(v) if isinstance(v, list) else v
+
+
+class Settings(Strict):
+    run: RunSettings = Field(default_factory=RunSettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
+    critics: CriticSettings = Field(default_factory=CriticSettings)
+    models: dict[str, ModelSettings] = Field(default_factory=dict)
+    scenario_vocab: dict[str, list[str]] | None = None
+
+    def model_for(self, agent: str) -> ModelSettings:
+        default = self.models.get("default", ModelSettings())
+        own = self.models.get(agent)
+        return own.merged_over(default) if own else default
+
+
+def describe(error: ValidationError, source: str) -> str:
+    parts = []
+    for e in error.errors()[:5]:
+        where = ".".join(str(p) for p in e["loc"])
+        parts.append(f"{where}: {e['msg']}" + (f" (got {e['input']!r})" if "input" in e and e["type"] != "missing" else ""))
+    return f"{source}: " + "; ".join(parts)
+
+
+def read_config(path: Path | None) -> dict[str, Any]:
+    """The raw config file as a dict ({} without one)."""
+    if path is None:
+        return {}
+    if not path.is_file():
+        raise ConfigError(f"config file {path} not found")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+
+
+def load_settings(config: Path | None, run: dict[str, Any] | None = None, models: dict[str, Any] | None = None,
+                  critics: dict[str, Any] | None = None) -> Settings:
+    """Settings from the config file, overridden by command-line values (None means 'not given')."""
+    raw = read_config(config)
+    for section, values in (("run", run), ("critics", critics)):
+        given = {k: v for k, v in (values or {}).items() if v is not None}
+        raw[section] = {**raw.get(section, {}), **given}
+    given_models = {k: v for k, v in (models or {}).items() if v is not None}
+    if given_models:
+        raw.setdefault("models", {})
+        raw["models"]["default"] = {**raw["models"].get("default", {}), **given_models}
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(describe(exc, str(config) if config else "options")) from None
