@@ -13,6 +13,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+import httpx
 from langchain_openai import ChatOpenAI
 
 from agents.llm import ModelHandle
@@ -46,6 +47,22 @@ def describe(s: ModelSettings, backend: str, name: str) -> dict[str, Any]:
     return {"backend": backend, "model": name, "base_url": s.base_url}
 
 
+class BackendUnavailable(RuntimeError):
+    """The model server cannot be reached: nothing was started or written."""
+
+
+def check_reachable(base_url: str | None, timeout: float = 5.0) -> None:
+    """Fail fast on a dead server: any HTTP answer from {base_url}/models counts as alive (even 401/404)."""
+    url = (base_url or "https://api.openai.com/v1").rstrip("/") + "/models"
+    try:
+        httpx.get(url, timeout=timeout)
+    except httpx.HTTPError as exc:
+        raise BackendUnavailable(
+            f"cannot reach the model server at {base_url or 'api.openai.com'} ({type(exc).__name__}: {exc}). "
+            "Is it running? Check --base-url, or leave it unset to use the embedded local model."
+        ) from None
+
+
 class ModelSet:
     """The models of a run, one handle per distinct endpoint, looked up by agent name."""
 
@@ -69,6 +86,7 @@ class ModelSet:
         if backend == "local":
             handle = self._local_handle(s)
         else:
+            check_reachable(s.base_url)
             model = s.model or DEFAULT_OPENAI_MODEL
             chat = ChatOpenAI(model=model, base_url=s.base_url, api_key=api_key(s, backend),
                               temperature=0.9 if s.temperature is None else s.temperature,

@@ -1,0 +1,96 @@
+"""The live terminal view of a run: a progress bar and a compact trace of each agent's decisions.
+
+All rendering of run events lives here; it consumes the same events that go to events.jsonl.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+WIDTH = 90
+
+
+def short(text: Any, width: int = WIDTH) -> str:
+    text = " ".join(str(text).split())
+    return escape(text if len(text) <= width else text[: width - 1] + "…")
+
+
+def describe_event(e: dict[str, Any]) -> str | None:
+    """One trace line for an event, or None for events too fine-grained to show live."""
+    kind, data, agent = e["type"], e.get("data") or {}, e["agent"]
+    who = f"[dim]{e.get('persona_id') or '-'}[/]"
+    if kind == "sample":
+        fields = f"{data['age']} {data['gender']}, {data['occupation']}, {data['mbti']}"
+        return f"{who} [cyan]sampled[/]  {short(fields)} [dim](try {e['attempt']})[/]"
+    if kind == "verdict":
+        name = agent.removeprefix("critic:")
+        if data["passed"]:
+            return None if data["stage"] == "expression" else f"{who} [green]✓ {name}[/] {data['score']:.2f}"
+        return f"{who} [red]✗ {name}[/] {short('; '.join(data['reasons']), 70)}"
+    if kind == "output" and e.get("stage") in ("socio", "scenario"):
+        text = data.get("description") or f"{data.get('education')}; {data.get('residence')}"
+        return f"{who} [blue]{agent}[/] {short(text, 70)}"
+    if kind == "retry":
+        return f"{who} [yellow]↻ {data['stage']}[/] rewrite/resample"
+    if kind == "drop":
+        return f"{who} [red]dropped {data['stage']}[/]: {short('; '.join(data.get('reasons', [])), 70)}"
+    if kind == "error":
+        return f"{who} [bold red]error[/] {agent}: {short(data.get('message'), 80)}"
+    return None
+
+
+class TerminalTrace:
+    """Observer that draws the run on a rich console (stderr when stdout is reserved for --json)."""
+
+    def __init__(self, console: Console, total: int, *, trace: bool = True) -> None:
+        self.console, self.trace = console, trace
+        self.progress = Progress(TextColumn("[bold]personas"), BarColumn(), MofNCompleteColumn(),
+                                 TextColumn("{task.fields[texts]} texts, {task.fields[dropped]} dropped"),
+                                 TimeElapsedColumn(), console=console, transient=True)
+        self.task = self.progress.add_task("run", total=total, texts=0, dropped=0)
+        self.texts = self.dropped = 0
+
+    def __enter__(self) -> TerminalTrace:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.progress.stop()
+
+    def note(self, text: str) -> None:
+        self.console.print(f"[yellow]note:[/] {escape(text)}")
+
+    def event(self, e: dict[str, Any]) -> None:
+        if self.trace and (line := describe_event(e)):
+            self.progress.console.print(line, highlight=False)
+
+    def persona(self, row: dict[str, Any], records: list[dict[str, Any]]) -> None:
+        self.texts += len(records)
+        self.dropped += row["status"] == "dropped"
+        self.progress.update(self.task, advance=1, texts=self.texts, dropped=self.dropped)
+        if self.trace and records:
+            for r in records[:2]:
+                self.progress.console.print(f"[dim]{row['id']}[/] [magenta]{r['emotion']}[/] {short(r['text'], 80)}",
+                                            highlight=False)
+
+
+def summary_table(folder: str, s: dict[str, Any]) -> Table:
+    """The end-of-run table: outcome, counts, acceptance per critic, calls and tokens."""
+    colour = {"finished": "green", "failed": "red", "interrupted": "yellow"}.get(s["status"], "white")
+    table = Table(title=f"run {folder}: [{colour}]{s['status']}[/]", show_header=True, title_justify="left")
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    p, t = s["personas"], s["texts"]
+    table.add_row("personas accepted / requested", f"{p['accepted']} / {p['requested']} ({p['dropped']} dropped)")
+    table.add_row("texts accepted", f"{t['accepted']} ({t['dropped']} dropped)")
+    for name, c in s["critics"].items():
+        table.add_row(f"critic {name}", f"{c['passed']} passed, {c['rejected']} rejected ({c['acceptance']:.0%})")
+    table.add_row("model calls / tokens", f"{s['calls']} / {s['tokens']}")
+    table.add_row("calls, tokens per text", f"{s['calls_per_text']}, {s['tokens_per_text']}")
+    table.add_row("wall time", f"{s['wall_s']:.1f} s")
+    return table
