@@ -1,0 +1,81 @@
+"""Scenario vocabularies: the kinds of place, activity, partner, medium and language style a scene draws on.
+
+Input: personas/tables/scenario_vocab.json, optionally overridden per key by a dict from the user config.
+Output: a validated, immutable `Vocab`; `sample_slots(vocab, seed)` picks one value of each slot.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+VOCAB_FILE = Path(__file__).parent / "tables" / "scenario_vocab.json"
+
+# vocabulary key -> Scenario field it fills
+SLOTS = {
+    "locations": "location",
+    "activities": "activity",
+    "partners": "partner",
+    "media": "medium",
+    "language_styles": "language_style",
+}
+
+
+@dataclass(frozen=True)
+class Vocab:
+    """One tuple of choices per scenario slot."""
+
+    locations: tuple[str, ...]
+    activities: tuple[str, ...]
+    partners: tuple[str, ...]
+    media: tuple[str, ...]
+    language_styles: tuple[str, ...]
+
+
+def _clean(key: str, values: object, origin: str) -> tuple[str, ...]:
+    """Check one vocabulary list: a non-empty list of non-empty strings (duplicates dropped, order kept)."""
+    if not isinstance(values, list | tuple) or not all(isinstance(v, str) for v in values):
+        raise ValueError(f"{origin}: scenario vocabulary {key!r} must be a list of strings")
+    cleaned = tuple(dict.fromkeys(v.strip() for v in values if v.strip()))
+    if not cleaned:
+        raise ValueError(f"{origin}: scenario vocabulary {key!r} is empty; give at least one value")
+    return cleaned
+
+
+def _check_keys(data: dict, origin: str, *, require_all: bool) -> None:
+    unknown = sorted(set(data) - set(SLOTS))
+    if unknown:
+        raise ValueError(f"{origin}: unknown scenario vocabulary key(s) {unknown}; valid keys: {list(SLOTS)}")
+    missing = [k for k in SLOTS if k not in data]
+    if require_all and missing:
+        raise ValueError(f"{origin}: scenario vocabulary is missing key(s) {missing}")
+
+
+def load_vocab(overrides: dict | None = None, path: Path | None = None) -> Vocab:
+    """The shipped vocabulary (or the JSON file `path`) with each key in `overrides` replacing its list.
+
+    Raises ValueError naming the key when a list is empty or not a list of strings, or a key is unknown.
+    """
+    path = path or VOCAB_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: cannot read scenario vocabulary ({exc})") from exc
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: scenario vocabulary must be a JSON object")
+    _check_keys(data, str(path), require_all=True)
+    merged = {k: _clean(k, v, str(path)) for k, v in data.items()}
+    if overrides:
+        if not isinstance(overrides, dict):
+            raise ValueError("scenario vocabulary overrides must be a mapping of key -> list of strings")
+        _check_keys(overrides, "config", require_all=False)
+        merged.update({k: _clean(k, v, "config") for k, v in overrides.items()})
+    return Vocab(**merged)
+
+
+def sample_slots(vocab: Vocab, seed: int) -> dict[str, str]:
+    """One value per scenario slot, e.g. {'location': 'office', ..., 'language_style': 'casual'}; seeded."""
+    rng = random.Random(seed)
+    return {SLOTS[f.name]: rng.choice(getattr(vocab, f.name)) for f in fields(vocab)}
