@@ -1,0 +1,119 @@
+"""`personagen runs`, `personagen inspect` and `personagen critics`: looking back at what the agents decided.
+
+Thin commands: they parse options, call personagen.inspection, and hand the result to its render module.
+Exit codes: 0 on success, 2 when the run, persona, critic or emotion named does not exist.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from personagen.inspection import render
+from personagen.inspection.catalog import critic_catalog
+from personagen.inspection.events import EventFilter, critic_of
+from personagen.inspection.funnel import overview
+from personagen.inspection.journey import PersonaNotFound, journey
+from personagen.inspection.reader import Run, RunNotFound, find_run, list_runs
+from personagen.inspection.runs_table import run_row
+
+RunsDir = Annotated[Path, typer.Option("--runs-dir", envvar="PERSONAGEN_RUNS_DIR", help="Where runs are.")]
+AsJson = Annotated[bool, typer.Option("--json", help="Plain JSON on stdout, for machines.")]
+
+
+def runs_command(runs_dir: RunsDir = Path("runs"), as_json: AsJson = False) -> None:
+    """List the runs: id, start, status, personas accepted/requested, texts, models."""
+    found = list_runs(runs_dir)
+    rows = [run_row(run) for run in found]
+    render.warnings([w for run in found for w in run.warnings])
+    if as_json:
+        render.print_json([row.to_json() for row in rows])
+    else:
+        render.runs(rows, str(runs_dir))
+
+
+def _open_run(runs_dir: Path, ref: str) -> Run:
+    try:
+        return find_run(runs_dir, ref)
+    except RunNotFound as exc:
+        hint = f"Existing runs: {', '.join(exc.existing)}" if exc.existing else f"No runs in {runs_dir} yet."
+        if exc.ambiguous:
+            hint = f"Matching runs: {', '.join(exc.existing)}"
+        render.error(str(exc), hint + "  (see `personagen runs`)")
+        raise typer.Exit(2) from None
+
+
+def _check_filter(run: Run, flt: EventFilter) -> None:
+    """Exit 2 when --critic or --emotion names something the run never had."""
+    if flt.critic is not None:
+        known = set(run.config.get("critics") or []) | {c for e in run.events if (c := critic_of(e))}
+        if known and flt.critic not in known:
+            render.error(
+                f"critic '{flt.critic}' did not run in {run.id}", f"Critics: {', '.join(sorted(known))}"
+            )
+            raise typer.Exit(2)
+    if flt.emotion is not None:
+        known = set(run.config.get("emotions") or []) | {str(r.get("emotion")) for r in run.records}
+        if known and flt.emotion not in known:
+            render.error(
+                f"emotion '{flt.emotion}' is not in {run.id}", f"Emotions: {', '.join(sorted(known))}"
+            )
+            raise typer.Exit(2)
+
+
+def inspect_command(
+    run_ref: Annotated[str, typer.Argument(metavar="RUN", help="Run id, unique prefix, or path.")],
+    runs_dir: RunsDir = Path("runs"),
+    persona: Annotated[
+        str | None, typer.Option("--persona", "-p", help="Show this persona's journey.")
+    ] = None,
+    prompts: Annotated[
+        bool, typer.Option("--prompts", help="With --persona: exact prompts, raw answers.")
+    ] = False,
+    rejected: Annotated[bool, typer.Option("--rejected", help="Only rejected or dropped items.")] = False,
+    critic: Annotated[str | None, typer.Option("--critic", help="Only this critic's verdicts.")] = None,
+    emotion: Annotated[str | None, typer.Option("--emotion", help="Only texts for this emotion.")] = None,
+    as_json: AsJson = False,
+) -> None:
+    """What the agents decided in a run: funnel, critics, reasons, tokens; or one persona's journey."""
+    run = _open_run(runs_dir, run_ref)
+    flt = EventFilter(rejected=rejected, critic=critic, emotion=emotion)
+    _check_filter(run, flt)
+    if persona is None:
+        view = overview(run, flt)
+        render.warnings(run.warnings)
+        render.print_json(view.to_json()) if as_json else render.overview(view)
+        return
+    try:
+        path = journey(run, persona, flt, prompts=prompts)
+    except PersonaNotFound as exc:
+        render.warnings(run.warnings)
+        render.error(f"{exc} {run.id}", f"Personas: {', '.join(exc.existing) or 'none yet'}")
+        raise typer.Exit(2) from None
+    render.warnings(run.warnings)
+    render.print_json(path.to_json()) if as_json else render.journey(path)
+
+
+def critics_command(
+    load: Annotated[
+        list[str] | None,
+        typer.Option("--load", help="Also import this module or .py file first (to check a local critic)."),
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """List every registered critic: name, stage, kind, description, origin (built-in, plug-in, local)."""
+    rows, problems = critic_catalog(load or [])
+    if as_json:
+        render.warnings(problems)
+        render.print_json({"critics": [r.to_json() for r in rows], "warnings": problems})
+    else:
+        render.critics(rows, problems)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `runs`, `inspect` and `critics` to the application."""
+    app.command("runs")(runs_command)
+    app.command("inspect")(inspect_command)
+    app.command("critics")(critics_command)

@@ -1,0 +1,5 @@
+"""Looking back at runs: tolerant reading of run folders, funnels, persona journeys and the critic catalogue.
+
+Everything here is pure library code returning plain data (dicts and dataclasses); `render.py` is the only
+module that draws with rich, and `personagen/commands/inspect.py` is the thin CLI on top.
+"""

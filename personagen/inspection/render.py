@@ -1,0 +1,330 @@
+"""All rich rendering of `personagen runs`, `personagen inspect` and `personagen critics`.
+
+Input: the plain data of reader / runs_table / funnel / journey / catalog. Output: text on the terminal.
+Warnings and errors go to stderr; `print_json` writes plain JSON (no markup) to stdout for machine use.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from rich.console import Console, Group
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from personagen.inspection.catalog import CriticInfo
+from personagen.inspection.funnel import Overview
+from personagen.inspection.journey import Journey, Step
+from personagen.inspection.runs_table import RunRow
+
+STATUS_STYLE = {
+    "running": "cyan",
+    "finished": "green",
+    "crashed": "bold red",
+    "failed": "red",
+    "interrupted": "yellow",
+}
+
+
+def out() -> Console:
+    return Console(highlight=False)
+
+
+def err() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def print_json(value: Any) -> None:
+    """Plain JSON on stdout."""
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def warnings(messages: list[str]) -> None:
+    console = err()
+    for message in messages:
+        console.print(f"[yellow]warning:[/] {escape(message)}")
+
+
+def error(message: str, hint: str | None = None) -> None:
+    console = err()
+    console.print(f"[bold red]error:[/] [red]{escape(message)}[/]")
+    if hint:
+        console.print(escape(hint))
+
+
+def status(value: str) -> str:
+    return f"[{STATUS_STYLE.get(value, 'white')}]{escape(value)}[/]"
+
+
+def runs(rows: list[RunRow], runs_dir: str) -> None:
+    if not rows:
+        out().print(f"No runs in {escape(runs_dir)}. Start one with [bold]personagen run[/].")
+        return
+    table = Table(title=f"Runs in {escape(runs_dir)}", title_justify="left")
+    for name, justify in (
+        ("run", "left"),
+        ("started", "left"),
+        ("status", "left"),
+        ("personas", "right"),
+        ("dropped", "right"),
+        ("texts", "right"),
+        ("models", "left"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for row in rows:
+        requested = "?" if row.personas_requested is None else str(row.personas_requested)
+        table.add_row(
+            escape(row.id),
+            escape(row.started or "?"),
+            status(row.status),
+            f"{row.personas_accepted}/{requested}",
+            str(row.personas_dropped),
+            str(row.texts),
+            escape(", ".join(row.models)),
+        )
+    out().print(table)
+
+
+def _header(row: RunRow, subtitle: str = "") -> Panel:
+    requested = "?" if row.personas_requested is None else row.personas_requested
+    body = (
+        f"status {status(row.status)}   started {escape(row.started or '?')}   "
+        f"personas {row.personas_accepted}/{requested} accepted, {row.personas_dropped} dropped   "
+        f"texts {row.texts}\nemotions {escape(', '.join(row.emotions) or '?')}   "
+        f"models {escape(', '.join(row.models) or '?')}"
+    )
+    return Panel(body, title=f"[bold]{escape(row.id)}[/]{escape(subtitle)}", title_align="left")
+
+
+def _filter_note(flt: Any) -> str:
+    parts = [f"{k} {v}" for k, v in (("critic", flt.critic), ("emotion", flt.emotion)) if v]
+    return f"  (only {', '.join(parts)})" if parts else ""
+
+
+def overview(view: Overview) -> None:
+    console = out()
+    console.print(_header(view.run, _filter_note(view.filter)))
+    if view.rejections is not None:
+        rejections(view.rejections)
+        return
+    table = Table(title="Funnel per stage", title_justify="left")
+    for name in ("stage", "sampled", "accepted", "resampled", "dropped", "pending"):
+        table.add_column(name, justify="left" if name == "stage" else "right")
+    for s in view.funnel:
+        table.add_row(
+            s.stage,
+            str(s.sampled),
+            f"[green]{s.accepted}[/]",
+            f"[yellow]{s.resampled}[/]",
+            f"[red]{s.dropped}[/]",
+            str(s.pending or ""),
+        )
+    console.print(table if view.funnel else "[dim]No events yet.[/]")
+    _critics_acceptance(console, view)
+    _reasons(console, view)
+    _agents(console, view)
+
+
+def _critics_acceptance(console: Console, view: Overview) -> None:
+    if not view.critics:
+        return
+    table = Table(title="Acceptance per critic", title_justify="left")
+    for name in ("critic", "stage", "kind", "judged", "passed", "rate", "mean score"):
+        table.add_column(
+            name, justify="right" if name in ("judged", "passed", "rate", "mean score") else "left"
+        )
+    for c in view.critics:
+        colour = "green" if c.rate >= 0.8 else "yellow" if c.rate >= 0.5 else "red"
+        table.add_row(
+            escape(c.critic),
+            c.stage or "?",
+            c.kind or "?",
+            str(c.judged),
+            str(c.passed),
+            f"[{colour}]{c.rate:.0%}[/]",
+            f"{c.mean_score:.2f}",
+        )
+    console.print(table)
+
+
+def _reasons(console: Console, view: Overview) -> None:
+    if not view.reasons:
+        return
+    table = Table(title="Most common rejection reasons", title_justify="left")
+    table.add_column("count", justify="right")
+    table.add_column("critic")
+    table.add_column("reason", overflow="fold")
+    for critic, reason, count in view.reasons:
+        table.add_row(str(count), escape(critic), escape(reason))
+    console.print(table)
+
+
+def _agents(console: Console, view: Overview) -> None:
+    if not view.agents:
+        return
+    table = Table(title="Model calls per agent", title_justify="left")
+    for name in ("agent", "model", "calls", "errors", "tokens in", "tokens out", "time s", "s/call"):
+        table.add_column(name, justify="left" if name in ("agent", "model") else "right")
+    for a in view.agents:
+        table.add_row(
+            escape(a.agent),
+            escape(a.model or "?"),
+            str(a.calls),
+            str(a.errors or ""),
+            str(a.tokens_in),
+            str(a.tokens_out),
+            f"{a.latency_s:.1f}",
+            f"{a.latency_s / a.calls:.2f}" if a.calls else "",
+        )
+    table.add_row(
+        "[bold]total[/]",
+        "",
+        str(sum(a.calls for a in view.agents)),
+        "",
+        str(sum(a.tokens_in for a in view.agents)),
+        str(sum(a.tokens_out for a in view.agents)),
+        f"{sum(a.latency_s for a in view.agents):.1f}",
+        "",
+    )
+    console.print(table)
+
+
+def rejections(items: list[dict[str, Any]]) -> None:
+    if not items:
+        out().print("[green]No rejections.[/]")
+        return
+    table = Table(title="Rejections and drops", title_justify="left")
+    for name in ("persona", "stage", "try", "emotion", "by", "score", "reasons"):
+        table.add_column(name, overflow="fold" if name == "reasons" else "ellipsis")
+    for r in items:
+        by = r["critic"] or f"[red]{r['type']}[/]"
+        score = "" if r["score"] is None else f"{r['score']:.2f}"
+        table.add_row(
+            escape(str(r["persona_id"])),
+            r["stage"] or "",
+            str(r["attempt"] or ""),
+            escape(r["emotion"] or ""),
+            by,
+            score,
+            escape("; ".join(r["reasons"])),
+        )
+    out().print(table)
+
+
+def _persona_panel(j: Journey) -> Panel:
+    p = j.persona
+    if p is None:
+        return Panel(
+            "[cyan]not finished yet[/] (still running, or the run stopped before it finished)",
+            title=f"[bold]{escape(j.persona_id)}[/] in {escape(j.run_id)}",
+            title_align="left",
+        )
+    base, socio, scen = p.get("base") or {}, p.get("socio") or {}, p.get("scenario") or {}
+    lines = [
+        f"status [{'green' if p.get('status') == 'accepted' else 'red'}]{escape(str(p.get('status')))}[/]"
+        f"   attempts {escape(json.dumps(p.get('attempts') or {}))}   seed {p.get('seed')}",
+        escape(
+            f"{base.get('age')}-year-old {base.get('gender')} {base.get('occupation')}, {base.get('mbti')}"
+        ),
+    ]
+    if socio:
+        lines.append(escape(", ".join(f"{k}: {v}" for k, v in socio.items() if k != "provenance")))
+    if scen:
+        lines.append(escape(scen.get("description") or ", ".join(f"{k}: {v}" for k, v in scen.items())))
+    if p.get("drop_reason"):
+        lines.append(f"[red]dropped: {escape(str(p['drop_reason']))}[/]")
+    return Panel(
+        "\n".join(lines), title=f"[bold]{escape(j.persona_id)}[/] in {escape(j.run_id)}", title_align="left"
+    )
+
+
+def _step_line(s: Step) -> Text:
+    line = Text(f"{s.n:>3} +{s.t:7.2f}s ", style="dim")
+    where = f"{s.stage or '-'}#{s.attempt}" if s.attempt is not None else (s.stage or "-")
+    line.append(f"{where:<14}", style="magenta")
+    line.append(f"{s.agent:<24} ", style="bold")
+    if s.emotion:
+        line.append(f"[{s.emotion}] ", style="cyan")
+    if s.type == "verdict":
+        mark, style = ("✔ passed", "green") if s.passed else ("✘ rejected", "red")
+        score = f" {s.score:.2f}" if isinstance(s.score, int | float) else ""
+        line.append(f"{mark}{score}", style=style)
+        if s.reasons:
+            line.append(" — " + "; ".join(s.reasons))
+    elif s.type in ("retry", "drop", "error"):
+        line.append(s.summary, style="yellow" if s.type == "retry" else "red")
+    else:
+        line.append(f"{s.type}: ", style="blue")
+        line.append(s.summary)
+    return line
+
+
+def _call_details(s: Step) -> list[Any]:
+    parts: list[Any] = [
+        Text(
+            f"      {s.model or '?'} · {s.tokens_in or 0} in / {s.tokens_out or 0} out tokens"
+            f" · {s.latency_s or 0:.2f}s",
+            style="dim",
+        )
+    ]
+    if s.input and s.prompt is None:
+        parts.append(Text(f"      in: {s.input}", style="dim"))
+    for message in s.prompt or []:
+        parts.append(
+            Panel(
+                Text(str(message.get("content", ""))),
+                title=str(message.get("role", "?")),
+                title_align="left",
+                border_style="blue",
+                padding=(0, 1),
+            )
+        )
+    if s.prompt is not None:
+        parts.append(
+            Panel(
+                Text(str(s.raw or "")),
+                title="raw answer",
+                title_align="left",
+                border_style="green",
+                padding=(0, 1),
+            )
+        )
+    return parts
+
+
+def journey(j: Journey) -> None:
+    console = out()
+    console.print(_persona_panel(j))
+    if not j.steps:
+        console.print("[dim]No events match.[/]")
+    for s in j.steps:
+        console.print(_step_line(s))
+        if s.type == "llm_call":
+            console.print(Group(*_call_details(s)))
+    if j.records:
+        table = Table(title="Accepted texts", title_justify="left")
+        table.add_column("record")
+        table.add_column("emotion", style="cyan")
+        table.add_column("text", overflow="fold")
+        for r in j.records:
+            table.add_row(escape(str(r.get("id"))), escape(str(r.get("emotion"))), escape(str(r.get("text"))))
+        console.print(table)
+
+
+def critics(rows: list[CriticInfo], messages: list[str]) -> None:
+    warnings(messages)
+    if not rows:
+        out().print("No critics registered.")
+        return
+    table = Table(title="Registered critics", title_justify="left")
+    for name in ("name", "stage", "kind", "origin", "description"):
+        table.add_column(name, overflow="fold" if name == "description" else "ellipsis")
+    for r in rows:
+        origin = r.origin if r.package is None else f"{r.origin} ({r.package})"
+        kind = "LLM" if r.kind == "llm" else r.kind
+        table.add_row(f"[bold]{escape(r.name)}[/]", r.stage, kind, escape(origin), escape(r.description))
+    out().print(table)
