@@ -15,6 +15,7 @@ Event = dict[str, Any]
 
 
 def data_of(event: Event) -> dict[str, Any]:
+    """The event's data when it is an object (an agent's output may be a list: see `texts_of`)."""
     data = event.get("data")
     return data if isinstance(data, dict) else {}
 
@@ -34,21 +35,35 @@ def critic_of(event: Event) -> str | None:
     return str(name) if name else None
 
 
+def texts_of(event: Event) -> list[Any]:
+    """The candidate texts an event holds: a list as data, or under `texts` / `expressions` / `parsed`."""
+    data = event.get("data")
+    if isinstance(data, list):
+        return data
+    data = data_of(event)
+    parsed = data.get("parsed") if isinstance(data.get("parsed"), dict) else {}
+    for holder in (data, parsed):
+        for key in ("texts", "expressions"):
+            if isinstance(holder.get(key), list):
+                return holder[key]
+    return []
+
+
 def emotions_of(event: Event) -> list[str]:
-    """The target emotions an event is about: its own, its candidate's, or those of the texts it holds."""
+    """The target emotions of an event: its own, its slot's ('joy#1'), or those of the texts it holds."""
     data = data_of(event)
     emotion = event.get("emotion") or data.get("emotion")
     if not emotion and isinstance(data.get("candidate"), dict):
         emotion = data["candidate"].get("emotion")
+    if not emotion and isinstance(data.get("slot"), str) and "#" in data["slot"]:
+        emotion = data["slot"].rsplit("#", 1)[0]
     if emotion:
         return [str(emotion)]
     found: list[str] = []
-    parsed = data.get("parsed") if isinstance(data.get("parsed"), dict) else {}
-    for key, holder in ((k, h) for h in (data, parsed) for k in ("texts", "expressions")):
-        for item in holder.get(key) or []:
-            value = item.get("emotion") if isinstance(item, dict) else None
-            if value and str(value) not in found:
-                found.append(str(value))
+    for item in texts_of(event):
+        value = item.get("emotion") if isinstance(item, dict) else None
+        if value and str(value) not in found:
+            found.append(str(value))
     return found
 
 
@@ -114,3 +129,35 @@ class EventFilter:
 
     def apply(self, events: list[Event]) -> list[Event]:
         return [e for e in events if self.keep(e)] if self.active else list(events)
+
+
+def attribute_texts(events: list[Event]) -> list[Event]:
+    """Events with `emotion` and `slot` filled in on expression-stage critic events that lack them.
+
+    The expression critics judge the texts of each writer `output` one after the other, every critic in a
+    fixed order, stopping at the first rejection. So within a persona, a critic event belongs to the next text
+    when the current text was rejected, or when this critic already judged the current text.
+    """
+    state: dict[str, dict[str, Any]] = {}
+    out = []
+    for event in events:
+        pid = event.get("persona_id")
+        if stage_of(event) != "expression" or pid is None:
+            out.append(event)
+            continue
+        track = state.setdefault(pid, {"queue": [], "text": None, "seen": set(), "closed": True})
+        if event.get("type") == "output":
+            track.update(queue=[t for t in texts_of(event) if isinstance(t, dict)], text=None, closed=True)
+        critic = critic_of(event)
+        if critic is None or event.get("emotion") or data_of(event).get("emotion"):
+            out.append(event)
+            continue
+        judged = event.get("type") in ("verdict", "error")
+        if (track["closed"] or critic in track["seen"] or track["text"] is None) and track["queue"]:
+            track.update(text=track["queue"].pop(0), seen=set(), closed=False)
+        text = track["text"]
+        if judged:
+            track["seen"].add(critic)
+            track["closed"] = event.get("type") == "verdict" and not data_of(event).get("passed")
+        out.append({**event, "emotion": text.get("emotion"), "slot": text.get("slot")} if text else event)
+    return out

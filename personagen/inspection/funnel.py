@@ -19,11 +19,13 @@ from personagen.inspection.events import (
     STAGES,
     Event,
     EventFilter,
+    attribute_texts,
     critic_of,
     data_of,
     emotion_of,
     is_rejection,
     stage_of,
+    texts_of,
 )
 from personagen.inspection.reader import Run
 from personagen.inspection.runs_table import RunRow, run_row
@@ -102,41 +104,54 @@ class Overview:
 
 def texts_in(event: Event, emotion: str | None = None) -> int:
     """How many candidate texts (of `emotion`, when given) an expression-stage `output` event holds."""
-    data = data_of(event)
-    for key in ("texts", "expressions"):
-        if isinstance(data.get(key), list):
-            items = data[key]
-            if emotion is not None:
-                items = [t for t in items if not isinstance(t, dict) or t.get("emotion") in (None, emotion)]
-            return len(items)
-    return 1
+    items = texts_of(event)
+    if not items:
+        return 0 if isinstance(event.get("data"), list) else 1
+    if emotion is not None:
+        items = [t for t in items if not isinstance(t, dict) or t.get("emotion") in (None, emotion)]
+    return len(items)
 
 
-def funnel(events: list[Event], records: int, emotion: str | None = None) -> list[StageRow]:
-    """The funnel per stage; `records` counts accepted texts when there are no `record` events."""
+def _loop_key(event: Event) -> tuple[Any, ...]:
+    """Which critic loop a retry or drop belongs to: persona, stage and (for texts) slot."""
+    slot = data_of(event).get("slot") if stage_of(event) == "expression" else None
+    return event.get("persona_id"), stage_of(event), slot
+
+
+def funnel(events: list[Event], records: int, emotion: str | None = None,
+           accepted_ids: set[str] | None = None) -> list[StageRow]:
+    """The funnel per stage.
+
+    sampled: candidates produced (base samples, socio / scenario outputs, texts written; at least the sum of
+    the outcomes, so a failed model answer that was retried counts as a candidate). accepted: personas that
+    went on to a later stage or finished accepted (`accepted_ids`, from personas.jsonl); for texts, `record`
+    events or else `records`. A rejection followed by a drop with no new candidate in between is a drop only.
+    """
     rows = {s: StageRow(s) for s in STAGES}
     reached: dict[str, int] = {}
-    finished_ok: set[str] = set()
+    open_retry: dict[tuple[Any, ...], bool] = {}
     record_events = 0
     for event in events:
         kind, stage, pid = event.get("type"), stage_of(event), event.get("persona_id")
         if pid and stage in rows:
             reached[pid] = max(reached.get(pid, 0), STAGES.index(stage))
-        if kind == "sample":
-            rows["base"].sampled += 1
-        elif kind == "output" and stage in rows and stage != "base":
+        if kind in ("sample", "output") and stage in rows:
             rows[stage].sampled += texts_in(event, emotion) if stage == "expression" else 1
+            for key in [k for k in open_retry if k[:2] == (pid, stage)]:
+                open_retry[key] = False
         elif kind == "retry" and stage in rows:
             rows[stage].resampled += 1
+            open_retry[_loop_key(event)] = True
         elif kind == "drop" and stage in rows:
             rows[stage].dropped += 1
+            if open_retry.pop(_loop_key(event), False):
+                rows[stage].resampled -= 1
         elif kind == "record":
             record_events += 1
         elif kind == "persona_done" and data_of(event).get("status") == "accepted" and pid:
-            finished_ok.add(pid)
+            (accepted_ids := accepted_ids or set()).add(pid)
     for index, stage in enumerate(STAGES[:-1]):
-        passed = {p for p, at in reached.items() if at > index} | finished_ok
-        rows[stage].accepted = len(passed)
+        rows[stage].accepted = len({p for p, at in reached.items() if at > index} | (accepted_ids or set()))
     rows["expression"].accepted = record_events or records
     for row in rows.values():
         row.sampled = max(row.sampled, row.accepted + row.resampled + row.dropped)
@@ -206,12 +221,14 @@ def rejection_list(events: list[Event]) -> list[dict[str, Any]]:
 def overview(run: Run, event_filter: EventFilter | None = None) -> Overview:
     """The numbers of a run, under a filter (`rejected` adds the rejection list; the funnel ignores it)."""
     event_filter = event_filter or EventFilter()
-    scoped = EventFilter(critic=event_filter.critic, emotion=event_filter.emotion).apply(run.events)
+    events = attribute_texts(run.events)
+    scoped = EventFilter(critic=event_filter.critic, emotion=event_filter.emotion).apply(events)
     records = [r for r in run.records if event_filter.emotion in (None, r.get("emotion"))]
+    accepted = {str(p.get("id")) for p in run.personas if p.get("status") == "accepted"}
     critics, reasons = critic_table(scoped)
     return Overview(
         run=run_row(run),
-        funnel=funnel(scoped, len(records), event_filter.emotion),
+        funnel=funnel(scoped, len(records), event_filter.emotion, accepted),
         critics=critics,
         reasons=reasons,
         agents=agent_table(scoped),

@@ -12,7 +12,16 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from personagen.inspection.events import Event, EventFilter, critic_of, data_of, emotion_of, stage_of
+from personagen.inspection.events import (
+    Event,
+    EventFilter,
+    attribute_texts,
+    critic_of,
+    data_of,
+    emotion_of,
+    stage_of,
+    texts_of,
+)
 from personagen.inspection.reader import Run
 
 SUMMARY_WIDTH = 160
@@ -39,6 +48,7 @@ class Step:
     attempt: int | None
     emotion: str | None
     summary: str
+    slot: int | str | None = None
     critic: str | None = None
     passed: bool | None = None
     score: float | None = None
@@ -113,9 +123,12 @@ def describe(event: Event) -> str:
         return f"retry: {shorten(data.get('reason') or data.get('reasons') or '')}"
     if kind == "drop":
         return f"dropped: {shorten(data.get('reasons') or data.get('reason') or '')}"
-    texts = data.get("texts")
-    if kind == "output" and isinstance(texts, list) and all(isinstance(t, dict) for t in texts):
-        return " | ".join(f"{t.get('emotion')}: {t.get('text')}" for t in texts)
+    texts = texts_of(event)
+    if kind == "output" and isinstance(event.get("data"), list | dict) and texts:
+        if all(isinstance(t, dict) for t in texts):
+            return " | ".join(f"{t.get('emotion')}#{t.get('slot', 0)}: {t.get('text')}" for t in texts)
+    if kind == "output" and isinstance(event.get("data"), list):
+        return "(no texts)" if not texts else shorten(texts)
     if kind == "error":
         return f"error: {shorten(data.get('message') or data)}"
     return shorten(data)
@@ -132,6 +145,7 @@ def make_step(n: int, t0: float, event: Event, prompts: bool) -> Step:
         attempt=event.get("attempt"),
         emotion=emotion_of(event),
         summary=describe(event),
+        slot=event.get("slot", data.get("slot")),
     )
     if step.type == "verdict":
         step.critic, step.passed = critic_of(event), bool(data.get("passed"))
@@ -166,7 +180,7 @@ def journey(run: Run, ref: str, event_filter: EventFilter | None = None, prompts
     """The persona's journey in order of completion, under the filter."""
     event_filter = event_filter or EventFilter()
     pid = resolve_persona(run, ref)
-    mine = [e for e in run.events if e.get("persona_id") == pid]
+    mine = attribute_texts([e for e in run.events if e.get("persona_id") == pid])
     t0 = float(mine[0].get("ts") or 0.0) if mine else 0.0
     steps = [make_step(n, t0, e, prompts) for n, e in enumerate(mine, start=1) if event_filter.keep(e)]
     persona = next((p for p in run.personas if p.get("id") == pid), None)

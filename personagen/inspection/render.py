@@ -248,7 +248,8 @@ def _step_line(s: Step) -> Text:
     line.append(f"{where:<14}", style="magenta")
     line.append(f"{s.agent:<24} ", style="bold")
     if s.emotion:
-        line.append(f"[{s.emotion}] ", style="cyan")
+        slot = "" if s.slot is None or "#" in str(s.slot) else f"#{s.slot}"
+        line.append(f"[{s.emotion}{slot}] ", style="cyan")
     if s.type == "verdict":
         mark, style = ("✔ passed", "green") if s.passed else ("✘ rejected", "red")
         score = f" {s.score:.2f}" if isinstance(s.score, int | float) else ""
