@@ -1,0 +1,1 @@
+"""Benchmarks: the OpenAI-compatible stub model server and the peer-comparison harness."""

@@ -1,0 +1,148 @@
+"""OpenAI chat-completion payloads for the stub server: one request body in, one response body out.
+
+The reply kind follows the request, the way a structured-output client expects it:
+  * `tools` with a `tool_choice` naming a function (or "required"/"auto" with tools): a tool call whose
+    arguments satisfy that function's `parameters` schema (LangChain's method="function_calling");
+  * `response_format` of type `json_schema` (schema under `json_schema.schema`) or `json_object` with a
+    `schema` (llama.cpp's extension): JSON content satisfying the schema (bare json_object: {"text": ...});
+  * otherwise a short plain-text sentence.
+Everything is drawn from a `random.Random` seeded with a hash of the messages, so identical requests get
+identical answers (a deterministic backend for resume tests). `malformed=True` cuts JSON answers short.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import time
+from typing import Any
+
+try:  # imported as bench.stub_replies (tests) or as a sibling script module
+    from .stub_schema import WORDS, generate
+except ImportError:  # pragma: no cover - script mode
+    from stub_schema import WORDS, generate  # type: ignore[no-redef]
+
+MODEL = "stub"
+
+
+def request_digest(body: dict[str, Any]) -> str:
+    """Stable hex digest of the request's messages (the determinism key)."""
+    raw = json.dumps(body.get("messages", []), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def reply_kind(body: dict[str, Any]) -> str:
+    """One of "tool_call", "json_schema", "json_object", "text"."""
+    if body.get("tools") and body.get("tool_choice") != "none":
+        return "tool_call"
+    fmt = body.get("response_format") or {}
+    if fmt.get("type") == "json_schema":
+        return "json_schema"
+    if fmt.get("type") == "json_object":
+        return "json_object"
+    return "text"
+
+
+def _chosen_function(body: dict[str, Any]) -> dict[str, Any]:
+    """The function the request asks for (by tool_choice name), else the first tool."""
+    functions = [t.get("function", t) for t in body.get("tools", [])]
+    choice = body.get("tool_choice")
+    wanted = None
+    if isinstance(choice, dict):
+        wanted = (choice.get("function") or {}).get("name") or choice.get("name")
+    elif isinstance(choice, str) and choice not in ("auto", "required", "any", "none"):
+        wanted = choice
+    for fn in functions:
+        if fn.get("name") == wanted:
+            return fn
+    return functions[0]
+
+
+def _schema_for(body: dict[str, Any], kind: str) -> dict[str, Any] | None:
+    fmt = body.get("response_format") or {}
+    if kind == "json_schema":
+        return (fmt.get("json_schema") or {}).get("schema") or {}
+    if kind == "json_object":
+        return fmt.get("schema") or fmt.get("json_schema", {}).get("schema")
+    return None
+
+
+def _dump(value: Any, malformed: bool) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text[: max(1, len(text) // 2)] + ',"' if malformed else text
+
+
+def plain_text(rng: random.Random) -> str:
+    """A short first-person sentence."""
+    words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 12)))
+    return f"I keep thinking about the {words}."
+
+
+def build_message(body: dict[str, Any], malformed: bool = False) -> tuple[dict[str, Any], str, str, str]:
+    """(assistant message, finish_reason, kind, digest) for a chat-completion request body."""
+    digest = request_digest(body)
+    rng = random.Random(digest)
+    kind = reply_kind(body)
+    if kind == "tool_call":
+        fn = _chosen_function(body)
+        args = generate(fn.get("parameters") or {"type": "object", "properties": {}}, rng)
+        call = {
+            "id": f"call_{digest[:24]}",
+            "type": "function",
+            "function": {"name": fn.get("name", "tool"), "arguments": _dump(args, malformed)},
+        }
+        return {"role": "assistant", "content": None, "tool_calls": [call]}, "tool_calls", kind, digest
+    schema = _schema_for(body, kind)
+    if kind == "text":
+        content = plain_text(rng)
+    elif schema:
+        content = _dump(generate(schema, rng), malformed)
+    else:
+        content = _dump({"text": plain_text(rng)}, malformed)
+    return {"role": "assistant", "content": content}, "stop", kind, digest
+
+
+def _count_tokens(text: str) -> int:
+    return max(1, len(text) // 4)
+
+
+def usage_for(body: dict[str, Any], message: dict[str, Any]) -> dict[str, int]:
+    """Approximate token usage (4 characters a token)."""
+    prompt = sum(_count_tokens(json.dumps(m.get("content", ""))) for m in body.get("messages", []))
+    out = message.get("content") or "".join(c["function"]["arguments"] for c in message.get("tool_calls", []))
+    completion = _count_tokens(out)
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+
+def completion_payload(body: dict[str, Any], malformed: bool = False) -> tuple[dict[str, Any], str]:
+    """(the non-streaming chat.completion object, reply kind)."""
+    message, finish, kind, digest = build_message(body, malformed)
+    payload = {
+        "id": f"chatcmpl-{digest[:24]}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": body.get("model") or MODEL,
+        "system_fingerprint": "stub",
+        "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
+        "usage": usage_for(body, message),
+    }
+    return payload, kind
+
+
+def stream_events(payload: dict[str, Any], include_usage: bool) -> bytes:
+    """The same completion as a server-sent-event stream (one delta chunk, a finish chunk, [DONE])."""
+    choice = payload["choices"][0]
+    message = dict(choice["message"])
+    if "tool_calls" in message:
+        message["tool_calls"] = [{"index": i, **c} for i, c in enumerate(message["tool_calls"])]
+    base = {k: payload[k] for k in ("id", "created", "model", "system_fingerprint")}
+    base["object"] = "chat.completion.chunk"
+    chunks = [
+        {**base, "choices": [{"index": 0, "delta": message, "finish_reason": None}]},
+        {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": choice["finish_reason"]}]},
+    ]
+    if include_usage:
+        chunks.append({**base, "choices": [], "usage": payload["usage"]})
+    lines = [f"data: {json.dumps(c, ensure_ascii=False)}\n\n" for c in chunks] + ["data: [DONE]\n\n"]
+    return "".join(lines).encode()

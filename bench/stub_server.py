@@ -1,0 +1,292 @@
+#!/usr/bin/env python3
+"""OpenAI-compatible stub model server for benchmarks and tests (stdlib only).
+
+    python bench/stub_server.py --port 0 --latency 0.1 --error-rate 0.0 --rate-limit 0 \
+        --malformed-rate 0.0 --timeout-rate 0.0 --backlog 2048 --port-file F
+
+Endpoints: POST /v1/chat/completions (structured answers, see stub_replies), GET /v1/models,
+GET /v1/stats -> {"requests": N, ...}, GET /health. HTTP/1.1 keep-alive on asyncio streams with a minimal
+hand-rolled parser (Content-Length bodies only), so one core serves thousands of requests a second.
+
+Misbehaviour knobs: --error-rate (HTTP 500), --rate-limit RPS (token bucket; HTTP 429 with Retry-After and
+retry-after-ms), --malformed-rate (JSON answers cut short), --timeout-rate (request hangs --hang seconds or
+until the client gives up). Answers depend only on the request's messages; the knobs use their own seeded RNG.
+
+In Python: `with start_stub(latency=0.0) as (proc, base_url): ...` (see stub_process.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import resource
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+try:  # imported as bench.stub_server (tests) or run as a script
+    from .stub_process import start_stub
+    from .stub_replies import MODEL, completion_payload, stream_events
+except ImportError:  # pragma: no cover - script mode
+    from stub_process import start_stub  # type: ignore[no-redef]
+    from stub_replies import MODEL, completion_payload, stream_events  # type: ignore[no-redef]
+
+__all__ = ["StubOptions", "StubServer", "start_stub", "main"]
+REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    404: "Not Found",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+}
+
+
+@dataclass
+class StubOptions:
+    """Server settings (the CLI flags)."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    latency: float = 0.1
+    error_rate: float = 0.0
+    rate_limit: float = 0.0
+    burst: float = 0.0
+    malformed_rate: float = 0.0
+    timeout_rate: float = 0.0
+    hang: float = 300.0
+    backlog: int = 2048
+    seed: int = 0
+    keep_alive: bool = True
+    port_file: str | None = None
+
+
+class TokenBucket:
+    """Requests-per-second limiter; `take()` returns 0 when allowed, else seconds until the next token."""
+
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate, self.capacity = rate, max(1.0, burst or rate)
+        self.tokens, self.stamp = self.capacity, time.monotonic()
+
+    def take(self) -> float:
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return 0.0
+        return (1.0 - self.tokens) / self.rate
+
+
+@dataclass
+class Stats:
+    """Counters served by GET /v1/stats (`requests` counts chat-completion requests received)."""
+
+    requests: int = 0
+    ok: int = 0
+    status: dict[str, int] = field(default_factory=dict)
+    kinds: dict[str, int] = field(default_factory=dict)
+    malformed: int = 0
+    hung: int = 0
+    in_flight: int = 0
+    max_in_flight: int = 0
+    connections: int = 0
+    open_connections: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    started: float = field(default_factory=time.time)
+
+    def snapshot(self) -> dict[str, Any]:
+        ru = resource.getrusage(resource.RUSAGE_SELF)
+        out = {k: v for k, v in self.__dict__.items() if k != "started"}
+        out["uptime_s"] = round(time.time() - self.started, 3)
+        out["cpu_s"] = round(ru.ru_utime + ru.ru_stime, 3)
+        out["max_rss_mb"] = round(ru.ru_maxrss / 1024, 1)
+        return out
+
+    def count(self, key: str, table: dict[str, int]) -> None:
+        table[key] = table.get(key, 0) + 1
+
+
+Response = tuple[int, bytes, list[tuple[str, str]], str] | None  # None: hang up without answering
+
+
+class StubServer:
+    """The HTTP server: routing, misbehaviour knobs and stats."""
+
+    def __init__(self, opts: StubOptions) -> None:
+        self.opts = opts
+        self.stats = Stats()
+        self.chaos = random.Random(opts.seed)
+        self.bucket = TokenBucket(opts.rate_limit, opts.burst) if opts.rate_limit > 0 else None
+
+    async def serve(self) -> None:
+        server = await asyncio.start_server(
+            self.handle_connection, self.opts.host, self.opts.port, backlog=self.opts.backlog, limit=1 << 22
+        )
+        port = server.sockets[0].getsockname()[1]
+        if self.opts.port_file:
+            tmp = f"{self.opts.port_file}.tmp"
+            with open(tmp, "w") as fh:
+                fh.write(str(port))
+            os.replace(tmp, self.opts.port_file)
+        print(f"stub listening on http://{self.opts.host}:{port}/v1", file=sys.stderr, flush=True)
+        async with server:
+            await server.serve_forever()
+
+    async def handle_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.stats.connections += 1
+        self.stats.open_connections += 1
+        try:
+            while await self._serve_one(reader, writer):
+                pass
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
+            pass
+        finally:
+            self.stats.open_connections -= 1
+            writer.close()
+
+    async def _serve_one(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        """Read one request, answer it; False when the connection should close."""
+        head = await reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        method, target, _ = lines[0].split(" ", 2)
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        length = int(headers.get("content-length") or 0)
+        body = await reader.readexactly(length) if length else b""
+        response = await self.dispatch(method, target.split("?", 1)[0], body, reader)
+        if response is None:
+            return False
+        status, payload, extra, ctype = response
+        keep = self.opts.keep_alive and headers.get("connection", "").lower() != "close"
+        head_lines = [
+            f"HTTP/1.1 {status} {REASONS.get(status, 'Error')}",
+            f"Content-Type: {ctype}",
+            f"Content-Length: {len(payload)}",
+            "Connection: " + ("keep-alive" if keep else "close"),
+        ]
+        head_lines += [f"{k}: {v}" for k, v in extra]
+        writer.write(("\r\n".join(head_lines) + "\r\n\r\n").encode() + payload)
+        if writer.transport.get_write_buffer_size() > 1 << 16:
+            await writer.drain()
+        return keep
+
+    async def dispatch(self, method: str, path: str, body: bytes, reader: asyncio.StreamReader) -> Response:
+        path = path.rstrip("/").removeprefix("/v1")
+        if method == "POST" and path == "/chat/completions":
+            return await self.chat(body, reader)
+        if method == "GET" and path == "/stats":
+            return _json(200, self.stats.snapshot())
+        if method == "GET" and path == "/models":
+            return _json(
+                200, {"object": "list", "data": [{"id": MODEL, "object": "model", "owned_by": "stub"}]}
+            )
+        if method == "GET" and path == "/health":
+            return _json(200, {"status": "ok"})
+        return _json(404, _error(f"no route {method} {path}", "not_found"))
+
+    async def chat(self, raw: bytes, reader: asyncio.StreamReader) -> Response:
+        stats = self.stats
+        stats.requests += 1
+        stats.in_flight += 1
+        stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
+        try:
+            response = await self._chat(raw, reader)
+        finally:
+            stats.in_flight -= 1
+        stats.count(str(response[0]) if response else "hung", stats.status)
+        return response
+
+    async def _chat(self, raw: bytes, reader: asyncio.StreamReader) -> Response:
+        opts, roll = self.opts, self.chaos.random
+        if self.bucket is not None and (wait := self.bucket.take()) > 0:
+            retry = [
+                ("Retry-After", str(max(1, round(wait + 0.499)))),
+                ("retry-after-ms", str(int(wait * 1000) + 1)),
+            ]
+            return _json(429, _error("stub rate limit exceeded", "rate_limit_exceeded"), retry)
+        if opts.timeout_rate and roll() < opts.timeout_rate:
+            self.stats.hung += 1
+            try:  # returns early when the client closes the connection
+                await asyncio.wait_for(reader.read(1), opts.hang)
+            except TimeoutError:
+                pass
+            return None
+        if opts.latency > 0:
+            await asyncio.sleep(opts.latency)
+        if opts.error_rate and roll() < opts.error_rate:
+            return _json(500, _error("stub injected server error", "server_error"))
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            return _json(400, _error("request body is not JSON", "invalid_request_error"))
+        malformed = bool(opts.malformed_rate) and roll() < opts.malformed_rate
+        payload, kind = completion_payload(body, malformed)
+        self.stats.malformed += malformed
+        self.stats.count(kind, self.stats.kinds)
+        self.stats.ok += 1
+        self.stats.prompt_tokens += payload["usage"]["prompt_tokens"]
+        self.stats.completion_tokens += payload["usage"]["completion_tokens"]
+        if body.get("stream"):
+            include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+            return (
+                200,
+                stream_events(payload, include_usage),
+                [("Cache-Control", "no-cache")],
+                "text/event-stream",
+            )
+        return _json(200, payload)
+
+
+def _error(message: str, kind: str) -> dict[str, Any]:
+    return {"error": {"message": message, "type": kind, "code": kind}}
+
+
+def _json(status: int, obj: Any, extra: list[tuple[str, str]] | None = None) -> Response:
+    return (
+        status,
+        json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode(),
+        extra or [],
+        "application/json",
+    )
+
+
+def parse_args(argv: list[str] | None = None) -> StubOptions:
+    p = argparse.ArgumentParser(description="OpenAI-compatible stub model server (benchmarks, tests).")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=0, help="0 picks a free port (see --port-file)")
+    p.add_argument("--latency", type=float, default=0.1, help="seconds added to every answered request")
+    p.add_argument("--error-rate", type=float, default=0.0, help="share of requests answered with HTTP 500")
+    p.add_argument("--rate-limit", type=float, default=0.0, help="requests/s before HTTP 429 (0: unlimited)")
+    p.add_argument("--burst", type=float, default=0.0, help="token-bucket size (default: one second's worth)")
+    p.add_argument("--malformed-rate", type=float, default=0.0, help="share of JSON answers cut short")
+    p.add_argument("--timeout-rate", type=float, default=0.0, help="share of requests that hang (--hang s)")
+    p.add_argument("--hang", type=float, default=300.0, help="how long a hanging request waits")
+    p.add_argument("--backlog", type=int, default=2048, help="listen queue length")
+    p.add_argument("--seed", type=int, default=0, help="seed of the misbehaviour RNG")
+    p.add_argument(
+        "--no-keep-alive",
+        dest="keep_alive",
+        action="store_false",
+        help="close the connection after every response (HTTP/1.0 style)",
+    )
+    p.add_argument("--port-file", default=None, help="write the bound port here once listening")
+    return StubOptions(**vars(p.parse_args(argv)))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """CLI entry point."""
+    try:
+        asyncio.run(StubServer(parse_args(argv)).serve())
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Tests for the benchmark stub server and harness (loopback only)."""
