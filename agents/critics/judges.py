@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from functools import cache
+from typing import Literal
+
+from pydantic import BaseModel, Field, create_model
 
 from agents.critics.registry import Candidate, accept, critic, reject
 from agents.prompting import render
@@ -22,6 +25,14 @@ class EmotionReading(BaseModel):
 
     reason: str = Field(description="One sentence on what in the text shows the emotion.")
     emotion: str = Field(description="The single emotion the text expresses most clearly, one of the options.")
+
+
+@cache
+def reading_schema(options: tuple[str, ...]) -> type[EmotionReading]:
+    """EmotionReading whose `emotion` must be one of the run's emotions (an enum the model is held to)."""
+    return create_model("EmotionReading", __base__=EmotionReading,
+                        emotion=(Literal[options], Field(description="The single emotion the text expresses most "
+                                                         "clearly, one of the options.")))
 
 
 def from_judgement(j: Judgement) -> Verdict:
@@ -51,7 +62,8 @@ async def consistency(c: Candidate) -> Verdict:
 async def emotion_fidelity(c: Candidate) -> Verdict:
     target = c.expression.emotion
     options = ", ".join(c.emotions or [target])
-    reading = await c.ask(render("emotion_fidelity", options=options, text=c.expression.text), EmotionReading)
+    schema = reading_schema(tuple(c.emotions or [target]))
+    reading = await c.ask(render("emotion_fidelity", options=options, text=c.expression.text), schema)
     found = reading.emotion.strip().lower()
     if found == target:
         return accept(f"reads as {found}: {reading.reason}")

@@ -47,6 +47,12 @@ def describe(s: ModelSettings, backend: str, name: str) -> dict[str, Any]:
     return {"backend": backend, "model": name, "base_url": s.base_url}
 
 
+def async_client(limit: int, timeout: float) -> httpx.AsyncClient:
+    """A connection pool of this run's own: LangChain's shared default outlives the event loop of one run."""
+    return httpx.AsyncClient(timeout=timeout, limits=httpx.Limits(max_connections=limit,
+                                                                  max_keepalive_connections=limit))
+
+
 class BackendUnavailable(RuntimeError):
     """The model server cannot be reached: nothing was started or written."""
 
@@ -88,12 +94,14 @@ class ModelSet:
         else:
             check_reachable(s.base_url)
             model = s.model or DEFAULT_OPENAI_MODEL
+            limit = s.concurrency or 64
             chat = ChatOpenAI(model=model, base_url=s.base_url, api_key=api_key(s, backend),
                               temperature=0.9 if s.temperature is None else s.temperature,
                               max_tokens=s.max_tokens or 600, timeout=s.timeout or 120,
-                              max_retries=6 if s.max_retries is None else s.max_retries)
+                              max_retries=6 if s.max_retries is None else s.max_retries,
+                              http_async_client=async_client(limit, s.timeout or 120))
             method = s.structured_output or ("json_schema" if backend == "openai" else "function_calling")
-            handle = ModelHandle(model, chat, method, backend, s.concurrency or 64)
+            handle = ModelHandle(model, chat, method, backend, limit)
         self.described[key] = describe(s, backend, handle.name)
         return handle
 

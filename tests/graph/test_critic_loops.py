@@ -1,0 +1,121 @@
+"""The graph's critic loops on a scripted fake model: resample, rewrite, exhaustion, isolation of threads."""
+
+from __future__ import annotations
+
+import asyncio
+
+from agents.context import AgentContext, Limits
+from agents.critics.registry import select_critics
+from graph.build import build_graph
+from graph.runner import RunPlan, run_one, run_personas
+from tests.fakes import FakeModels, ScriptedChat, good_script
+
+PLAUSIBLE = {"reason": "fine", "plausible": True, "confidence": 0.9}
+IMPLAUSIBLE = {"reason": "a 12-year-old judge", "plausible": False, "confidence": 0.9}
+
+
+def make_ctx(chat: ScriptedChat, **kw) -> tuple[AgentContext, list[dict]]:
+    events: list[dict] = []
+    critics = select_critics(None, kw.pop("disable", ["constraints", "socio_constraints"]))
+    ctx = AgentContext(models=FakeModels(default=chat), emotions=kw.pop("emotions", ["joy", "anger"]),
+                       critics=critics, sink=events.append, **kw)
+    return ctx, events
+
+
+def run(ctx: AgentContext, index: int = 0, seed: int = 1):
+    return asyncio.run(run_one(build_graph(), ctx, index, seed))
+
+
+def of_type(events: list[dict], type_: str, stage: str | None = None) -> list[dict]:
+    return [e for e in events if e["type"] == type_ and (stage is None or e["stage"] == stage)]
+
+
+def test_reject_once_then_accept_resamples_exactly_once():
+    script = good_script()
+    calls = iter([IMPLAUSIBLE, PLAUSIBLE])
+    script["Judgement"] = lambda prompt: next(calls) if "Could this person" in prompt else PLAUSIBLE
+    ctx, events = make_ctx(ScriptedChat(script=script))
+    state = run(ctx)
+    assert state["status"] == "accepted"
+    assert state["base_attempts"] == 2
+    assert len(of_type(events, "sample")) == 2
+    assert len(of_type(events, "retry", "base")) == 1
+    assert state["rejected"][0]["verdicts"][-1]["reasons"] == ["a 12-year-old judge"]
+    assert len(state["texts"]) == 4
+
+
+def test_exhausted_base_loop_drops_persona_with_reasons():
+    script = good_script(Judgement=[IMPLAUSIBLE])
+    ctx, events = make_ctx(ScriptedChat(script=script), limits=Limits(base_attempts=3))
+    state = run(ctx)
+    assert state["status"] == "dropped"
+    assert state["base_attempts"] == 3
+    assert len(state["rejected"]) == 3
+    assert "a 12-year-old judge" in state["drop_reason"]
+    assert not state["texts"] and of_type(events, "drop", "base")
+
+
+def test_rejected_text_is_rewritten_then_dropped_when_exhausted():
+    script = good_script()
+    script["EmotionReading"] = [{"reason": "sounds sad", "emotion": "sadness"}]
+    chat = ScriptedChat(script=script)
+    ctx, events = make_ctx(chat, emotions=["joy", "sadness"], texts_per_emotion=1, limits=Limits(text_attempts=2))
+    state = run(ctx)
+    assert [t["emotion"] for t in state["texts"]] == ["sadness"]
+    assert [d["emotion"] for d in state["dropped_texts"]] == ["joy"]
+    assert chat.calls("Texts") == 3  # joy twice (first try + one rewrite), sadness once
+    assert "not joy" in state["dropped_texts"][0]["verdicts"][-1]["reasons"][0]
+
+
+def test_unparseable_answer_counts_as_a_rejection_and_is_bounded():
+    script = good_script(Enrichment=["{not json"])
+    ctx, events = make_ctx(ScriptedChat(script=script), limits=Limits(socio_attempts=2))
+    state = run(ctx)
+    assert state["status"] == "dropped" and state["socio_attempts"] == 2
+    failed = [e for e in of_type(events, "llm_call") if "error" in e["data"]]
+    assert len(failed) == 2 and failed[0]["raw"] == "{not json"
+
+
+def test_rule_critic_runs_before_llm_critic_and_short_circuits():
+    chat = ScriptedChat(script=good_script())
+    ctx, events = make_ctx(chat, disable=[])
+    run(ctx)
+    base_verdicts = [e["agent"] for e in of_type(events, "verdict", "base")]
+    assert base_verdicts[0] == "critic:constraints"
+    rejected_by_rule = [e for e in of_type(events, "verdict", "base") if not e["data"]["passed"]]
+    for e in rejected_by_rule:  # an LLM judge never sees a candidate a rule critic rejected
+        same_try = [x for x in of_type(events, "verdict", "base") if x["attempt"] == e["attempt"]]
+        assert [x["agent"] for x in same_try] == ["critic:constraints"]
+
+
+def test_parallel_personas_do_not_mix_state():
+    chat = ScriptedChat(script=good_script())
+    ctx, events = make_ctx(chat, texts_per_emotion=1)
+    done: list[tuple[dict, list[dict]]] = []
+    asyncio.run(run_personas(build_graph(), ctx, RunPlan(list(range(12)), seed=5, concurrency=6),
+                             lambda row, recs: done.append((row, recs))))
+    assert sorted(row["index"] for row, _ in done) == list(range(12))
+    for row, records in done:
+        assert all(r["persona_id"] == row["id"] for r in records)
+        assert row["base"]["id"] == row["id"] and row["base"]["index"] == row["index"]
+    alone = asyncio.run(run_one(build_graph(), make_ctx(ScriptedChat(script=good_script()),
+                                                        texts_per_emotion=1)[0], 7, 5))
+    row7 = next(row for row, _ in done if row["index"] == 7)
+    assert row7["base"] == alone["base"].model_dump(mode="json")
+
+
+def test_baseline_method_skips_persona_stages():
+    chat = ScriptedChat(script=good_script())
+    ctx, events = make_ctx(chat, method="baseline", texts_per_emotion=1)
+    state = run(ctx)
+    assert state["status"] == "accepted" and state["base"] is None and len(state["texts"]) == 2
+    assert chat.calls("Judgement") == 0 and chat.calls("Enrichment") == 0
+    assert all("Person:" not in p for s, p in chat.prompts if s == "Texts")
+
+
+def test_stages_base_only_skips_socio_and_scenario():
+    chat = ScriptedChat(script=good_script())
+    ctx, _ = make_ctx(chat, stages="base", texts_per_emotion=1)
+    state = run(ctx)
+    assert state["socio"] is None and state["scenario"] is None and len(state["texts"]) == 2
+    assert chat.calls("Enrichment") == 0 and chat.calls("SceneAnswer") == 0
