@@ -50,8 +50,8 @@ def build_graph():
     g.add_edge("demographic_sampler", "base_critics")
     g.add_edge("socio_enricher", "socio_critics")
     g.add_edge("scenario_designer", "scenario_critics")
-    for stage in ("base", "socio", "scenario"):
-        g.add_conditional_edges(f"{stage}_critics", routing.after_critique(stage), [*persona_nodes, "drop_persona"])
+    for stage in routing.STAGE_NODES:
+        g.add_conditional_edges(f"{stage}_critics", routing.after_critique(stage), routing.targets_after(stage))
     g.add_edge("emotion_writer", "expression_critics")
     g.add_conditional_edges("expression_critics", routing.after_text_critique, ["emotion_writer", "finish_persona"])
     g.add_edge("drop_persona", END)

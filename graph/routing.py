@@ -19,6 +19,12 @@ def next_stage_node(stages: list[str], stage: str) -> str:
     return STAGE_NODES[later[0]] if later else WRITER
 
 
+def targets_after(stage: str) -> list[str]:
+    """Every node the critics of `stage` may hand over to: retry, a later stage, the writer, or drop."""
+    order = list(STAGE_NODES)
+    return [STAGE_NODES[s] for s in order[order.index(stage):]] + [WRITER, DROP]
+
+
 def after_critique(stage: str):
     """The routing function after the critics of a persona stage: accept, retry within bounds, or drop."""
 
