@@ -19,8 +19,10 @@ def build(log: EventLog) -> None:
     log.verdict(p, "constraints", "base", 1, True, [])
     log.add(p, "socio_enricher", "output", "socio", 1, SOCIO)
     log.verdict(p, "consistency", "socio", 1, True, [], kind="llm")
-    texts = [{"emotion": "joy", "text": "Got the keys!", "slot": 0, "attempt": 1},
-             {"emotion": "anger", "text": "I am angry.", "slot": 0, "attempt": 1}]
+    texts = [
+        {"emotion": "joy", "text": "Got the keys!", "slot": 0, "attempt": 1},
+        {"emotion": "anger", "text": "I am angry.", "slot": 0, "attempt": 1},
+    ]
     log.add(p, "emotion_writer", "output", "expression", None, texts)
     log.verdict(p, "text_shape", "expression", 1, True, [])
     log.call(p, "critic:emotion_fidelity", "expression", 1, "EmotionReading", {"emotion": "joy"}, "which?")
@@ -28,13 +30,31 @@ def build(log: EventLog) -> None:
     log.verdict(p, "text_shape", "expression", 1, True, [])
     log.call(p, "critic:emotion_fidelity", "expression", 1, "EmotionReading", {"emotion": "joy"}, "which?")
     log.verdict(p, "emotion_fidelity", "expression", 1, False, ["reads as joy, not anger"], "llm")
-    log.add(p, "expression_critics", "retry", "expression", 1,
-            {"stage": "expression", "slot": "anger#0", "reason": "reads as joy, not anger"})
-    log.add(p, "emotion_writer", "output", "expression", None,
-            [{"emotion": "anger", "text": "Cancelled. Again.", "slot": 0, "attempt": 2}])
+    log.add(
+        p,
+        "expression_critics",
+        "retry",
+        "expression",
+        1,
+        {"stage": "expression", "slot": "anger#0", "reason": "reads as joy, not anger"},
+    )
+    log.add(
+        p,
+        "emotion_writer",
+        "output",
+        "expression",
+        None,
+        [{"emotion": "anger", "text": "Cancelled. Again.", "slot": 0, "attempt": 2}],
+    )
     log.verdict(p, "text_shape", "expression", 2, False, ["too short"])
-    log.add(p, "expression_critics", "drop", "expression", None,
-            {"stage": "expression", "slot": "anger#0", "reasons": ["too short"]})
+    log.add(
+        p,
+        "expression_critics",
+        "drop",
+        "expression",
+        None,
+        {"stage": "expression", "slot": "anger#0", "reasons": ["too short"]},
+    )
     q = "p000001"
     log.add(q, "demographic_sampler", "sample", "base", 1, BASE)
     log.verdict(q, "constraints", "base", 1, True, [])
@@ -51,17 +71,27 @@ def make_run(tmp_path: Path) -> Run:
     log = EventLog()
     build(log)
     write_jsonl(folder / "events.jsonl", log.events)
-    write_jsonl(folder / "records.jsonl", [{"id": "p000000-joy-0", "persona_id": "p000000", "emotion": "joy"}])
+    write_jsonl(
+        folder / "records.jsonl", [{"id": "p000000-joy-0", "persona_id": "p000000", "emotion": "joy"}]
+    )
     (folder / "config.json").write_text(json.dumps({"run_id": "r", "emotions": ["joy", "anger"]}))
     return Run(folder)
 
 
 def test_expression_verdicts_are_attributed_to_their_text(tmp_path: Path) -> None:
     events = attribute_texts(make_run(tmp_path).events)
-    tagged = [(e["data"]["critic"], e["emotion"], e["slot"]) for e in events
-              if e["type"] == "verdict" and e["stage"] == "expression"]
-    assert tagged == [("text_shape", "joy", 0), ("emotion_fidelity", "joy", 0), ("text_shape", "anger", 0),
-                      ("emotion_fidelity", "anger", 0), ("text_shape", "anger", 0)]
+    tagged = [
+        (e["data"]["critic"], e["emotion"], e["slot"])
+        for e in events
+        if e["type"] == "verdict" and e["stage"] == "expression"
+    ]
+    assert tagged == [
+        ("text_shape", "joy", 0),
+        ("emotion_fidelity", "joy", 0),
+        ("text_shape", "anger", 0),
+        ("emotion_fidelity", "anger", 0),
+        ("text_shape", "anger", 0),
+    ]
     calls = [e["emotion"] for e in events if e["type"] == "llm_call"]
     assert calls == ["joy", "anger"]
 

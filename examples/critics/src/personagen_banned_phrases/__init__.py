@@ -1,6 +1,10 @@
-"""Example PersonaGen critics: banned phrases and text length (expression stage, rule kind).
+"""Example PersonaGen critics for the expression stage, both rule critics (no model calls):
 
-Importing this module registers both critics; the entry point in pyproject.toml makes PersonaGen import it.
+- `banned_phrases` (function style): rejects a text containing assistant boilerplate, or that names the very
+  emotion it should convey ("I feel so joy" tells instead of showing);
+- `first_person` (class style): rejects an English text that is not written in the first person.
+
+Importing this module registers both; the entry point in pyproject.toml makes PersonaGen import it.
 """
 
 from __future__ import annotations
@@ -10,12 +14,8 @@ import re
 from agents.critics.registry import Candidate, accept, critic, reject
 from personas.models import Verdict
 
-BANNED = (
-    "as an ai",
-    "language model",
-    "i cannot",
-    "here is a text",
-)
+BANNED = ("as an ai", "language model", "i cannot", "here is a text", "here are")
+PRONOUNS = ("i", "i'm", "i've", "i'll", "i'd", "me", "my", "mine", "we", "us", "our")
 
 
 @critic(
@@ -32,20 +32,22 @@ def banned_phrases(candidate: Candidate) -> Verdict:
         found.append(emotion)
     if found:
         return reject(*(f"contains '{phrase}'" for phrase in found))
-    return accept()
+    return accept("no banned phrase")
 
 
-@critic("text_length", stage="expression", description="Rejects texts outside 3 to 60 words.")
-class TextLength:
-    """Class style: settings live on the instance (the registry creates it with no arguments)."""
+@critic(
+    "first_person", stage="expression", description="Rejects English texts not written in the first person."
+)
+class FirstPerson:
+    """Class style: settings live on the instance (the registry creates it once, with no arguments)."""
 
-    def __init__(self, min_words: int = 3, max_words: int = 60) -> None:
-        self.min_words, self.max_words = min_words, max_words
+    def __init__(self, pronouns: tuple[str, ...] = PRONOUNS) -> None:
+        self.pronouns = set(pronouns)
 
     def check(self, candidate: Candidate) -> Verdict:
-        words = len(candidate.expression.text.split())
-        if words < self.min_words:
-            return reject(f"only {words} words (minimum {self.min_words})", score=0.2)
-        if words > self.max_words:
-            return reject(f"{words} words (maximum {self.max_words})", score=0.2)
-        return accept(f"{words} words")
+        if candidate.language != "en":
+            return accept(f"not checked for language {candidate.language}")
+        words = set(re.findall(r"[a-z']+", candidate.expression.text.lower()))
+        if words & self.pronouns:
+            return accept("first person")
+        return reject("not written in the first person", score=0.3)
