@@ -72,20 +72,24 @@ class AgentContext:
         self.sink(event)
 
     async def ask(self, agent: str, persona_id: str | None, messages: list[BaseMessage], schema: type[T], *,
-                  stage: str | None = None, attempt: int | None = None) -> T:
-        """One structured call on the agent's model, recorded as an `llm_call` event (also when it fails)."""
+                  stage: str | None = None, attempt: int | None = None, **extra: Any) -> T:
+        """One structured call on the agent's model, recorded as an `llm_call` event (also when it fails).
+
+        `extra` (e.g. emotion, slot) is added to the event.
+        """
         handle = self.models.for_agent(agent)
         try:
             answer: Answer[T] = await ask(handle, messages, schema)
         except ModelAnswerError as exc:
-            self._emit_call(agent, persona_id, stage, attempt, exc, {"schema": schema.__name__, "error": str(exc)})
+            self._emit_call(agent, persona_id, stage, attempt, exc, {"schema": schema.__name__, "error": str(exc)},
+                            extra)
             raise
         self._emit_call(agent, persona_id, stage, attempt, answer,
-                        {"schema": schema.__name__, "parsed": answer.parsed.model_dump(mode="json")})
+                        {"schema": schema.__name__, "parsed": answer.parsed.model_dump(mode="json")}, extra)
         return answer.parsed
 
     def _emit_call(self, agent: str, persona_id: str | None, stage: str | None, attempt: int | None,
-                   call: Answer | ModelAnswerError, data: dict[str, Any]) -> None:
+                   call: Answer | ModelAnswerError, data: dict[str, Any], extra: dict[str, Any]) -> None:
         self.emit(persona_id, agent, "llm_call", stage=stage, attempt=attempt, data=data, model=call.model,
                   tokens_in=call.tokens_in, tokens_out=call.tokens_out, latency_s=round(call.latency_s, 4),
-                  prompt=call.prompt, raw=call.raw)
+                  prompt=call.prompt, raw=call.raw, **extra)

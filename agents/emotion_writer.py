@@ -52,7 +52,8 @@ async def write_for_emotion(state: dict[str, Any], ctx: AgentContext, emotion: s
     attempt = max(state["slots"][f"{emotion}#{s}"]["attempts"] for s in slots) + 1
     messages = build_messages(state, ctx, emotion, len(slots))
     try:
-        answer = await ctx.ask(AGENT, state["persona_id"], messages, Texts, stage="expression", attempt=attempt)
+        answer = await ctx.ask(AGENT, state["persona_id"], messages, Texts, stage="expression", attempt=attempt,
+                               emotion=emotion)
     except ModelAnswerError:
         return []
     texts = [t.strip() for t in answer.texts if t and t.strip()]

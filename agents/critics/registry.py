@@ -84,6 +84,7 @@ class CriticSpec:
 
 _REGISTRY: dict[str, CriticSpec] = {}
 _loaded_entry_points = False
+_plugin_warnings: list[str] = []
 
 
 def accept(*reasons: str, score: float = 1.0) -> Verdict:
@@ -126,7 +127,13 @@ def load_entry_points() -> list[str]:
             entry.load()
         except Exception as exc:
             warnings.append(f"critic plug-in '{entry.name}' ({entry.value}) failed to load: {exc}")
+    _plugin_warnings.extend(warnings)
     return warnings
+
+
+def plugin_warnings() -> list[str]:
+    """Warnings about plug-ins that failed to load (kept, so every command can show them)."""
+    return list(_plugin_warnings)
 
 
 def all_critics() -> dict[str, CriticSpec]:

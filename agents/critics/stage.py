@@ -25,22 +25,29 @@ def failed(spec: CriticSpec, reason: str) -> Verdict:
 
 
 async def judge(ctx: AgentContext, candidate: Candidate, persona_id: str, attempt: int) -> list[Verdict]:
-    """The verdicts of the stage's critics on one candidate, stopping at the first rejection."""
+    """The verdicts of the stage's critics on one candidate, stopping at the first rejection.
+
+    Events about a text carry its emotion and slot.
+    """
     verdicts = []
+    expr = candidate.expression
+    where = {"emotion": expr.emotion, "slot": expr.slot} if expr is not None else {}
     for spec in (s for s in ctx.critics if s.stage == candidate.stage):
         agent = f"critic:{spec.name}"
         candidate.asker = (lambda m, schema, agent=agent, stage=spec.stage:
-                           ctx.ask(agent, persona_id, m, schema, stage=stage, attempt=attempt))
+                           ctx.ask(agent, persona_id, m, schema, stage=stage, attempt=attempt, **where))
         try:
             verdict = await spec.run(candidate)
         except ModelAnswerError as exc:
             verdict = failed(spec, f"the critic's model gave no usable answer: {exc}")
         except CriticError as exc:
-            ctx.emit(persona_id, agent, "error", stage=spec.stage, attempt=attempt, data={"message": str(exc)})
+            ctx.emit(persona_id, agent, "error", stage=spec.stage, attempt=attempt, data={"message": str(exc)},
+                     **where)
             if ctx.on_critic_error == "stop":
                 raise
             continue
-        ctx.emit(persona_id, agent, "verdict", stage=spec.stage, attempt=attempt, data=verdict.model_dump(mode="json"))
+        ctx.emit(persona_id, agent, "verdict", stage=spec.stage, attempt=attempt,
+                 data=verdict.model_dump(mode="json"), **where)
         verdicts.append(verdict)
         if not verdict.passed:
             break
@@ -70,8 +77,9 @@ def make_persona_critic_node(stage: Stage):
                     "candidate": candidate.model_dump(mode="json") if candidate is not None else None,
                     "verdicts": [v.model_dump(mode="json") for v in verdicts]}
         reason = "; ".join(r for v in verdicts if not v.passed for r in v.reasons)
-        ctx.emit(state["persona_id"], f"{stage.value}_critics", "retry", stage=stage, attempt=attempt,
-                 data={"stage": stage.value, "reason": reason})
+        if attempt < state["max_attempts"][key]:  # the last rejection is reported by the drop, not as a retry
+            ctx.emit(state["persona_id"], f"{stage.value}_critics", "retry", stage=stage, attempt=attempt,
+                     data={"stage": stage.value, "reason": reason})
         return {"passed": False, "rejected": state["rejected"] + [rejected], "last_reason": reason}
 
     critique.__name__ = f"critique_{key}"
@@ -96,14 +104,15 @@ async def critique_texts(state: dict[str, Any], runtime: Runtime[AgentContext]) 
         elif slot["attempts"] < ctx.limits.text_attempts:
             ctx.emit(state["persona_id"], "expression_critics", "retry", stage=Stage.EXPRESSION, attempt=expr.attempt,
                      data={"stage": "expression", "slot": f"{expr.emotion}#{expr.slot}",
-                           "reason": "; ".join(reasons_of(verdicts))})
+                           "reason": "; ".join(reasons_of(verdicts))}, emotion=expr.emotion, slot=expr.slot)
     for key, slot in slots.items():
         if slot["status"] == "open" and slot["attempts"] >= ctx.limits.text_attempts:
             slot["status"] = "dropped"
             last = slot.get("last") or {"text": None, "verdicts": []}
             dropped.append({"emotion": slot["emotion"], "slot": slot["slot"], **last})
             ctx.emit(state["persona_id"], "expression_critics", "drop", stage=Stage.EXPRESSION,
-                     data={"stage": "expression", "slot": key, "reasons": reasons_of(last["verdicts"])})
+                     data={"stage": "expression", "slot": key, "reasons": reasons_of(last["verdicts"])},
+                     emotion=slot["emotion"], slot=slot["slot"])
     return {"slots": slots, "texts": texts, "dropped_texts": dropped, "pending": []}
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import httpx2
+import openai
 from langchain_openai import ChatOpenAI
 
 from agents.llm import ModelHandle
@@ -47,10 +49,14 @@ def describe(s: ModelSettings, backend: str, name: str) -> dict[str, Any]:
     return {"backend": backend, "model": name, "base_url": s.base_url}
 
 
-def async_client(limit: int, timeout: float) -> httpx.AsyncClient:
-    """A connection pool of this run's own: LangChain's shared default outlives the event loop of one run."""
-    return httpx.AsyncClient(timeout=timeout, limits=httpx.Limits(max_connections=limit,
-                                                                  max_keepalive_connections=limit))
+def async_client(limit: int, timeout: float) -> openai.DefaultAsyncHttpx2Client:
+    """A connection pool of this run's own (LangChain's shared default outlives the event loop of one run).
+
+    The openai client's own default transport: a classic httpx.AsyncClient rescans its whole keep-alive pool on
+    every request and costs several ms of CPU per call at high concurrency (measured in docs/benchmarks.md).
+    """
+    return openai.DefaultAsyncHttpx2Client(timeout=timeout, limits=httpx2.Limits(
+        max_connections=limit, max_keepalive_connections=limit))
 
 
 class BackendUnavailable(RuntimeError):
