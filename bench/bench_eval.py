@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def make_fake_run(folder: Path, texts: list[tuple[str, str]], per_persona: int = 5, seed: int = 7) -> Path:
-    """Write a run folder whose records are `texts` (text, label), 5 per persona, personas from 'us' tables."""
+    """A run folder whose records are `texts` (text, label), 5 per persona, personas from 'us' tables."""
     from personas.sampling import persona_seed, sample_base, sample_socio
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -44,12 +44,24 @@ def make_fake_run(folder: Path, texts: list[tuple[str, str]], per_persona: int =
                 attempt += 1
                 base = sample_base("us", pseed, index, attempt)
             socio = {k: v for k, (v, _) in sample_socio("us", base, pseed).items()}
-            row = {"id": base.id, "index": index, "seed": pseed, "status": "accepted",
-                   "base": base.model_dump(mode="json"), "socio": socio, "rejected": rejected}
+            row = {
+                "id": base.id,
+                "index": index,
+                "seed": pseed,
+                "status": "accepted",
+                "base": base.model_dump(mode="json"),
+                "socio": socio,
+                "rejected": rejected,
+            }
             personas.write(json.dumps(row) + "\n")
-            for slot, (text, label) in enumerate(texts[index * per_persona:(index + 1) * per_persona]):
-                record = {"id": f"{base.id}-{label}-{slot}", "persona_id": base.id, "emotion": label, "text": text,
-                          "method": "bench"}
+            for slot, (text, label) in enumerate(texts[index * per_persona : (index + 1) * per_persona]):
+                record = {
+                    "id": f"{base.id}-{label}-{slot}",
+                    "persona_id": base.id,
+                    "emotion": label,
+                    "text": text,
+                    "method": "bench",
+                }
                 records.write(json.dumps(record) + "\n")
     return folder
 
@@ -66,8 +78,7 @@ def one_size(n: int, fake_judge: bool) -> dict:
 
     judge = None
     if fake_judge:
-        sys.path.insert(0, str(ROOT / "tests" / "evaluation"))
-        from fake_chat import judge_handle
+        from tests.evaluation.fake_chat import judge_handle
 
         judge = judge_handle(200)
     with tempfile.TemporaryDirectory() as tmp:
@@ -76,14 +87,21 @@ def one_size(n: int, fake_judge: bool) -> dict:
         result = evaluate(EvalOptions(run=run, real=DATA, judge_sample=200), judge)
         wall = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"texts": n, "wall_s": round(wall, 1), "peak_rss_mb": round(peak_mb), "steps_s": result.metrics[
-        "timings_s"], "macro_f1_tfidf": result.metrics["downstream"]["synthetic"]["tfidf_lr"]["macro_f1"]}
+    return {
+        "texts": n,
+        "wall_s": round(wall, 1),
+        "peak_rss_mb": round(peak_mb),
+        "steps_s": result.metrics["timings_s"],
+        "macro_f1_tfidf": result.metrics["downstream"]["synthetic"]["tfidf_lr"]["macro_f1"],
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000])
-    parser.add_argument("--fake-judge", action="store_true", help="judge 200 texts with an instant fake model")
+    parser.add_argument(
+        "--fake-judge", action="store_true", help="judge 200 texts with an instant fake model"
+    )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not DATA.is_dir():
@@ -93,7 +111,11 @@ def main() -> None:
         return
     for n in args.sizes:
         command = [sys.executable, __file__, "--one", str(n)] + (["--fake-judge"] if args.fake_judge else [])
-        out = subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+        out = (
+            subprocess.run(command, capture_output=True, text=True, check=True)
+            .stdout.strip()
+            .splitlines()[-1]
+        )
         print(out, flush=True)
 
 

@@ -6,6 +6,8 @@ the synthetic texts and, as the reference, on the real train split: macro-F1 (ov
 split), per-class F1 and the confusion matrix on the real test split.
 Regularisation (C=10 for TF-IDF, C=3 for embeddings) was chosen on GoEmotions-6 real train -> test, where it
 gives macro-F1 0.80 and 0.75; the same settings are used for synthetic training so the two are comparable.
+Solvers: saga (sparse TF-IDF) and newton-cg (dense embeddings) converge in well under a second here, where
+lbfgs took 10-20 s on the same data.
 """
 
 from __future__ import annotations
@@ -43,14 +45,14 @@ def _tfidf_classifier(seed: int) -> Any:
 
     return make_pipeline(
         TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1),
-        LogisticRegression(max_iter=2000, C=10.0, random_state=seed),
+        LogisticRegression(max_iter=3000, C=10.0, solver="saga", random_state=seed),
     )
 
 
 def _embedding_classifier(seed: int) -> Any:
     from sklearn.linear_model import LogisticRegression
 
-    return LogisticRegression(max_iter=2000, C=3.0, random_state=seed)
+    return LogisticRegression(max_iter=3000, C=3.0, solver="newton-cg", random_state=seed)
 
 
 def score(truth: list[str], predicted: list[str], labels: list[str]) -> dict[str, Any]:

@@ -20,21 +20,21 @@ NEAR_COPY = 0.95
 
 
 def frechet_distance(a: np.ndarray, b: np.ndarray) -> float | None:
-    """Frechet distance between Gaussians fitted to rows of `a` and `b`; None with fewer than 2 rows."""
-    from scipy import linalg
+    """Frechet distance between Gaussians fitted to rows of `a` and `b`; None with fewer than 2 rows.
 
+    Tr sqrt(C_a C_b) is computed as the sum of square roots of the eigenvalues of the symmetric
+    S C_b S with S = sqrt(C_a): stable for the singular covariances of small groups, and no complex sqrtm.
+    """
     if len(a) < 2 or len(b) < 2:
         return None
     a64, b64 = a.astype(np.float64), b.astype(np.float64)
-    mu_a, mu_b = a64.mean(axis=0), b64.mean(axis=0)
+    mean_gap = float(((a64.mean(axis=0) - b64.mean(axis=0)) ** 2).sum())
     cov_a, cov_b = np.cov(a64, rowvar=False), np.cov(b64, rowvar=False)
-    root = linalg.sqrtm(cov_a @ cov_b)
-    if not np.isfinite(root).all():
-        offset = np.eye(len(cov_a)) * 1e-6
-        root = linalg.sqrtm((cov_a + offset) @ (cov_b + offset))
-    root = np.real(root)
-    value = float(((mu_a - mu_b) ** 2).sum() + np.trace(cov_a) + np.trace(cov_b) - 2 * np.trace(root))
-    return max(0.0, value)
+    values, vectors = np.linalg.eigh(cov_a)
+    root_a = (vectors * np.sqrt(np.clip(values, 0.0, None))) @ vectors.T
+    cross = np.linalg.eigvalsh(root_a @ cov_b @ root_a)
+    trace_root = float(np.sqrt(np.clip(cross, 0.0, None)).sum())
+    return max(0.0, mean_gap + float(np.trace(cov_a) + np.trace(cov_b)) - 2 * trace_root)
 
 
 def _sq_dists(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -154,10 +154,10 @@ def section_realism(r: dict[str, Any]) -> str:
             ],
             rows,
         )
-        + '<p class="note">NN cos: cosine similarity of each synthetic text to its nearest real text; near '
-        "copies: share at or above 0.95; coverage: mean similarity of each real text to its nearest "
-        "synthetic text. The last row compares the real train and test splits, a scale for what "
-        "'close' means.</p>"
+        + '<p class="note">Synthetic texts against the real test split. NN cos: cosine similarity of '
+        "each synthetic text to its nearest real text; near copies: share at or above 0.95; coverage: mean "
+        "similarity of each real text to its nearest synthetic text. The last row compares the real train "
+        "and test splits, a scale for what 'close' means.</p>"
     )
 
 

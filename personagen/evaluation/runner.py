@@ -114,11 +114,11 @@ def _population(run: RunData) -> dict[str, Any] | None:
 
 
 def _real_metrics(run: RunData, real: RealCorpus, vectors: Any, embed: Callable, seed: int) -> dict[str, Any]:
-    train_vectors, test_vectors = embed(real.train.texts), embed(real.test.texts)
+    """Realism against the real test split (with real train vs test as the reference) and downstream."""
     import numpy as np
 
-    all_vectors = np.vstack([train_vectors, test_vectors])
-    realism = realism_metrics(vectors, run.labels, all_vectors, real.train.labels + real.test.labels, seed)
+    train_vectors, test_vectors = embed(real.train.texts), embed(real.test.texts)
+    realism = realism_metrics(vectors, run.labels, test_vectors, real.test.labels, seed)
     realism["reference_real_train_vs_test"] = compare_sets(train_vectors, test_vectors, seed)
     downstream = downstream_metrics(
         run.texts,
@@ -128,6 +128,7 @@ def _real_metrics(run: RunData, real: RealCorpus, vectors: Any, embed: Callable,
         (real.test.texts, real.test.labels, test_vectors),
         seed,
     )
+    all_vectors = np.vstack([train_vectors, test_vectors])
     return {"realism": realism, "downstream": downstream, "_real_vectors": all_vectors}
 
 
