@@ -3,13 +3,19 @@
 The runner keeps at most `concurrency` threads in flight (a fixed pool of workers pulling persona indices, so
 memory does not grow with N), hands every finished thread to `on_done` as a persona row plus its records, and
 stops everything at the first error that is not the persona's own business (a dead server, a critic configured
-to stop the run). It knows nothing of files or terminals: the application shell supplies the callbacks.
+to stop the run). A `RunControl` lets the shell stop the run cleanly from a callback (a token budget): workers
+take no new persona and the threads in flight are cancelled (they leave nothing on disk and run again on
+resume).
+It knows nothing of files or terminals: the application shell supplies the callbacks.
+
+Sharding: shard I of N takes the persona indices with index % N == I (round-robin, so shards stay balanced
+even when a run is cut short); every persona's seed depends only on (run seed, index), never on the shard.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,13 +30,64 @@ class RunAborted(Exception):
     """The run stopped before all personas were done; the message says why."""
 
 
+class RunStopped(Exception):
+    """The run was stopped on purpose (RunControl.stop): `status` and `message` say why."""
+
+    def __init__(self, status: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+class RunControl:
+    """A handle to stop a running `run_personas` from any callback on its event loop."""
+
+    def __init__(self) -> None:
+        self.reason: tuple[str, str] | None = None
+        self._event: asyncio.Event | None = None
+
+    def stop(self, status: str, message: str) -> None:
+        if self.reason is None:
+            self.reason = (status, message)
+            if self._event is not None:
+                self._event.set()
+
+    async def wait(self) -> None:
+        self._event = asyncio.Event()
+        if self.reason is not None:
+            self._event.set()
+        await self._event.wait()
+
+
 @dataclass(frozen=True)
 class RunPlan:
-    """Which persona indices to run, and how."""
+    """Which persona indices to run (any iterable, consumed lazily), how many there are, and how."""
 
-    indices: list[int]
+    indices: Iterable[int]
     seed: int
     concurrency: int = 8
+    count: int | None = None
+
+    @property
+    def size(self) -> int:
+        return self.count if self.count is not None else len(self.indices)  # type: ignore[arg-type]
+
+
+def parse_shard(shard: str | None) -> tuple[int, int]:
+    """(I, N) from "I/N"; (0, 1) for no sharding. ValueError when I is not below N."""
+    if not shard:
+        return 0, 1
+    i, n = (int(x) for x in shard.split("/"))
+    if not 0 <= i < n:
+        raise ValueError(f"shard {shard}: I must be below N (0/{n} to {n - 1}/{n})")
+    return i, n
+
+
+def shard_indices(personas: int, shard: str | None, done: Container[int] = ()) -> tuple[Iterator[int], int]:
+    """The persona indices of a shard not yet done, lazily, and how many there are."""
+    i, n = parse_shard(shard)
+    todo = range(i, personas, n)
+    count = len(todo) - sum(1 for d in done if d in todo) if done else len(todo)  # type: ignore[union-attr]
+    return (x for x in todo if x not in done), count
 
 
 def stage_list(ctx: AgentContext) -> list[str]:
@@ -80,20 +137,36 @@ async def run_one(graph: Any, ctx: AgentContext, index: int, run_seed: int) -> P
 
 
 async def run_personas(graph: Any, ctx: AgentContext, plan: RunPlan,
-                       on_done: Callable[[dict[str, Any], list[dict[str, Any]]], None]) -> None:
-    """Run the planned personas with bounded concurrency; raise RunAborted on the first fatal error."""
-    queue: Iterable[int] = iter(plan.indices)
+                       on_done: Callable[[dict[str, Any], list[dict[str, Any]]], None],
+                       control: RunControl | None = None) -> None:
+    """Run the planned personas with bounded concurrency.
+
+    Raises RunAborted on the first fatal error, RunStopped when `control` stops the run.
+    """
+    queue: Iterator[int] = iter(plan.indices)
+    control = control or RunControl()
 
     async def worker() -> None:
         for index in queue:
+            if control.reason is not None:
+                return
             final = await run_one(graph, ctx, index, plan.seed)
             on_done(persona_row(final), record_rows(final, ctx))
 
-    workers = [asyncio.create_task(worker()) for _ in range(max(1, min(plan.concurrency, len(plan.indices))))]
+    tasks = [asyncio.create_task(worker()) for _ in range(max(1, min(plan.concurrency, plan.size)))]
+    stopper = asyncio.create_task(control.wait())
+    pending, error = set(tasks), None
     try:
-        await asyncio.gather(*workers)
-    except Exception as exc:
-        for task in workers:
+        while pending and error is None and control.reason is None:
+            done, _ = await asyncio.wait(pending | {stopper}, return_when=asyncio.FIRST_COMPLETED)
+            for task in done - {stopper}:
+                pending.discard(task)
+                error = error or task.exception()
+    finally:
+        for task in (*tasks, stopper):
             task.cancel()
-        await asyncio.gather(*workers, return_exceptions=True)
-        raise RunAborted(str(exc)) from exc
+        await asyncio.gather(*tasks, stopper, return_exceptions=True)
+    if error is not None:
+        raise RunAborted(str(error)) from error
+    if control.reason is not None:
+        raise RunStopped(*control.reason)

@@ -1,4 +1,4 @@
-"""`personagen run` as a library call: validate everything, open the models, write the run folder, run the graph.
+"""`personagen run` as a library call: validate everything, open the models, write the run folder, run.
 
 Nothing is written before the settings, emotions, locale, vocabularies, critics and models have been checked;
 from then on the run folder is always consistent (whole lines, a summary with the final status).
@@ -7,6 +7,7 @@ from then on the run folder is always consistent (whole lines, a summary with th
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,13 +18,24 @@ import personagen
 from agents.context import AgentContext, Limits
 from agents.critics.registry import CriticError, select_critics
 from graph.build import build_graph
-from graph.runner import RunAborted, RunPlan, run_personas, stage_list
+from graph.runner import (
+    RunAborted,
+    RunControl,
+    RunPlan,
+    RunStopped,
+    parse_shard,
+    run_personas,
+    shard_indices,
+    stage_list,
+)
 from personagen.backends.model_set import ModelSet
+from personagen.resume import Repair, check_resumable, repair, run_folder
 from personagen.runstore import RunStore, new_run_id
 from personagen.settings import ConfigError, Settings
-from personagen.summary import RunTally
+from personagen.summary import RunTally, replay_folder
+from personagen.throttle import attach_pacers
 from personas.emotions import resolve_emotions
-from personas.locale import TableError, load_locale
+from personas.locale import load_locale
 from personas.vocab import load_vocab
 
 STAGE_AGENTS = {"base": ["critic:plausibility"], "socio": ["socio_enricher", "critic:consistency"],
@@ -72,30 +84,70 @@ def agents_in_use(ctx: AgentContext) -> list[str]:
 
 
 def run_config(run_id: str, settings: Settings, ctx: AgentContext, models: ModelSet) -> dict[str, Any]:
-    """config.json: the resolved settings, with models described by name and URL only (never keys)."""
+    """config.json: the resolved settings, with models described by name and URL only (never keys).
+
+    `settings` holds the full settings (no secrets: keys live in environment variables), so a run can be
+    resumed or merged from its folder alone.
+    """
     return {"run_id": run_id, "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "version": personagen.__version__, **settings.run.model_dump(), "emotions": ctx.emotions,
             "emotion_spec": settings.run.emotions, "limits": settings.limits.model_dump(),
             "critics": [c.name for c in ctx.critics], "on_critic_error": ctx.on_critic_error,
-            "models": models.described}
+            "models": models.described, "settings": settings.model_dump(mode="json")}
 
 
-def execute(settings: Settings, runs_dir: Path, run_id: str | None = None,
-            observer: Observer | None = None) -> RunResult:
-    """Run the whole pipeline; returns the run folder and its summary (status finished, failed or interrupted)."""
+def price_lookup(settings: Settings) -> Callable[[str], tuple[float | None, float | None]]:
+    """(price in, price out) per million tokens of the model an agent uses, from the settings."""
+
+    def price_of(agent: str) -> tuple[float | None, float | None]:
+        m = settings.model_for(agent.removeprefix("critic:"))
+        return m.price_in_per_mtok, m.price_out_per_mtok
+
+    return price_of
+
+
+def open_store(settings: Settings, runs_dir: Path, run_id: str | None, ctx: AgentContext, models: ModelSet,
+               tally: RunTally, resume: bool) -> tuple[RunStore, Repair | None]:
+    """A new run folder, or (resume) the repaired old one, with the tally caught up on what it holds."""
+    if not resume:
+        run_id = run_id or new_run_id()
+        return RunStore.create(runs_dir, run_id, run_config(run_id, settings, ctx, models)), None
+    folder = run_folder(runs_dir, run_id or "")
+    store, rep = RunStore.reopen(folder, repair)
+    replay_folder(tally, folder)
+    return store, rep
+
+
+def execute(settings: Settings, runs_dir: Path, run_id: str | None = None, observer: Observer | None = None,
+            resume: bool = False) -> RunResult:
+    """Run the whole pipeline (or, with `resume`, the rest of run `run_id`); returns the folder and summary.
+
+    The summary's status is finished, failed (a fatal error such as an unreachable server), interrupted
+    (Ctrl-C) or budget (the token budget was reached); all but finished can be resumed.
+    """
     observer = observer or SilentObserver()
+    if resume:
+        check_resumable(run_folder(runs_dir, run_id or ""))
+    try:
+        parse_shard(settings.run.shard)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     with ExitStack() as stack:
         models = ModelSet(settings, stack, on_note=observer.note)
         ctx = build_context(settings, models)
         models.preload(agents_in_use(ctx))
-        run_id = run_id or new_run_id()
-        store = RunStore.create(runs_dir, run_id, run_config(run_id, settings, ctx, models))
-        tally = RunTally(settings.run.personas)
+        pacers = attach_pacers(models.handles)
+        tally = RunTally(settings.run.personas, price_lookup(settings))
+        store, rep = open_store(settings, runs_dir, run_id, ctx, models, tally, resume)
+        control = RunControl()
+        budget = settings.run.token_budget
 
         def on_event(event: dict[str, Any]) -> None:
             store.event(event)
             tally.event(event)
             observer.event(event)
+            if budget and tally.tokens_total >= budget:
+                control.stop("budget", f"token budget reached: {tally.tokens_total} of {budget} tokens used")
 
         def on_done(row: dict[str, Any], records: list[dict[str, Any]]) -> None:
             store.persona_done(row, records)
@@ -103,14 +155,30 @@ def execute(settings: Settings, runs_dir: Path, run_id: str | None = None,
             observer.persona(row, records)
 
         ctx.sink = on_event
-        plan = RunPlan(list(range(settings.run.personas)), settings.run.seed, settings.run.concurrency)
-        status, message = "finished", None
-        try:
-            asyncio.run(run_personas(build_graph(), ctx, plan, on_done))
-        except RunAborted as exc:
-            status, message = "failed", str(exc)
-        except KeyboardInterrupt:
-            status, message = "interrupted", "stopped by the user"
-        summary = tally.summary(status, message)
+        if rep is not None:
+            ctx.emit(None, "runner", "resume", data=rep.as_event_data())
+        indices, count = shard_indices(settings.run.personas, settings.run.shard, rep.done if rep else ())
+        plan = RunPlan(indices, settings.run.seed, settings.run.concurrency, count)
+        status, message = run_graph(ctx, plan, on_done, control)
+        if status != "finished":
+            message = f"{message}; continue with: personagen run --resume {store.folder.name}"
+        summary = tally.summary(status, message, shard=settings.run.shard,
+                                backends={name: p.report() for name, p in pacers.items()})
         store.close(summary)
         return RunResult(store.folder, summary)
+
+
+def run_graph(ctx: AgentContext, plan: RunPlan, on_done: Callable[..., None],
+              control: RunControl) -> tuple[str, str | None]:
+    """Run the persona threads; (status, message) of how it ended."""
+    if plan.size == 0:
+        return "finished", None
+    try:
+        asyncio.run(run_personas(build_graph(), ctx, plan, on_done, control))
+    except RunAborted as exc:
+        return "failed", str(exc)
+    except RunStopped as exc:
+        return exc.status, exc.message
+    except KeyboardInterrupt:
+        return "interrupted", "stopped by the user"
+    return "finished", None

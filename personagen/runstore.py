@@ -1,7 +1,14 @@
-"""The run folder on disk: created whole, appended to line by line, closed with a summary (docs/run-format.md).
+"""The run folder on disk: created whole, appended to line by line, closed with a summary.
 
-Each persona's records and its persona row are appended as whole lines and flushed together when the persona
-finishes, so a reader (or a resume) never sees half a persona. Events are buffered and flushed with them.
+See docs/run-format.md.
+
+Each persona's events, records and persona row are appended as whole lines when the persona finishes, in that
+order, each file flushed before the next is written: a crash (even kill -9) can leave at most a torn last line
+and records without their persona row, both of which a resume repairs (personagen/resume.py). A persona is
+done exactly when its row is in personas.jsonl.
+
+`run.lock` names the process that owns the run; it is taken atomically (O_EXCL), so two processes never write
+the same run, and a stale lock left by a crashed process on this host is replaced on resume.
 """
 
 from __future__ import annotations
@@ -11,11 +18,15 @@ import os
 import secrets
 import socket
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
+
+T = TypeVar("T")
 
 RUN_ID_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+JSONL = ("personas", "records", "events")
 
 
 class RunStoreError(ValueError):
@@ -36,6 +47,55 @@ def dumps(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists on this host."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def read_lock(folder: Path) -> dict[str, Any] | None:
+    """The run.lock of a run folder, or None without one (a torn lock counts as a lock of unknown owner)."""
+    try:
+        return json.loads((folder / "run.lock").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (ValueError, OSError):
+        return {}
+
+
+def lock_is_live(lock: dict[str, Any] | None) -> bool:
+    """True when the lock's owner may still be running: a live pid on this host, or another host's lock."""
+    if lock is None:
+        return False
+    if lock.get("host") != socket.gethostname():
+        return bool(lock)
+    return isinstance(lock.get("pid"), int) and pid_alive(lock["pid"])
+
+
+def take_lock(folder: Path) -> None:
+    """Create run.lock for this process, replacing a stale one; refuse when another live process holds it."""
+    path = folder / "run.lock"
+    lock = read_lock(folder)
+    if lock_is_live(lock):
+        raise RunStoreError(
+            f"run {folder.name} is running (run.lock: pid {lock.get('pid')} on {lock.get('host')}); "
+            "wait for it to end, or stop it first. If that process is gone, delete the run.lock file."
+        )
+    if lock is not None:
+        path.unlink(missing_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        raise RunStoreError(f"run {folder.name} was just taken by another process") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(dumps({"pid": os.getpid(), "host": socket.gethostname(), "since": time.time()}) + "\n")
+
+
 class RunStore:
     """Writer of one run folder."""
 
@@ -51,15 +111,33 @@ class RunStore:
             runs_dir.mkdir(parents=True, exist_ok=True)
             folder.mkdir()
         except FileExistsError:
-            raise RunStoreError(f"run {run_id} already exists in {runs_dir}; pick another --run-id") from None
+            raise RunStoreError(f"run {run_id} already exists in {runs_dir}; pick another --run-id "
+                                f"(or continue it with --resume {run_id})") from None
         except OSError as exc:
             raise RunStoreError(f"cannot create run folder {folder}: {exc.strerror}") from None
         store = cls(folder)
         store.write_json("config.json", config)
-        store.write_json("run.lock", {"pid": os.getpid(), "host": socket.gethostname(), "since": time.time()})
-        for name in ("personas", "records", "events"):
-            store._files[name] = open(folder / f"{name}.jsonl", "a", encoding="utf-8")  # noqa: SIM115
+        take_lock(folder)
+        store._open()
         return store
+
+    @classmethod
+    def reopen(cls, folder: Path, prepare: Callable[[Path], T]) -> tuple[RunStore, T]:
+        """An existing run folder, to append to (resume).
+
+        Takes the lock, removes the old summary, then calls `prepare(folder)` (the repair, which may rewrite
+        the jsonl files) before opening them; returns the store and what `prepare` returned.
+        """
+        take_lock(folder)
+        (folder / "summary.json").unlink(missing_ok=True)
+        prepared = prepare(folder)
+        store = cls(folder)
+        store._open()
+        return store, prepared
+
+    def _open(self) -> None:
+        for name in JSONL:
+            self._files[name] = open(self.folder / f"{name}.jsonl", "a", encoding="utf-8")  # noqa: SIM115
 
     def write_json(self, name: str, obj: Any) -> None:
         """Write a whole JSON file atomically (temp file + rename)."""
@@ -71,12 +149,14 @@ class RunStore:
         self._files["events"].write(dumps(event) + "\n")
 
     def persona_done(self, row: dict[str, Any], records: list[dict[str, Any]]) -> None:
-        """Append a finished persona: its records first, then its row, each as whole lines; then flush."""
+        """Append a finished persona: its records, then its row, each file flushed before the next."""
+        files = self._files
+        files["events"].flush()
         if records:
-            self._files["records"].write("".join(dumps(r) + "\n" for r in records))
-        self._files["personas"].write(dumps(row) + "\n")
-        for f in self._files.values():
-            f.flush()
+            files["records"].write("".join(dumps(r) + "\n" for r in records))
+            files["records"].flush()
+        files["personas"].write(dumps(row) + "\n")
+        files["personas"].flush()
 
     def close(self, summary: dict[str, Any]) -> None:
         """Flush and close the files, write summary.json, remove run.lock."""

@@ -2,11 +2,12 @@
 
 Config file (all sections optional):
 
-    [run]       personas, emotions, texts_per_emotion, locale, language, seed, concurrency, method, stages
+    [run]       personas, emotions, texts_per_emotion, locale, language, seed, concurrency, method, stages,
+                shard ("I/N"), token_budget
     [limits]    base_attempts, socio_attempts, scenario_attempts, text_attempts
     [critics]   enable = [...], disable = [...], on_error = "skip" | "stop"
     [models.default]   backend, base_url, model, api_key_env, structured_output, temperature, max_tokens,
-                       concurrency, timeout, max_retries
+                       concurrency, timeout, max_retries, price_in_per_mtok, price_out_per_mtok
     [models.<agent or critic name>]   the same keys; unset ones are taken from models.default
     [scenario_vocab]   overrides of the scenario vocabularies
 
@@ -44,6 +45,8 @@ class ModelSettings(Strict):
     timeout: float | None = Field(default=None, gt=0)
     max_retries: int | None = Field(default=None, ge=0)
     model_path: str | None = None
+    price_in_per_mtok: float | None = Field(default=None, ge=0)  # cost of a million prompt tokens
+    price_out_per_mtok: float | None = Field(default=None, ge=0)  # cost of a million completion tokens
 
     def merged_over(self, default: ModelSettings) -> ModelSettings:
         return default.model_copy(update=self.model_dump(exclude_none=True))
@@ -72,6 +75,8 @@ class RunSettings(Strict):
     concurrency: int = Field(default=8, gt=0, le=4096)
     method: Literal["personagen", "baseline"] = "personagen"
     stages: Literal["base", "base+socio", "full"] = "full"
+    shard: str | None = Field(default=None, pattern=r"^\d+/[1-9]\d*$")  # "I/N": persona indices with index % N == I
+    token_budget: int | None = Field(default=None, gt=0)  # stop (status "budget") once the run used this many tokens
 
     @field_validator("emotions", mode="before")
     @classmethod

@@ -1,47 +1,97 @@
-"""Counts a run as it goes: personas, texts, verdicts per critic, calls, tokens and model time per agent."""
+"""Counts a run as it goes: personas, texts, verdicts per critic; calls, tokens, model time, cost per agent.
+
+A tally can be rebuilt from a run folder (`replay_folder`), which is how a resumed or merged run continues
+counting where the earlier process stopped.
+"""
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
+
+USAGE_KEYS = ("calls", "failed_parses", "tokens_in", "tokens_out", "latency_s")
+Prices = tuple[float | None, float | None]
+COUNTED_TYPES = ('"type":"llm_call"', '"type":"verdict"', '"type":"error"', '"type":"resume"')
 
 
 class RunTally:
-    """Fed every event and every finished persona; produces summary.json."""
+    """Fed every event and every finished persona; produces summary.json.
 
-    def __init__(self, requested: int) -> None:
+    `price_of(agent)` gives (price per million prompt tokens, per million completion tokens); an agent whose
+    model has no price has no cost.
+    """
+
+    def __init__(self, requested: int, price_of: Callable[[str], Prices] | None = None) -> None:
         self.requested = requested
+        self.price_of = price_of or (lambda agent: (None, None))
         self.started = time.time()
         self.personas: Counter[str] = Counter()
         self.texts: Counter[str] = Counter()
         self.critics: dict[str, Counter[str]] = defaultdict(Counter)
         self.agents: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         self.models: set[str] = set()
+        self.tokens_total = 0
+        self.resumed = 0
 
     def event(self, e: dict[str, Any]) -> None:
-        if e["type"] == "verdict":
-            self.critics[e["agent"].removeprefix("critic:")]["passed" if e["data"]["passed"] else "rejected"] += 1
-        elif e["type"] == "error" and e["agent"].startswith("critic:"):
-            self.critics[e["agent"].removeprefix("critic:")]["errors"] += 1
-        elif e["type"] == "llm_call":
+        kind = e["type"]
+        if kind == "llm_call":
             a = self.agents[e["agent"]]
             a["calls"] += 1
             a["failed_parses"] += 1 if "error" in (e.get("data") or {}) else 0
-            a["tokens_in"] += e.get("tokens_in") or 0
-            a["tokens_out"] += e.get("tokens_out") or 0
+            used_in, used_out = e.get("tokens_in") or 0, e.get("tokens_out") or 0
+            a["tokens_in"] += used_in
+            a["tokens_out"] += used_out
             a["latency_s"] += e.get("latency_s") or 0.0
+            self.tokens_total += used_in + used_out
             self.models.add(e.get("model") or "?")
+        elif kind == "verdict":
+            outcome = "passed" if e["data"]["passed"] else "rejected"
+            self.critics[e["agent"].removeprefix("critic:")][outcome] += 1
+        elif kind == "error" and e["agent"].startswith("critic:"):
+            self.critics[e["agent"].removeprefix("critic:")]["errors"] += 1
+        elif kind == "resume":
+            self.resumed += 1
+            self.add_usage((e.get("data") or {}).get("discarded_usage") or {})
 
-    def persona(self, row: dict[str, Any], records: list[dict[str, Any]]) -> None:
+    def add_usage(self, usage: dict[str, dict[str, float]]) -> None:
+        """Add model usage by agent (calls of personas a crash cut short: spent; their events are gone)."""
+        for agent, counts in usage.items():
+            a = self.agents[agent]
+            for key in USAGE_KEYS:
+                a[key] += counts.get(key, 0)
+            self.tokens_total += int(counts.get("tokens_in", 0) + counts.get("tokens_out", 0))
+
+    def persona(self, row: dict[str, Any], records: list[dict[str, Any]] | int) -> None:
         self.personas[row["status"]] += 1
-        self.texts["accepted"] += len(records)
+        self.texts["accepted"] += records if isinstance(records, int) else len(records)
         self.texts["dropped"] += row["texts"]["dropped"]
 
-    def summary(self, status: str, message: str | None = None) -> dict[str, Any]:
+    def cost(self, agent: str, a: dict[str, float]) -> float | None:
+        price_in, price_out = self.price_of(agent)
+        if price_in is None and price_out is None:
+            return None
+        return round((a["tokens_in"] * (price_in or 0) + a["tokens_out"] * (price_out or 0)) / 1e6, 6)
+
+    def agent_rows(self) -> dict[str, dict[str, Any]]:
+        rows = {}
+        for name, a in sorted(self.agents.items()):
+            row: dict[str, Any] = {k: round(v, 3) for k, v in a.items()}
+            if (cost := self.cost(name, a)) is not None:
+                row["cost"] = cost
+            rows[name] = row
+        return rows
+
+    def summary(self, status: str, message: str | None = None, **extra: Any) -> dict[str, Any]:
         calls = sum(a["calls"] for a in self.agents.values())
         tokens = sum(a["tokens_in"] + a["tokens_out"] for a in self.agents.values())
         accepted = self.texts["accepted"]
+        agents = self.agent_rows()
+        costs = [a["cost"] for a in agents.values() if "cost" in a]
         return {
             "status": status, "message": message,
             "started": self.started, "finished": time.time(), "wall_s": round(time.time() - self.started, 3),
@@ -51,9 +101,33 @@ class RunTally:
             "critics": {name: {"passed": c["passed"], "rejected": c["rejected"], "errors": c["errors"],
                                "acceptance": round(c["passed"] / max(1, c["passed"] + c["rejected"]), 3)}
                         for name, c in sorted(self.critics.items())},
-            "agents": {name: {k: round(v, 3) for k, v in a.items()} for name, a in sorted(self.agents.items())},
+            "agents": agents,
             "calls": int(calls), "tokens": int(tokens),
+            "cost": round(sum(costs), 6) if costs else None,
             "calls_per_text": round(calls / accepted, 2) if accepted else None,
             "tokens_per_text": round(tokens / accepted, 1) if accepted else None,
-            "models": sorted(self.models),
+            "models": sorted(self.models), "resumed": self.resumed, **extra,
         }
+
+
+def iter_jsonl(path: Path, only: tuple[str, ...] = ()) -> Iterator[dict[str, Any]]:
+    """The whole-line JSON objects of a jsonl file; with `only`, just lines holding one of those strings."""
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if not line.endswith("\n") or (only and not any(s in line for s in only)):
+                continue
+            try:
+                yield json.loads(line)
+            except ValueError:
+                continue
+
+
+def replay_folder(tally: RunTally, folder: Path) -> RunTally:
+    """Feed a run folder's events and persona rows to `tally` (streamed: memory does not grow with it)."""
+    for event in iter_jsonl(folder / "events.jsonl", COUNTED_TYPES):
+        tally.event(event)
+    for row in iter_jsonl(folder / "personas.jsonl"):
+        tally.persona(row, row["texts"]["accepted"] if row["status"] == "accepted" else 0)
+    return tally

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
 from personagen.commands.options import (
-    DEFAULT_RUNS_DIR, BaseUrl, ConfigFile, Model, ModelPath, RunsDir, backend_values, clean_errors, fail,
+    DEFAULT_RUNS_DIR, BaseUrl, ConfigFile, Model, ModelPath, RunsDir, UsageError, backend_values, clean_errors,
+    fail,
 )
 from personagen.pipeline import execute
-from personagen.settings import load_settings
+from personagen.resume import overlay, resume_settings, run_folder, stored_settings
+from personagen.settings import Settings, load_settings, read_config
 from personagen.trace import TerminalTrace, summary_table
 
 Opt = typer.Option
@@ -41,23 +43,51 @@ def run(
     model_path: ModelPath = None,
     quiet: Annotated[bool, Opt("--quiet", "-q", help="No live trace; only the result.")] = False,
     as_json: Annotated[bool, Opt("--json", help="Print the summary as JSON on stdout.")] = False,
+    resume: Annotated[str | None, Opt("--resume", help="Continue this stopped run (settings from its "
+                                      "config.json; backend options may be given again).")] = None,
+    shard: Annotated[str | None, Opt("--shard", help="I/N: run only personas with index % N == I "
+                                     "(join the shards with `personagen merge`).")] = None,
+    max_tokens: Annotated[int | None, Opt("--max-tokens", help="Token budget of the whole run: stop "
+                                          "(status budget, exit 3, resumable) once it is used.")] = None,
 ) -> None:
-    """Generate emotion-labelled texts from layered personas into runs/<run-id>/."""
+    """Generate emotion-labelled texts from layered personas into runs/<run-id>/ (or continue one: --resume)."""
     run_values = {"personas": personas, "emotions": emotions, "texts_per_emotion": texts_per_emotion,
                   "locale": locale, "language": language, "seed": seed, "concurrency": concurrency,
-                  "method": method, "stages": stages}
-    settings = load_settings(config, run=run_values, models=backend_values(base_url, model, model_path),
-                             critics={"enable": critic or None, "disable": no_critic or None})
+                  "method": method, "stages": stages, "shard": shard, "token_budget": max_tokens}
+    models = backend_values(base_url, model, model_path)
+    critics = {"enable": critic or None, "disable": no_critic or None}
+    if resume:
+        if run_id:
+            raise UsageError("--resume names the run to continue: leave out --run-id")
+        settings, run_id = settings_for_resume(runs_dir, resume, config, run_values, models, critics), resume
+    else:
+        settings = load_settings(config, run=run_values, models=models, critics=critics)
     console = Console(stderr=True, quiet=quiet and as_json)
     with TerminalTrace(console, settings.run.personas, trace=not quiet) as trace:
-        result = execute(settings, runs_dir, run_id, observer=trace)
-    summary = result.summary
+        result = execute(settings, runs_dir, run_id, observer=trace, resume=bool(resume))
+    report(result.folder, result.summary, as_json)
+
+
+def settings_for_resume(runs_dir: Path, run_id: str, config: Path | None, run_values: dict[str, Any],
+                        models: dict[str, Any], critics: dict[str, Any]) -> Settings:
+    """The stored settings of run `run_id` with the options given now (only those that keep the dataset)."""
+    stored = stored_settings(run_folder(runs_dir, run_id))
+    raw = read_config(config)
+    run_values = {**raw.get("run", {}), **{k: v for k, v in run_values.items() if v is not None}}
+    critics = {**raw.get("critics", {}), **{k: v for k, v in critics.items() if v is not None}}
+    given = overlay(stored, run_values, models, critics, raw.get("models") if config else None)
+    return resume_settings(stored, given, run_id)
+
+
+def report(folder: Path, summary: dict[str, Any], as_json: bool) -> None:
+    """Print the summary; exit 1 when the run failed or was interrupted, 3 when it stopped at its budget."""
     if as_json:
-        print(json.dumps({"run": str(result.folder), **summary}))
+        print(json.dumps({"run": str(folder), **summary}))
     else:
-        Console().print(summary_table(str(result.folder), summary))
+        Console().print(summary_table(str(folder), summary))
     if summary["status"] != "finished":
-        fail(f"run {summary['status']}: {summary['message']} (partial results kept in {result.folder})", 1)
+        code = 3 if summary["status"] == "budget" else 1
+        fail(f"run {summary['status']}: {summary['message']} (partial results kept in {folder})", code)
 
 
 def register(app: typer.Typer) -> None:
