@@ -158,6 +158,14 @@ class RunStore:
         files["personas"].write(dumps(row) + "\n")
         files["personas"].flush()
 
+    def append_line(self, name: str, line: str) -> None:
+        """Append one already serialised line (ending in a newline) to personas, records or events."""
+        self._files[name].write(line)
+
+    def flush(self) -> None:
+        for f in self._files.values():
+            f.flush()
+
     def close(self, summary: dict[str, Any]) -> None:
         """Flush and close the files, write summary.json, remove run.lock."""
         for f in self._files.values():

@@ -1,0 +1,125 @@
+"""Joining shard runs (`personagen run --shard I/N`) into one run folder: `personagen merge A B ... --run-id OUT`.
+
+Shard I of N holds the personas with index % N == I, each seeded from (run seed, index) alone, so the union of
+all N shards is the dataset of the single-machine run with the same seed. The merge checks that first:
+- every input is a finished run (a stopped shard must be resumed first) that nobody is writing;
+- all inputs have the same dataset settings (seed, personas, emotions, models, critics, ...) except the shard;
+- they are shards of the same N with distinct I, and (unless `partial`) together cover 0..N-1.
+The output is a new run folder: config.json of the first shard with `shard` cleared and `merged_from` added,
+the jsonl files concatenated in shard order (streamed: memory does not grow with the run, except a set of
+persona indices to prove the shards are disjoint), and a summary recounted from the merged folder.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from graph.runner import parse_shard
+from personagen.resume import check_resumable, dataset_fingerprint, differences, read_config, run_folder
+from personagen.runstore import JSONL, RunStore, RunStoreError, new_run_id
+from personagen.settings import ConfigError, Settings
+from personagen.summary import RunTally, replay_folder
+
+
+@dataclass
+class Shard:
+    """One input run of a merge."""
+
+    folder: Path
+    config: dict[str, Any]
+    settings: Settings
+    index: int
+    count: int
+
+
+def load_shard(runs_dir: Path, run_id: str) -> Shard:
+    """A finished shard run, or a clear error saying what is wrong with it."""
+    folder = run_folder(runs_dir, run_id)
+    check_resumable(folder)
+    config = read_config(folder)
+    if "settings" not in config:
+        raise RunStoreError(f"run {run_id} was written by a version that cannot be merged (no settings)")
+    try:
+        status = json.loads((folder / "summary.json").read_text(encoding="utf-8"))["status"]
+    except (OSError, ValueError, KeyError):
+        status = "crashed"
+    if status != "finished":
+        raise ConfigError(f"run {run_id} is {status}, not finished: finish it first "
+                          f"(personagen run --resume {run_id})")
+    settings = Settings.model_validate(config["settings"])
+    index, count = parse_shard(settings.run.shard)
+    return Shard(folder, config, settings, index, count)
+
+
+def check_compatible(shards: list[Shard], partial: bool) -> None:
+    """Same dataset settings, same shard count, distinct shard numbers, all shards present (unless partial)."""
+    if len(shards) < 2 and not partial:
+        raise ConfigError("merge needs at least two shard runs")
+    first = shards[0]
+    reference = dataset_fingerprint(first.settings, ignore={"shard"})
+    for s in shards[1:]:
+        diff = differences(reference, dataset_fingerprint(s.settings, ignore={"shard"}))
+        if diff:
+            raise ConfigError(f"runs {first.folder.name} and {s.folder.name} are not shards of one run: "
+                              + "; ".join(diff[:4]))
+        if s.count != first.count:
+            raise ConfigError(f"runs {first.folder.name} and {s.folder.name} split the personas differently "
+                              f"(shard {first.settings.run.shard} vs {s.settings.run.shard})")
+    seen: dict[int, str] = {}
+    for s in shards:
+        if s.index in seen:
+            raise ConfigError(f"runs {seen[s.index]} and {s.folder.name} are the same shard "
+                              f"{s.index}/{s.count}: give each shard once")
+        seen[s.index] = s.folder.name
+    missing = [f"{i}/{first.count}" for i in range(first.count) if i not in seen]
+    if missing and not partial:
+        raise ConfigError(f"shards {', '.join(missing)} are missing: merge them all (or pass --partial)")
+
+
+def merged_config(shards: list[Shard], run_id: str) -> dict[str, Any]:
+    config = json.loads(json.dumps(shards[0].config))
+    config.update(run_id=run_id, created=datetime.now(UTC).isoformat(timespec="seconds"), shard=None,
+                  merged_from=[s.folder.name for s in shards])
+    config["settings"]["run"]["shard"] = None
+    return config
+
+
+def copy_lines(store: RunStore, shard: Shard, seen: set[int]) -> None:
+    """Append one shard's whole lines to the merged run; a persona index seen before is an error."""
+    for name in JSONL:
+        path = shard.folder / f"{name}.jsonl"
+        if not path.exists():
+            continue
+        with path.open(encoding="utf-8") as fh:
+            for line in fh:
+                if not line.endswith("\n"):
+                    continue
+                if name == "personas":
+                    index = json.loads(line)["index"]
+                    if index in seen:
+                        raise ConfigError(f"persona {index} is in more than one input run")
+                    seen.add(index)
+                store.append_line(name, line)
+
+
+def merge_runs(runs_dir: Path, run_ids: list[str], out_id: str | None = None, partial: bool = False) -> Path:
+    """Merge shard runs into a new run folder `out_id`; returns its folder."""
+    shards = sorted((load_shard(runs_dir, r) for r in run_ids), key=lambda s: s.index)
+    check_compatible(shards, partial)
+    out_id = out_id or new_run_id()
+    store = RunStore.create(runs_dir, out_id, merged_config(shards, out_id))
+    seen: set[int] = set()
+    try:
+        for shard in shards:
+            copy_lines(store, shard, seen)
+    except BaseException:
+        store.close({"status": "failed", "message": "merge failed"})
+        raise
+    store.flush()
+    tally = replay_folder(RunTally(shards[0].settings.run.personas), store.folder)
+    store.close(tally.summary("finished", None, merged_from=[s.folder.name for s in shards]))
+    return store.folder
