@@ -1,0 +1,35 @@
+"""A critic added exactly as docs/critics.md says is wired into the run: its rejections cause bounded
+rewrites, are counted in summary.json and show in `personagen inspect`."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from personagen.cli import app
+from tests.inspection.plugin_helpers import installed_plugin
+
+runner = CliRunner()
+
+
+def test_plugin_critic_rejections_rewrite_bounded_and_show_everywhere(tmp_path, stub_url):
+    with installed_plugin(tmp_path):
+        listed = runner.invoke(app, ["critics", "--json"])
+        assert "first_person" in listed.stdout
+        result = runner.invoke(app, ["run", "-n", "2", "-e", "joy", "-k", "1", "--runs-dir", str(tmp_path),
+                                     "--run-id", "p", "--base-url", stub_url, "--model", "stub", "-q", "--json",
+                                     "--no-critic", "emotion_fidelity"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    counted = summary["critics"]["first_person"]
+    assert counted["rejected"] > 0  # the stub's texts are word salad, never first person
+    events = [json.loads(line) for line in (tmp_path / "p" / "events.jsonl").read_text().splitlines()]
+    writes = [e for e in events if e["type"] == "llm_call" and e["agent"] == "emotion_writer"]
+    assert len(writes) <= 2 * 3  # two personas, at most text_attempts (3) writes each: bounded
+    verdicts = [e for e in events if e["type"] == "verdict" and e["agent"] == "critic:first_person"]
+    assert len(verdicts) == counted["passed"] + counted["rejected"]
+    inspected = runner.invoke(app, ["inspect", "p", "--runs-dir", str(tmp_path), "--critic", "first_person",
+                                    "--json"])
+    assert inspected.exit_code == 0 and "first_person" in inspected.stdout
+    assert "not written in the first person" in inspected.stdout
