@@ -97,8 +97,18 @@ def texts_key(texts: list[str]) -> str:
     return digest.hexdigest()[:24]
 
 
+def shared_cache_dir() -> Path:
+    """Cache shared by evaluations (real corpora are embedded once): $PERSONAGEN_CACHE_DIR, else
+    $XDG_CACHE_HOME/personagen/embeddings, else ~/.cache/personagen/embeddings."""
+    if os.environ.get("PERSONAGEN_CACHE_DIR"):
+        return Path(os.environ["PERSONAGEN_CACHE_DIR"])
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "personagen" / "embeddings"
+
+
 def embed_cached(embedder: Embedder, texts: list[str], cache_dir: Path | None) -> np.ndarray:
-    """Embed `texts`, reading/writing `<cache_dir>/<key>.npy` when a cache folder is given."""
+    """Embed `texts`, reading/writing `<cache_dir>/<key>.npy` when a cache folder is given (a cache that
+    cannot be written is skipped)."""
     if cache_dir is None:
         return embedder.embed(texts)
     path = Path(cache_dir) / f"{texts_key(texts)}.npy"
@@ -107,8 +117,11 @@ def embed_cached(embedder: Embedder, texts: list[str], cache_dir: Path | None) -
         if cached.shape == (len(texts), DIMENSION):
             return cached
     vectors = embedder.embed(texts)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npy")
-    np.save(tmp, vectors)
-    tmp.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npy")
+        np.save(tmp, vectors)
+        tmp.replace(path)
+    except OSError:
+        pass
     return vectors

@@ -3,8 +3,9 @@
 Input: `EvalOptions` (the run, an optional real corpus and label map, the judge sample, the output folder),
 an optional judge `ModelHandle` (None skips the judge) and an optional `Embedder`.
 Output: `<out>/metrics.json` and a self-contained `<out>/report.html` (default out: `<run>/eval/`), plus
-`judgements.jsonl` when the judge ran and an embedding cache under `<out>/cache/`. Bad input raises EvalError
-before anything is written.
+`judgements.jsonl` when the judge ran. Embeddings are cached: the run's under `<out>/cache/`, the real
+corpus's in the shared cache (`embeddings.shared_cache_dir()`), so a corpus is embedded once for all runs.
+Bad input raises EvalError before anything is written.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from personagen.evaluation import human_likeness, plots
 from personagen.evaluation.corpus import RealCorpus, load_real, read_label_map
 from personagen.evaluation.diversity import diversity_metrics
 from personagen.evaluation.downstream import check_trainable, downstream_metrics
-from personagen.evaluation.embeddings import MODEL_ID, Embedder, embed_cached
+from personagen.evaluation.embeddings import MODEL_ID, Embedder, embed_cached, shared_cache_dir
 from personagen.evaluation.errors import EvalError, require_eval_extra
 from personagen.evaluation.population import population_metrics
 from personagen.evaluation.realism import compare_sets, realism_metrics
@@ -176,8 +177,10 @@ def evaluate(
     run, real = prepared or prepare(options)
     out = Path(options.out) if options.out else run.path / "eval"
     cache = out / "cache" if options.cache else None
+    real_cache = shared_cache_dir() if options.cache else None
     embedder = embedder or Embedder()
     embed = lambda texts: embed_cached(embedder, texts, cache)  # noqa: E731
+    embed_real = lambda texts: embed_cached(embedder, texts, real_cache)  # noqa: E731
     clock.step("embed", f"embedding {len(run.texts)} texts")
     vectors = embed(run.texts)
     metrics: dict[str, Any] = {
@@ -194,7 +197,7 @@ def evaluate(
     real_vectors = None
     if real is not None:
         clock.step("real", f"comparing with the real corpus ({len(real.train)} train, {len(real.test)} test)")
-        found = _real_metrics(run, real, vectors, embed, options.seed)
+        found = _real_metrics(run, real, vectors, embed_real, options.seed)
         real_vectors = found.pop("_real_vectors")
         metrics |= found
         metrics["real"] = {

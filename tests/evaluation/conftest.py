@@ -63,6 +63,12 @@ def records_of(texts: dict[str, list[str]]) -> list[dict]:
     ]
 
 
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the shared embedding cache of the tests out of the user's home."""
+    monkeypatch.setenv("PERSONAGEN_CACHE_DIR", str(tmp_path / "shared-cache"))
+
+
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
     return Embedder()
