@@ -11,7 +11,9 @@ sees every attempt, retries included):
   at most once a second);
 - in paced mode each request waits for its own slot (`1/rate` apart, with a little jitter), so retries spread
   out instead of arriving together;
-- every success raises the rate again by ~5% a second (additive increase), so a transient limit costs little.
+- every success raises the rate again by ~5% a second (additive increase), so a transient limit costs little;
+  when the 429s came before any success (nothing to measure), it starts low and doubles every second until
+  the next 429 (slow start).
 
 A server that never answers 429 never sees the pacer act: it costs one clock read per request.
 """
@@ -52,6 +54,8 @@ class Pacer:
         self.next_slot = 0.0
         self.last_cut = float("-inf")
         self.oks: deque[float] = deque()
+        self.first_ok: float | None = None
+        self.slow_start = False
         self.stats = {"rate_limited": 0, "paced_requests": 0, "cuts": 0, "min_rate": None}
 
     def delay(self) -> float:
@@ -82,19 +86,31 @@ class Pacer:
             self.stats["rate_limited"] += 1
             self.pause_until = max(self.pause_until, now + retry_after(headers))
             if now - self.last_cut >= CUT_EVERY_S:
-                measured = len(self.oks) / WINDOW_S
-                base = measured or MIN_RATE
-                if self.rate is not None and measured:
-                    base = min(self.rate, measured)
-                self.rate = max(MIN_RATE, 0.8 * base)
-                self.next_slot = self.pause_until
-                self.last_cut = now
-                self.stats["cuts"] += 1
-                self.stats["min_rate"] = round(min(self.rate, self.stats["min_rate"] or self.rate), 2)
+                self.cut(now, retry_after(headers))
         elif status < 400:
+            self.first_ok = now if self.first_ok is None else self.first_ok
             self.oks.append(now)
             if self.rate is not None:
-                self.rate += max(1.0, 0.05 * self.rate) / self.rate
+                # slow start doubles the rate each second; afterwards +5% a second (at least +1/s)
+                self.rate += 1.0 if self.slow_start else max(1.0, 0.05 * self.rate) / self.rate
+
+    def cut(self, now: float, wait: float) -> None:
+        """Multiplicative decrease to 80% of the measured success rate.
+
+        With nothing measured yet, it starts from one request per Retry-After interval (a token bucket asks
+        for about 1/rate) and slow-starts from there.
+        """
+        span = min(WINDOW_S, max(0.25, now - self.first_ok)) if self.first_ok is not None else WINDOW_S
+        measured = len(self.oks) / span
+        self.slow_start = not measured
+        base = measured or 1.0 / max(wait, 0.01)
+        if self.rate is not None and measured:
+            base = min(self.rate, measured)
+        self.rate = max(MIN_RATE, 0.8 * base)
+        self.next_slot = self.pause_until
+        self.last_cut = now
+        self.stats["cuts"] += 1
+        self.stats["min_rate"] = round(min(self.rate, self.stats["min_rate"] or self.rate), 2)
 
     def report(self) -> dict[str, Any]:
         return {**self.stats, "rate": round(self.rate, 2) if self.rate else None}
