@@ -101,7 +101,8 @@ def describe(error: ValidationError, source: str) -> str:
     parts = []
     for e in error.errors()[:5]:
         where = ".".join(str(p) for p in e["loc"])
-        parts.append(f"{where}: {e['msg']}" + (f" (got {e['input']!r})" if "input" in e and e["type"] != "missing" else ""))
+        got = f" (got {e['input']!r})" if "input" in e and e["type"] != "missing" else ""
+        parts.append(f"{where}: {e['msg']}{got}")
     return f"{source}: " + "; ".join(parts)
 
 

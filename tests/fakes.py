@@ -67,7 +67,8 @@ class ScriptedChat(BaseChatModel):
         call_id = f"call_{next(self._ids)}"
         if isinstance(answer, str):
             msg = AIMessage(content="", invalid_tool_calls=[
-                {"name": self.tool_name, "args": answer, "id": call_id, "error": "bad json", "type": "invalid_tool_call"}])
+                {"name": self.tool_name, "args": answer, "id": call_id, "error": "bad json",
+                 "type": "invalid_tool_call"}])
         else:
             msg = AIMessage(content="", tool_calls=[{"name": self.tool_name, "args": answer, "id": call_id}],
                             usage_metadata={"input_tokens": len(prompt) // 4,

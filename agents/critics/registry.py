@@ -17,7 +17,6 @@ from typing import Any
 from pydantic import BaseModel
 
 from agents.llm import ModelAnswerError, ModelCallError
-
 from personas.models import BasePersona, Expression, Scenario, SocioCultural, Stage, Verdict
 
 ENTRY_POINT_GROUP = "personagen.critics"

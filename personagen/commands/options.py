@@ -16,7 +16,7 @@ from personagen.settings import ConfigError, Settings, load_settings
 
 RunsDir = Annotated[Path, typer.Option("--runs-dir", help="Folder that holds the runs.", envvar="PERSONAGEN_RUNS_DIR")]
 BaseUrl = Annotated[str | None, typer.Option("--base-url", help="OpenAI-compatible server, e.g. http://localhost:8000/v1")]
-Model = Annotated[str | None, typer.Option("--model", help="Model name on that server (default gpt-4o-mini on OpenAI).")]
+Model = Annotated[str | None, typer.Option("--model", help="Model name on that server (OpenAI: gpt-4o-mini).")]
 ConfigFile = Annotated[Path | None, typer.Option("--config", help="TOML config file (models per agent, limits, ...).")]
 ModelPath = Annotated[Path | None, typer.Option("--model-path", help="A GGUF file to serve with the embedded server.")]
 
