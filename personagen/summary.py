@@ -29,6 +29,7 @@ class RunTally:
         self.requested = requested
         self.price_of = price_of or (lambda agent: (None, None))
         self.started = time.time()
+        self.cpu_started = time.process_time()
         self.personas: Counter[str] = Counter()
         self.texts: Counter[str] = Counter()
         self.critics: dict[str, Counter[str]] = defaultdict(Counter)
@@ -95,6 +96,7 @@ class RunTally:
         return {
             "status": status, "message": message,
             "started": self.started, "finished": time.time(), "wall_s": round(time.time() - self.started, 3),
+            "cpu_s": round(time.process_time() - self.cpu_started, 3),
             "personas": {"requested": self.requested, "accepted": self.personas["accepted"],
                          "dropped": self.personas["dropped"]},
             "texts": {"accepted": accepted, "dropped": self.texts["dropped"]},

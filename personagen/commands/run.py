@@ -82,7 +82,9 @@ def settings_for_resume(runs_dir: Path, run_id: str, config: Path | None, run_va
 def report(folder: Path, summary: dict[str, Any], as_json: bool) -> None:
     """Print the summary; exit 1 when the run failed or was interrupted, 3 when it stopped at its budget."""
     if as_json:
-        print(json.dumps({"run": str(folder), **summary}))
+        # records / cpu_gen_s: the keys bench/peers_bench.py reads from the last stdout line
+        print(json.dumps({"run": str(folder), **summary, "records": summary["texts"]["accepted"],
+                          "cpu_gen_s": summary["cpu_s"]}))
     else:
         Console().print(summary_table(str(folder), summary))
     if summary["status"] != "finished":
