@@ -164,25 +164,21 @@ def _write(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
-def evaluate(
+def _measure(
+    run: RunData,
+    real: RealCorpus | None,
     options: EvalOptions,
-    judge: ModelHandle | None = None,
-    embedder: Embedder | None = None,
-    progress: Callable[[str], None] | None = None,
-    prepared: tuple[RunData, RealCorpus | None] | None = None,
-) -> EvalResult:
-    """Evaluate one run (`prepared`: the result of `prepare(options)` when already called)."""
-    clock = _Clock(progress or (lambda message: None))
-    clock.step("read", "reading the run")
-    run, real = prepared or prepare(options)
-    out = Path(options.out) if options.out else run.path / "eval"
+    judge: ModelHandle | None,
+    embedder: Embedder,
+    clock: _Clock,
+    out: Path,
+) -> tuple[dict[str, Any], Any, Any]:
+    """Every metric of the run: (metrics, run embeddings, real embeddings or None)."""
     cache = out / "cache" if options.cache else None
     real_cache = shared_cache_dir() if options.cache else None
-    embedder = embedder or Embedder()
-    embed = lambda texts: embed_cached(embedder, texts, cache)  # noqa: E731
     embed_real = lambda texts: embed_cached(embedder, texts, real_cache)  # noqa: E731
     clock.step("embed", f"embedding {len(run.texts)} texts")
-    vectors = embed(run.texts)
+    vectors = embed_cached(embedder, run.texts, cache)
     metrics: dict[str, Any] = {
         "run_id": run.run_id,
         "run_path": str(run.path),
@@ -211,9 +207,32 @@ def evaluate(
     metrics["population"] = _population(run)
     clock.step("judge", "judging texts" if judge else "judge skipped")
     metrics["human_likeness"] = _judge(run, options, judge, out)
-    clock.step("report", "writing the report")
     metrics["warnings"] = run.warnings
-    report = render_report(metrics, make_plots(metrics, vectors, run.labels, real_vectors))
+    return metrics, vectors, real_vectors
+
+
+def evaluate(
+    options: EvalOptions,
+    judge: ModelHandle | None = None,
+    embedder: Embedder | None = None,
+    progress: Callable[[str], None] | None = None,
+    prepared: tuple[RunData, RealCorpus | None] | None = None,
+) -> EvalResult:
+    """Evaluate one run (`prepared`: the result of `prepare(options)` when already called).
+
+    Numeric libraries run single-threaded (threadpoolctl): on 2 shared cores a 2-thread OpenBLAS was up to
+    7x slower for these small problems; the embedder (onnxruntime) keeps its own threads.
+    """
+    from threadpoolctl import threadpool_limits
+
+    clock = _Clock(progress or (lambda message: None))
+    clock.step("read", "reading the run")
+    run, real = prepared or prepare(options)
+    out = Path(options.out) if options.out else run.path / "eval"
+    with threadpool_limits(limits=1):
+        metrics, vectors, real_vectors = _measure(run, real, options, judge, embedder or Embedder(), clock, out)
+        clock.step("report", "writing the report")
+        report = render_report(metrics, make_plots(metrics, vectors, run.labels, real_vectors))
     metrics["timings_s"] = clock.done()
     out.mkdir(parents=True, exist_ok=True)
     _write(out / "metrics.json", json.dumps(metrics, indent=2, ensure_ascii=False))
