@@ -57,6 +57,7 @@ class AgentContext:
     vocab: Vocab | None = None
     critics: list[CriticSpec] = field(default_factory=list)
     on_critic_error: str = "skip"
+    advisory: frozenset[str] = frozenset()  # critics whose verdicts are recorded, never enforced
     sink: EventSink = lambda event: None
 
     @property

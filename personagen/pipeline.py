@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 import personagen
 from agents.context import AgentContext, Limits
-from agents.critics.registry import CriticError, select_critics
+from agents.critics.registry import CriticError, CriticSpec, select_critics
 from graph.build import build_graph
 from graph.runner import (
     RunAborted,
@@ -75,7 +75,20 @@ def build_context(settings: Settings, models: Any) -> AgentContext:
     return AgentContext(models=models, emotions=emotions, texts_per_emotion=run.texts_per_emotion,
                         locale=run.locale, language=run.language, method=run.method, stages=run.stages,
                         limits=Limits(**settings.limits.model_dump()), vocab=vocab, critics=critics,
-                        on_critic_error=settings.critics.on_error)
+                        on_critic_error=settings.critics.on_error,
+                        advisory=advisory_critics(settings, critics, models))
+
+
+def advisory_critics(settings: Settings, critics: list[CriticSpec], models: Any) -> frozenset[str]:
+    """Critics whose verdicts are recorded but not enforced: as configured, else the LLM critics that would
+    run on the embedded demo model (measured: it cannot judge plausibility or emotions, docs/local-model.md)."""
+    if settings.critics.advisory is not None:
+        unknown = set(settings.critics.advisory) - {c.name for c in critics}
+        if unknown:
+            raise ConfigError(f"[critics] advisory names critics not in this run: {', '.join(sorted(unknown))}")
+        return frozenset(settings.critics.advisory)
+    return frozenset(c.name for c in critics
+                     if c.kind == "llm" and models.for_agent(f"critic:{c.name}").backend == "local")
 
 
 def agents_in_use(ctx: AgentContext) -> list[str]:
@@ -93,6 +106,7 @@ def run_config(run_id: str, settings: Settings, ctx: AgentContext, models: Model
             "version": personagen.__version__, **settings.run.model_dump(), "emotions": ctx.emotions,
             "emotion_spec": settings.run.emotions, "limits": settings.limits.model_dump(),
             "critics": [c.name for c in ctx.critics], "on_critic_error": ctx.on_critic_error,
+            "advisory_critics": sorted(ctx.advisory),
             "models": models.described, "settings": settings.model_dump(mode="json")}
 
 

@@ -5,7 +5,7 @@ Config file (all sections optional):
     [run]       personas, emotions, texts_per_emotion, locale, language, seed, concurrency, method, stages,
                 shard ("I/N"), token_budget
     [limits]    base_attempts, socio_attempts, scenario_attempts, text_attempts
-    [critics]   enable = [...], disable = [...], on_error = "skip" | "stop"
+    [critics]   enable = [...], disable = [...], on_error = "skip" | "stop", advisory = [...]
     [models.default]   backend, base_url, model, api_key_env, structured_output, temperature, max_tokens,
                        concurrency, timeout, max_retries, price_in_per_mtok, price_out_per_mtok
     [models.<agent or critic name>]   the same keys; unset ones are taken from models.default
@@ -63,6 +63,7 @@ class CriticSettings(Strict):
     enable: list[str] | None = None
     disable: list[str] = Field(default_factory=list)
     on_error: Literal["skip", "stop"] = "skip"
+    advisory: list[str] | None = None  # None: LLM critics on the embedded demo model are advisory
 
 
 class RunSettings(Strict):

@@ -102,3 +102,9 @@ class Verdict(BaseModel):
     score: float = Field(default=1.0, ge=0.0, le=1.0, description="Confidence of acceptance, 0..1.")
     reasons: list[str] = Field(default_factory=list, description="Why it passed or failed.")
     kind: str = Field(default="rule", description="'rule' (deterministic code) or 'llm'.")
+    advisory: bool = Field(default=False, description="Recorded but not enforced: never causes a rejection.")
+
+    @property
+    def blocks(self) -> bool:
+        """True when this verdict rejects the candidate (a failing verdict that is not advisory)."""
+        return not self.passed and not self.advisory

@@ -46,10 +46,12 @@ async def judge(ctx: AgentContext, candidate: Candidate, persona_id: str, attemp
             if ctx.on_critic_error == "stop":
                 raise
             continue
+        if spec.name in ctx.advisory:
+            verdict = verdict.model_copy(update={"advisory": True})
         ctx.emit(persona_id, agent, "verdict", stage=spec.stage, attempt=attempt,
                  data=verdict.model_dump(mode="json"), **where)
         verdicts.append(verdict)
-        if not verdict.passed:
+        if verdict.blocks:
             break
     return verdicts
 
@@ -70,13 +72,13 @@ def make_persona_critic_node(stage: Stage):
                                 reasons=[state.get("stage_error") or "no candidate"], kind="llm")]
         else:
             verdicts = await judge(ctx, persona_candidate(state, stage, ctx), state["persona_id"], attempt)
-        if all(v.passed for v in verdicts):
+        if not any(v.blocks for v in verdicts):
             return {"passed": True, "verdicts": state["verdicts"] + [v.model_dump(mode="json") for v in verdicts]}
         candidate = state.get(key)
         rejected = {"stage": stage.value, "attempt": attempt,
                     "candidate": candidate.model_dump(mode="json") if candidate is not None else None,
                     "verdicts": [v.model_dump(mode="json") for v in verdicts]}
-        reason = "; ".join(r for v in verdicts if not v.passed for r in v.reasons)
+        reason = "; ".join(r for v in verdicts if v.blocks for r in v.reasons)
         if attempt < state["max_attempts"][key]:  # the last rejection is reported by the drop, not as a retry
             ctx.emit(state["persona_id"], f"{stage.value}_critics", "retry", stage=stage, attempt=attempt,
                      data={"stage": stage.value, "reason": reason})
@@ -95,10 +97,11 @@ async def critique_texts(state: dict[str, Any], runtime: Runtime[AgentContext]) 
         candidate = Candidate(stage=Stage.EXPRESSION, persona=state.get("base"), socio=state.get("socio"),
                               scenario=state.get("scenario"), expression=expr, emotions=ctx.emotions,
                               language=ctx.language, earlier_texts=[t["text"] for t in texts])
-        verdicts = [v.model_dump(mode="json") for v in await judge(ctx, candidate, state["persona_id"], expr.attempt)]
+        judged = await judge(ctx, candidate, state["persona_id"], expr.attempt)
+        verdicts = [v.model_dump(mode="json") for v in judged]
         slot = slots[f"{expr.emotion}#{expr.slot}"]
         slot["last"] = {"text": expr.text, "verdicts": verdicts}
-        if all(v["passed"] for v in verdicts):
+        if not any(v.blocks for v in judged):
             slot["status"] = "accepted"
             texts.append({**expr.model_dump(mode="json"), "verdicts": verdicts})
         elif slot["attempts"] < ctx.limits.text_attempts:
@@ -117,5 +120,5 @@ async def critique_texts(state: dict[str, Any], runtime: Runtime[AgentContext]) 
 
 
 def reasons_of(verdicts: list[dict[str, Any]]) -> list[str]:
-    failing = [r for v in verdicts if not v["passed"] for r in v["reasons"]]
+    failing = [r for v in verdicts if not v["passed"] and not v.get("advisory") for r in v["reasons"]]
     return failing or ["the model gave no usable text"]

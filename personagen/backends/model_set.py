@@ -22,8 +22,9 @@ from agents.llm import ModelHandle
 from personagen.settings import ConfigError, ModelSettings, Settings
 
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
-LOCAL_DEMO_NOTE = ("Using the embedded offline demo model (Gemma 3 270M base, tiny: expect low quality). "
-                   "Point at a real model with --base-url/--model, OPENAI_API_KEY or a config file.")
+LOCAL_DEMO_NOTE = ("Using the embedded offline demo model (Gemma 3 270M base, tiny: expect weak texts; its LLM "
+                   "critics only advise, rule critics decide). For real data point at a real model with "
+                   "--base-url/--model, OPENAI_API_KEY or a config file.")
 
 
 def backend_of(s: ModelSettings) -> str:

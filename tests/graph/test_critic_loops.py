@@ -119,3 +119,12 @@ def test_stages_base_only_skips_socio_and_scenario():
     state = run(ctx)
     assert state["socio"] is None and state["scenario"] is None and len(state["texts"]) == 2
     assert chat.calls("Enrichment") == 0 and chat.calls("SceneAnswer") == 0
+
+
+def test_advisory_critic_is_recorded_but_never_rejects():
+    script = good_script(Judgement=[IMPLAUSIBLE])
+    ctx, events = make_ctx(ScriptedChat(script=script), advisory=frozenset({"plausibility", "consistency"}))
+    state = run(ctx)
+    assert state["status"] == "accepted" and state["base_attempts"] == 1
+    advised = [e for e in of_type(events, "verdict", "base") if e["agent"] == "critic:plausibility"]
+    assert advised and not advised[0]["data"]["passed"] and advised[0]["data"]["advisory"]
