@@ -9,14 +9,16 @@ With method "baseline" the prompt names only the emotion (the no-persona baselin
 from __future__ import annotations
 
 import asyncio
+import json
+from functools import cache
 from typing import Any
 
 from langgraph.runtime import Runtime
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
 from agents.context import AgentContext
 from agents.llm import ModelAnswerError
-from agents.prompting import render
+from agents.prompting import PROMPTS_DIR, render
 from agents.scenario_designer import persona_line
 from personas.models import Expression
 
@@ -29,6 +31,32 @@ class Texts(BaseModel):
     texts: list[str] = Field(description="The short first-person messages, one string each.")
 
 
+@cache
+def texts_schema(count: int) -> type[Texts]:
+    """Texts holding exactly `count` messages (a constraint grammar-constrained backends enforce)."""
+    return create_model("Texts", __base__=Texts, texts=(list[str], Field(
+        min_length=count, max_length=count, description="The short first-person messages, one string each.")))
+
+
+@cache
+def example_bank() -> dict[str, Any]:
+    return json.loads((PROMPTS_DIR / "emotion_examples.json").read_text(encoding="utf-8"))
+
+
+def examples_for(emotion: str, count: int, with_writer: bool) -> str:
+    """Few-shot examples of the target emotion (or of others, labelled, for an emotion without examples)."""
+    bank = example_bank()
+    texts = bank["texts"]
+    shown = [(emotion, pair) for pair in texts[emotion]] if emotion in texts else \
+        [("joy", texts["joy"][0]), ("sadness", texts["sadness"][1])]
+    blocks = []
+    for writer, (label, pair) in zip(bank["writers"], shown, strict=True):
+        head = f"Writer: {writer['persona']}\nSituation: {writer['situation']}\n" if with_writer else ""
+        messages = json.dumps({"texts": pair[:count]}, ensure_ascii=False)
+        blocks.append(f"{head}Emotion: {label}\nMessages: {messages}\n")
+    return "\n".join(blocks)
+
+
 def open_slots(slots: dict[str, dict[str, Any]], emotion: str) -> list[int]:
     """Indices of the emotion's slots still waiting for an accepted text."""
     return [s["slot"] for s in slots.values() if s["emotion"] == emotion and s["status"] == "open"]
@@ -36,12 +64,13 @@ def open_slots(slots: dict[str, dict[str, Any]], emotion: str) -> list[int]:
 
 def build_messages(state: dict[str, Any], ctx: AgentContext, emotion: str, count: int) -> list:
     if ctx.method == "baseline":
-        return render("emotion_writer_baseline", count=count, emotion=emotion, language=ctx.language_name)
+        return render("emotion_writer_baseline", emotion=emotion, language=ctx.language_name, count=count,
+                      examples=examples_for(emotion, count, with_writer=False))
     scenario = state.get("scenario")
     situation = scenario.summary() + (f". {scenario.description}" if scenario.description else "") \
         if scenario is not None else "an ordinary day, writing a message to someone they know"
-    return render(AGENT, count=count, emotion=emotion, language=ctx.language_name,
-                  persona=persona_line(state), scenario=situation)
+    return render(AGENT, emotion=emotion, language=ctx.language_name, count=count, persona=persona_line(state),
+                  scenario=situation, examples=examples_for(emotion, count, with_writer=True))
 
 
 async def write_for_emotion(state: dict[str, Any], ctx: AgentContext, emotion: str) -> list[Expression]:
@@ -52,8 +81,8 @@ async def write_for_emotion(state: dict[str, Any], ctx: AgentContext, emotion: s
     attempt = max(state["slots"][f"{emotion}#{s}"]["attempts"] for s in slots) + 1
     messages = build_messages(state, ctx, emotion, len(slots))
     try:
-        answer = await ctx.ask(AGENT, state["persona_id"], messages, Texts, stage="expression", attempt=attempt,
-                               emotion=emotion)
+        answer = await ctx.ask(AGENT, state["persona_id"], messages, texts_schema(len(slots)), stage="expression",
+                               attempt=attempt, emotion=emotion)
     except ModelAnswerError:
         return []
     texts = [t.strip() for t in answer.texts if t and t.strip()]

@@ -44,7 +44,7 @@ class BasePersona(BaseModel):
     )
 
     def summary(self) -> str:
-        return f"{self.age}-year-old {self.gender} {self.occupation.lower()}, {self.mbti}"
+        return f"{self.age}-year-old {self.gender}, occupation: {self.occupation}, MBTI {self.mbti}"
 
 
 class SocioCultural(BaseModel):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -102,10 +103,11 @@ def good_script(**overrides: Any) -> dict[str, Any]:
 
     def texts(prompt: str) -> dict[str, Any]:
         n, emotion = next(texts_counter), last_field(prompt, "Emotion")
-        return {"texts": [f"Honestly message {n}-{i} is full of {emotion} for me today." for i in range(5)]}
+        count = int(re.search(r"Write (\d+) messages", prompt).group(1))
+        return {"texts": [f"Honestly message {n}-{i} is full of {emotion} for me today." for i in range(count)]}
 
     def reading(prompt: str) -> dict[str, Any]:
-        message = last_field(prompt, "Message")
+        message = last_field(prompt, "Text").strip('"')
         return {"reason": "scripted", "emotion": message.split(" of ")[-1].split()[0]}
 
     script = {

@@ -10,7 +10,15 @@ import typer
 from rich.console import Console
 
 from personagen.commands.options import (
-    DEFAULT_RUNS_DIR, BaseUrl, ConfigFile, Model, ModelPath, RunsDir, UsageError, backend_values, clean_errors,
+    DEFAULT_RUNS_DIR,
+    BaseUrl,
+    ConfigFile,
+    Model,
+    ModelPath,
+    RunsDir,
+    UsageError,
+    backend_values,
+    clean_errors,
     fail,
 )
 from personagen.pipeline import execute
@@ -26,7 +34,8 @@ def run(
     personas: Annotated[int | None, Opt("--personas", "-n", help="How many personas (default 10).")] = None,
     emotions: Annotated[str | None, Opt("--emotions", "-e", help="Preset (default, ekman6, plutchik8, personagen) "
                                         "or a comma list.")] = None,
-    texts_per_emotion: Annotated[int | None, Opt("--texts-per-emotion", "-k", help="Texts per emotion and persona.")] = None,
+    texts_per_emotion: Annotated[int | None, Opt("--texts-per-emotion", "-k",
+                                                 help="Texts per emotion and persona.")] = None,
     locale: Annotated[str | None, Opt(help="Demographic tables: us or jp.")] = None,
     language: Annotated[str | None, Opt(help="Language of the texts: en or ja.")] = None,
     seed: Annotated[int | None, Opt(help="Run seed; each persona's seed derives from it.")] = None,

@@ -33,7 +33,7 @@ def of_type(events: list[dict], type_: str, stage: str | None = None) -> list[di
 def test_reject_once_then_accept_resamples_exactly_once():
     script = good_script()
     calls = iter([IMPLAUSIBLE, PLAUSIBLE])
-    script["Judgement"] = lambda prompt: next(calls) if "Could this person" in prompt else PLAUSIBLE
+    script["Judgement"] = lambda prompt: next(calls) if "could such a person" in prompt else PLAUSIBLE
     ctx, events = make_ctx(ScriptedChat(script=script))
     state = run(ctx)
     assert state["status"] == "accepted"
