@@ -51,7 +51,8 @@ class RunTally:
             self.tokens_total += used_in + used_out
             self.models.add(e.get("model") or "?")
         elif kind == "verdict":
-            outcome = "passed" if e["data"]["passed"] else "rejected"
+            data = e["data"]
+            outcome = "passed" if data["passed"] else "advised_against" if data.get("advisory") else "rejected"
             self.critics[e["agent"].removeprefix("critic:")][outcome] += 1
         elif kind == "error" and e["agent"].startswith("critic:"):
             self.critics[e["agent"].removeprefix("critic:")]["errors"] += 1
@@ -101,6 +102,7 @@ class RunTally:
                          "dropped": self.personas["dropped"]},
             "texts": {"accepted": accepted, "dropped": self.texts["dropped"]},
             "critics": {name: {"passed": c["passed"], "rejected": c["rejected"], "errors": c["errors"],
+                               "advised_against": c["advised_against"],
                                "acceptance": round(c["passed"] / max(1, c["passed"] + c["rejected"]), 3)}
                         for name, c in sorted(self.critics.items())},
             "agents": agents,

@@ -31,6 +31,8 @@ def describe_event(e: dict[str, Any]) -> str | None:
         name = agent.removeprefix("critic:")
         if data["passed"]:
             return None if data["stage"] == "expression" else f"{who} [green]✓ {name}[/] {data['score']:.2f}"
+        if data.get("advisory"):
+            return f"{who} [yellow]~ {name}[/] [dim](advisory)[/] {short('; '.join(data['reasons']), 60)}"
         return f"{who} [red]✗ {name}[/] {short('; '.join(data['reasons']), 70)}"
     if kind == "output" and e.get("stage") in ("socio", "scenario"):
         text = data.get("description") or f"{data.get('education')}; {data.get('residence')}"
@@ -89,7 +91,9 @@ def summary_table(folder: str, s: dict[str, Any]) -> Table:
     table.add_row("personas accepted / requested", f"{p['accepted']} / {p['requested']} ({p['dropped']} dropped)")
     table.add_row("texts accepted", f"{t['accepted']} ({t['dropped']} dropped)")
     for name, c in s["critics"].items():
-        table.add_row(f"critic {name}", f"{c['passed']} passed, {c['rejected']} rejected ({c['acceptance']:.0%})")
+        advised = f", {c['advised_against']} advised against" if c.get("advised_against") else ""
+        table.add_row(f"critic {name}",
+                      f"{c['passed']} passed, {c['rejected']} rejected{advised} ({c['acceptance']:.0%})")
     table.add_row("model calls / tokens", f"{s['calls']} / {s['tokens']}")
     table.add_row("calls, tokens per text", f"{s['calls_per_text']}, {s['tokens_per_text']}")
     table.add_row("wall time", f"{s['wall_s']:.1f} s")

@@ -114,7 +114,7 @@ def describe(event: Event) -> str:
     """The one-line summary of an event's data, by event type."""
     kind, data = event.get("type"), data_of(event)
     if kind == "verdict":
-        return "passed" if data.get("passed") else "rejected"
+        return "passed" if data.get("passed") else "advised against (advisory)" if data.get("advisory") else "rejected"
     if kind == "llm_call":
         if data.get("error"):
             return f"error: {shorten(data['error'])}"
