@@ -58,6 +58,13 @@ class ModelHandle:
         return self._semaphore
 
 
+async def close_handle(handle: ModelHandle) -> None:
+    """Close the chat model's own async HTTP pool, if it has one (at the end of the loop that used it)."""
+    client = getattr(handle.chat, "http_async_client", None)
+    if client is not None and hasattr(client, "aclose"):
+        await client.aclose()
+
+
 @dataclass
 class Answer(Generic[T]):
     """A parsed model answer and its measurements."""

@@ -187,8 +187,15 @@ def run_graph(ctx: AgentContext, plan: RunPlan, on_done: Callable[..., None],
     """Run the persona threads; (status, message) of how it ended."""
     if plan.size == 0:
         return "finished", None
+    async def main() -> None:
+        try:
+            await run_personas(build_graph(), ctx, plan, on_done, control)
+        finally:
+            if hasattr(ctx.models, "aclose"):
+                await ctx.models.aclose()
+
     try:
-        asyncio.run(run_personas(build_graph(), ctx, plan, on_done, control))
+        asyncio.run(main())
     except RunAborted as exc:
         return "failed", str(exc)
     except RunStopped as exc:

@@ -50,14 +50,14 @@ def describe(s: ModelSettings, backend: str, name: str) -> dict[str, Any]:
     return {"backend": backend, "model": name, "base_url": s.base_url}
 
 
-def async_client(limit: int, timeout: float) -> openai.DefaultAsyncHttpx2Client:
+def async_client(limit: int, timeout: float) -> httpx2.AsyncClient:
     """A connection pool of this run's own (LangChain's shared default outlives the event loop of one run).
 
-    The openai client's own default transport: a classic httpx.AsyncClient rescans its whole keep-alive pool on
-    every request and costs several ms of CPU per call at high concurrency (measured in docs/benchmarks.md).
+    The openai client's aiohttp transport: httpx's own pool rescans every idle connection on each request,
+    which at 64 connections cost ~2.5 ms CPU per model call (measured, docs/scaling.md).
     """
-    return openai.DefaultAsyncHttpx2Client(timeout=timeout, limits=httpx2.Limits(
-        max_connections=limit, max_keepalive_connections=limit))
+    limits = httpx2.Limits(max_connections=limit, max_keepalive_connections=limit)
+    return openai.DefaultAioHttpClient(timeout=timeout, limits=limits)
 
 
 class BackendUnavailable(RuntimeError):
@@ -84,6 +84,18 @@ class ModelSet:
         self.handles: dict[str, ModelHandle] = {}
         self.described: dict[str, dict[str, Any]] = {}
         self._local = None
+        self._clients: list[httpx2.AsyncClient] = []
+
+    def _client(self, limit: int, timeout: float) -> httpx2.AsyncClient:
+        client = async_client(limit, timeout)
+        self._clients.append(client)
+        return client
+
+    async def aclose(self) -> None:
+        """Close the HTTP pools; call at the end of the event loop that used them."""
+        for client in self._clients:
+            await client.aclose()
+        self._clients.clear()
 
     def for_agent(self, agent: str) -> ModelHandle:
         name = agent.removeprefix("critic:")
@@ -106,7 +118,7 @@ class ModelSet:
                               temperature=0.9 if s.temperature is None else s.temperature,
                               max_tokens=s.max_tokens or 600, timeout=s.timeout or 120,
                               max_retries=6 if s.max_retries is None else s.max_retries,
-                              http_async_client=async_client(limit, s.timeout or 120))
+                              http_async_client=self._client(limit, s.timeout or 120))
             method = s.structured_output or ("json_schema" if backend == "openai" else "function_calling")
             handle = ModelHandle(model, chat, method, backend, limit)
         self.described[key] = describe(s, backend, handle.name)

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from agents.llm import ModelHandle
+from agents.llm import ModelHandle, close_handle
 from personagen.evaluation import human_likeness, plots
 from personagen.evaluation.corpus import RealCorpus, load_real, read_label_map
 from personagen.evaluation.diversity import diversity_metrics
@@ -94,7 +94,13 @@ def _judge(run: RunData, options: EvalOptions, handle: ModelHandle | None, out: 
     if handle is None:
         return {"skipped": "no judge (--no-judge)"}
     sample = human_likeness.sample_records(run.records, options.judge_sample, options.seed)
-    judgements = asyncio.run(human_likeness.judge_records(handle, sample, options.judge_concurrency))
+    async def judge_then_close() -> list[Any]:
+        try:
+            return await human_likeness.judge_records(handle, sample, options.judge_concurrency)
+        finally:
+            await close_handle(handle)
+
+    judgements = asyncio.run(judge_then_close())
     out.mkdir(parents=True, exist_ok=True)
     with (out / "judgements.jsonl").open("w", encoding="utf-8") as handle_out:
         for judgement in judgements:
