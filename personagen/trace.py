@@ -67,6 +67,10 @@ class TerminalTrace:
     def note(self, text: str) -> None:
         self.console.print(f"[yellow]note:[/] {escape(text)}")
 
+    def planned(self, todo: int) -> None:
+        """The personas this process will run (fewer than requested for a shard or a resume)."""
+        self.progress.update(self.task, total=todo)
+
     def event(self, e: dict[str, Any]) -> None:
         if self.trace and (line := describe_event(e)):
             self.progress.console.print(line, highlight=False)

@@ -11,7 +11,6 @@ Output: a running OpenAI-compatible server on a free loopback port, reachable at
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
 import os
 import secrets
@@ -132,7 +131,7 @@ def _log_tail(path: Path, lines: int = 20) -> str:
 
 
 class LocalModelServer:
-    """A ``python -m llama_cpp.server`` subprocess with a health check; a (sync or async) context manager."""
+    """A ``python -m llama_cpp.server`` subprocess with a health check; a context manager."""
 
     def __init__(
         self,
@@ -209,23 +208,6 @@ class LocalModelServer:
             return self
         raise LocalModelError(f"No free port found for the local server; see {self.log_path}")
 
-    async def astart(self) -> LocalModelServer:
-        """Async start: spawns from the loop's thread, polls the health check without blocking the loop."""
-        t0 = time.monotonic()
-        for _ in range(_PORT_ATTEMPTS):
-            deadline = self._begin()
-            try:
-                while not await asyncio.to_thread(self._check_ready, deadline):
-                    await asyncio.sleep(0.2)
-            except _PortTaken:
-                continue
-            except BaseException:
-                self.stop()
-                raise
-            self.started_in = time.monotonic() - t0
-            return self
-        raise LocalModelError(f"No free port found for the local server; see {self.log_path}")
-
     def stop(self, grace: float = 5.0) -> None:
         """Stop the server's whole process group: SIGTERM, then SIGKILL after ``grace`` seconds."""
         proc, self._proc = self._proc, None
@@ -238,10 +220,6 @@ class LocalModelServer:
             _signal_group(proc, signal.SIGKILL)
             proc.wait(timeout=grace)
 
-    async def astop(self) -> None:
-        """Async stop (runs the blocking wait in a thread)."""
-        await asyncio.to_thread(self.stop)
-
     def __enter__(self) -> LocalModelServer:
         return self.start()
 
@@ -249,14 +227,6 @@ class LocalModelServer:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
-
-    async def __aenter__(self) -> LocalModelServer:
-        return await self.astart()
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.astop()
 
     # --- internals -------------------------------------------------------------------------------------
     def command(self) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
 import os
 from pathlib import Path
@@ -66,17 +65,12 @@ def test_server_requires_its_key(server: LocalModelServer) -> None:
 @pytest.mark.slow
 @needs_llama
 def test_two_servers_at_once_do_not_collide(server: LocalModelServer, tmp_path: Path) -> None:
-    async def second_server() -> LocalModelServer:  # the async API, as the runner uses it
-        async with LocalModelServer(n_ctx=512, log_path=tmp_path / "second.log") as second:
-            assert second.port != server.port
-            assert second.running and server.running
-            headers = {"Authorization": f"Bearer {second.api_key}"}
-            async with httpx.AsyncClient() as client:
-                resp = await client.get(f"{second.base_url}/models", headers=headers, timeout=5)
-            assert resp.status_code == 200
-        return second
-
-    assert not asyncio.run(second_server()).running
+    with LocalModelServer(n_ctx=512, log_path=tmp_path / "second.log") as second:
+        assert second.port != server.port
+        assert second.running and server.running
+        headers = {"Authorization": f"Bearer {second.api_key}"}
+        assert httpx.get(f"{second.base_url}/models", headers=headers, timeout=5).status_code == 200
+    assert not second.running and server.running
     assert (tmp_path / "second.log").read_text().strip()  # server output went to the log, not the terminal
 
 
