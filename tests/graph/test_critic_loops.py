@@ -128,3 +128,30 @@ def test_advisory_critic_is_recorded_but_never_rejects():
     assert state["status"] == "accepted" and state["base_attempts"] == 1
     advised = [e for e in of_type(events, "verdict", "base") if e["agent"] == "critic:plausibility"]
     assert advised and not advised[0]["data"]["passed"] and advised[0]["data"]["advisory"]
+
+
+def test_a_broken_critic_is_skipped_with_an_error_event_or_stops_the_run_as_configured():
+    from agents.critics.registry import CriticSpec
+    from graph.runner import RunAborted
+    from personas.models import Stage
+
+    def boom(candidate):
+        raise RuntimeError("kaboom")
+
+    broken = CriticSpec("boom", Stage.BASE, "raises", "rule", boom, "tests")
+    ctx, events = make_ctx(ScriptedChat(script=good_script()), texts_per_emotion=1)
+    ctx.critics = [broken, *ctx.critics]
+    assert run(ctx)["status"] == "accepted"
+    errors = of_type(events, "error")
+    assert errors and "critic 'boom' raised RuntimeError: kaboom" in errors[0]["data"]["message"]
+
+    ctx.on_critic_error = "stop"
+    done: list = []
+    try:
+        asyncio.run(run_personas(build_graph(), ctx, RunPlan([0, 1], seed=1, concurrency=2),
+                                 lambda row, recs: done.append(row)))
+    except RunAborted as exc:
+        assert "boom" in str(exc)
+    else:
+        raise AssertionError("the run should have stopped")
+    assert done == []
