@@ -7,10 +7,11 @@ Output: `socio` (a SocioCultural, or None when the model's answer did not parse)
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from langgraph.runtime import Runtime
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
 from agents.context import AgentContext
 from agents.llm import ModelAnswerError
@@ -29,6 +30,21 @@ class Enrichment(BaseModel):
     beliefs: str = Field(description="Values and beliefs that shape how the person sees the world, one sentence.")
 
 
+TABLE_FIELDS = {"education": "education", "religion": "religion", "family_structure": "household", "income": "income"}
+
+
+@cache
+def enrichment_schema(missing: tuple[str, ...]) -> type[Enrichment]:
+    """Enrichment plus the table fields the locale has no table for (the model writes those too)."""
+    extra = {name: (str, Field(description=f"The person's {TABLE_FIELDS[name]}, one short phrase."))
+             for name in missing}
+    return create_model("Enrichment", __base__=Enrichment, **extra) if extra else Enrichment
+
+
+def known_line(fields: dict[str, str]) -> str:
+    return "; ".join(f"{label}: {fields[name]}" for name, label in TABLE_FIELDS.items() if name in fields)
+
+
 async def enrich_socio(state: dict[str, Any], runtime: Runtime[AgentContext]) -> dict[str, Any]:
     """Graph node: sample the table-backed background fields and let the model write the others."""
     ctx = runtime.context
@@ -36,10 +52,12 @@ async def enrich_socio(state: dict[str, Any], runtime: Runtime[AgentContext]) ->
     attempt = state["socio_attempts"] + 1
     drawn = sample_socio(load_locale(ctx.locale), base, state["seed"], attempt)
     fields = {name: value for name, (value, _) in drawn.items()}
-    messages = render(AGENT, persona=base.summary() + f", locale {base.locale}",
-                      language=ctx.language_name, **fields)
+    missing = tuple(name for name in TABLE_FIELDS if name not in fields)
+    messages = render(AGENT, persona=f"{base.summary()}, locale {base.locale}; {known_line(fields)}",
+                      language=ctx.language_name, fields=", ".join(("residence", "beliefs", *missing)))
     try:
-        answer = await ctx.ask(AGENT, base.id, messages, Enrichment, stage="socio", attempt=attempt)
+        answer = await ctx.ask(AGENT, base.id, messages, enrichment_schema(missing), stage="socio",
+                               attempt=attempt)
     except ModelAnswerError as exc:
         return {"socio": None, "socio_attempts": attempt, "stage_error": str(exc)}
     socio = SocioCultural(**fields, **answer.model_dump(),

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from agents.context import AgentContext
+from agents.critics.registry import CriticError
+from agents.llm import ModelCallError
 from graph.state import PersonaState, initial_state
 from personas.sampling import persona_seed
 
@@ -167,6 +169,7 @@ async def run_personas(graph: Any, ctx: AgentContext, plan: RunPlan,
             task.cancel()
         await asyncio.gather(*tasks, stopper, return_exceptions=True)
     if error is not None:
-        raise RunAborted(str(error)) from error
+        known = isinstance(error, (ModelCallError, CriticError))  # messages written for the user
+        raise RunAborted(str(error) if known else f"internal error {type(error).__name__}: {error}") from error
     if control.reason is not None:
         raise RunStopped(*control.reason)

@@ -155,3 +155,14 @@ def test_a_broken_critic_is_skipped_with_an_error_event_or_stops_the_run_as_conf
     else:
         raise AssertionError("the run should have stopped")
     assert done == []
+
+
+def test_locale_without_an_income_table_lets_the_model_write_income():
+    answer = {"residence": "a town in Niigata", "beliefs": "family first", "income": "modest"}
+    chat = ScriptedChat(script=good_script(Enrichment=[answer]))
+    ctx, _ = make_ctx(chat, locale="jp", texts_per_emotion=1)
+    state = run(ctx)
+    assert state["status"] == "accepted" and state["base"].locale == "jp"
+    assert state["socio"].income == "modest" and "income" not in state["socio"].provenance
+    enrich_prompt = next(p for s, p in chat.prompts if s == "Enrichment")
+    assert "giving residence, beliefs, income" in enrich_prompt
