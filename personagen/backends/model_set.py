@@ -16,9 +16,9 @@ from typing import Any
 import httpx
 import httpx2
 import openai
-from langchain_openai import ChatOpenAI
 
 from agents.llm import ModelHandle
+from personagen.backends.openai_compat import LeanChatOpenAI
 from personagen.settings import ConfigError, ModelSettings, Settings
 
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
@@ -114,7 +114,7 @@ class ModelSet:
             check_reachable(s.base_url)
             model = s.model or DEFAULT_OPENAI_MODEL
             limit = s.concurrency or 64
-            chat = ChatOpenAI(model=model, base_url=s.base_url, api_key=api_key(s, backend),
+            chat = LeanChatOpenAI(model=model, base_url=s.base_url, api_key=api_key(s, backend),
                               temperature=0.9 if s.temperature is None else s.temperature,
                               max_tokens=s.max_tokens or 600, timeout=s.timeout or 120,
                               max_retries=6 if s.max_retries is None else s.max_retries,
