@@ -14,13 +14,16 @@ from typing import Any
 from langchain_core.language_models import LanguageModelInput
 from langchain_openai import ChatOpenAI
 
-PASSED_THROUGH = ("messages", "tools", "tool_choice", "response_format")
+PASSED_THROUGH = ("messages", "tools", "tool_choice")
 
 
 def lean_payload(payload: dict[str, Any]) -> dict[str, Any]:
-    """Move the bulky, already-serialised fields into extra_body (merged into the request body verbatim)."""
-    if not isinstance(payload.get("response_format"), dict) and "response_format" in payload:
-        return payload  # a pydantic response_format needs the SDK's own handling
+    """Move the bulky, already-serialised fields into extra_body (merged into the request body verbatim).
+
+    Requests with a response_format (JSON-schema structured output) are left to the SDK's own handling.
+    """
+    if "response_format" in payload:
+        return payload
     moved = {key: payload.pop(key) for key in PASSED_THROUGH if key in payload}
     payload["extra_body"] = {**moved, **(payload.get("extra_body") or {})}
     payload["messages"] = []  # required by the SDK's signature; replaced by extra_body's messages
