@@ -9,7 +9,7 @@ import typer
 app = typer.Typer(help="PersonaGen: emotion-labelled text from layered virtual personas.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
 
-COMMAND_MODULES = ["run", "merge", "export", "inspect", "evaluate"]
+COMMAND_MODULES = ["run", "merge", "export", "inspect", "evaluate", "browse"]
 
 
 def register_all() -> None:
