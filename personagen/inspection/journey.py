@@ -102,12 +102,15 @@ def _compact(value: Any) -> str:
 
 
 def _last_user_message(prompt: Any) -> str | None:
+    """The end of the last user message: prompts put their few-shot examples first and the case last."""
     if not isinstance(prompt, list):
         return None
-    for message in reversed(prompt):
-        if isinstance(message, dict) and message.get("role") in ("user", "human"):
-            return shorten(message.get("content", ""))
-    return shorten(prompt[-1].get("content", "")) if prompt and isinstance(prompt[-1], dict) else None
+    users = [m for m in prompt if isinstance(m, dict) and m.get("role") in ("user", "human")]
+    last = users[-1] if users else (prompt[-1] if prompt and isinstance(prompt[-1], dict) else None)
+    if last is None:
+        return None
+    text = " ".join(str(last.get("content", "")).split())
+    return text if len(text) <= SUMMARY_WIDTH else "…" + text[-(SUMMARY_WIDTH - 1):]
 
 
 def describe(event: Event) -> str:
