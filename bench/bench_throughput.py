@@ -18,7 +18,6 @@ Prints a table and one JSON document.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 from pathlib import Path
@@ -88,13 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     ):
         rows = peer_rows(args, url, tmp) if args.peers else []
         rows += personagen_rows(args, url, fast_url, tmp)
-    print(peers_bench.table(rows))
-    doc = json.dumps({"settings": {k: getattr(args, k) for k in ("n", "concurrency", "latency", "memory")},
-                      "results": rows}, indent=1)
-    print(doc)
-    if args.json_out:
-        Path(args.json_out).write_text(doc + "\n")
-    return 0 if all(r["status"] in ("ok", "skipped") for r in rows) else 1
+    settings = {k: getattr(args, k) for k in ("n", "concurrency", "latency", "memory")}
+    return peers_bench.report(rows, settings, args.json_out)
 
 
 if __name__ == "__main__":

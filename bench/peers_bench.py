@@ -237,11 +237,16 @@ def main(argv: list[str] | None = None) -> int:
         for target in targets(args, url):
             print(f"running {target.name} ...", file=sys.stderr, flush=True)
             rows.append(run_target(target, url, workdir, args.timeout))
+    return report(rows, settings, args.json_out)
+
+
+def report(rows: list[dict[str, Any]], settings: dict[str, Any], json_out: str | None) -> int:
+    """Print the table and the JSON document (also to `json_out`); exit code 1 if any target failed."""
     print(table(rows))
     doc = json.dumps({"settings": settings, "cpus": os.cpu_count(), "results": rows}, indent=1)
     print(doc)
-    if args.json_out:
-        Path(args.json_out).write_text(doc + "\n")
+    if json_out:
+        Path(json_out).write_text(doc + "\n")
     return 0 if all(r["status"] in ("ok", "skipped") for r in rows) else 1
 
 
