@@ -158,6 +158,12 @@ def funnel(events: list[Event], records: int, emotion: str | None = None,
     return [r for r in rows.values() if r.sampled]
 
 
+def reason_kind(reason: str) -> str:
+    """A reason without its particulars, so that alike rejections count together: the part before a colon
+    (e.g. "reads as joy, not anger: <the judge's explanation>")."""
+    return (reason.split(":", 1)[0] if ":" in reason[:80] else reason).strip()
+
+
 def critic_table(events: list[Event]) -> tuple[list[CriticRow], list[tuple[str, str, int]]]:
     """Acceptance per critic (in stage order) and the most common rejection reasons."""
     rows: dict[str, CriticRow] = {}
@@ -173,7 +179,7 @@ def critic_table(events: list[Event]) -> tuple[list[CriticRow], list[tuple[str, 
             row.passed += 1
         else:
             for reason in data.get("reasons") or ["(no reason given)"]:
-                reasons[(name, str(reason))] += 1
+                reasons[(name, reason_kind(str(reason)))] += 1
     order = sorted(rows.values(), key=lambda r: (_stage_index(r.stage), r.critic))
     return order, [(c, r, n) for (c, r), n in reasons.most_common(TOP_REASONS)]
 
