@@ -77,7 +77,7 @@ def check_reachable(base_url: str | None, timeout: float = 5.0) -> None:
 
 
 class ModelSet:
-    """The models of a run, one handle per distinct endpoint, looked up by agent name."""
+    """The models of a run, one handle per `[models.<name>]` entry (plus default), looked up by agent name."""
 
     def __init__(self, settings: Settings, stack: ExitStack, on_note=lambda text: None) -> None:
         self.settings, self.stack, self.on_note = settings, stack, on_note
@@ -115,10 +115,10 @@ class ModelSet:
             model = s.model or DEFAULT_OPENAI_MODEL
             limit = s.concurrency or 64
             chat = LeanChatOpenAI(model=model, base_url=s.base_url, api_key=api_key(s, backend),
-                              temperature=0.9 if s.temperature is None else s.temperature,
-                              max_tokens=s.max_tokens or 600, timeout=s.timeout or 120,
-                              max_retries=6 if s.max_retries is None else s.max_retries,
-                              http_async_client=self._client(limit, s.timeout or 120))
+                                  temperature=0.9 if s.temperature is None else s.temperature,
+                                  max_tokens=s.max_tokens or 600, timeout=s.timeout or 120,
+                                  max_retries=6 if s.max_retries is None else s.max_retries,
+                                  http_async_client=self._client(limit, s.timeout or 120))
             method = s.structured_output or ("json_schema" if backend == "openai" else "function_calling")
             handle = ModelHandle(model, chat, method, backend, limit)
         self.described[key] = describe(s, backend, handle.name)
