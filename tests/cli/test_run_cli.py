@@ -93,3 +93,20 @@ def test_malformed_config_exits_2(tmp_path):
     cfg.write_text("[models.default]\nbase_url = 5\napi_key = 'x'\n")
     result = invoke("run", "--config", str(cfg), "--runs-dir", str(tmp_path))
     assert result.exit_code == 2 and "c.toml" in result.output
+
+
+def test_config_file_gives_an_agent_its_own_model(tmp_path, stub_url):
+    cfg = tmp_path / "multi.toml"
+    cfg.write_text(f'[models.default]\nbase_url = "{stub_url}"\nmodel = "small"\n\n'
+                   '[models.emotion_fidelity]\nmodel = "big-judge"\ntemperature = 0.0\n\n'
+                   '[limits]\ntext_attempts = 1\n')
+    result = invoke("run", "-n", "2", "-e", "joy", "-k", "1", "--config", str(cfg), "--runs-dir", str(tmp_path),
+                    "--run-id", "m", "-q")
+    assert result.exit_code == 0, result.output
+    calls = [e for e in read_jsonl(tmp_path / "m" / "events.jsonl") if e["type"] == "llm_call"]
+    models = {e["agent"]: e["model"] for e in calls}
+    assert models["critic:emotion_fidelity"] == "big-judge"
+    assert models["emotion_writer"] == models["critic:plausibility"] == "small"
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    assert config["models"]["emotion_fidelity"]["model"] == "big-judge"
+    assert config["limits"]["text_attempts"] == 1
