@@ -6,6 +6,7 @@ import re
 from functools import cache
 
 from agents.critics.registry import Candidate, accept, critic, reject
+from agents.emotion_writer import example_bank
 from personas.constraints import ConstraintGraph
 from personas.locale import load_locale
 from personas.models import Stage, Verdict
@@ -51,9 +52,18 @@ def normalised(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", "", text.lower()).split())
 
 
-@critic("duplicates", stage=Stage.EXPRESSION, description="Text is not a repeat of one this persona already has.")
+@cache
+def example_texts() -> frozenset[str]:
+    """The writer's few-shot example texts, normalised (small models copy them)."""
+    return frozenset(normalised(t) for pairs in example_bank()["texts"].values() for pair in pairs for t in pair)
+
+
+@critic("duplicates", stage=Stage.EXPRESSION,
+        description="Text repeats neither one this persona already has nor a prompt example.")
 def duplicates(c: Candidate) -> Verdict:
     text = normalised(c.expression.text if c.expression else "")
     if any(normalised(t) == text for t in c.earlier_texts):
         return reject("same text as an earlier one of this persona")
+    if text in example_texts():
+        return reject("copies an example from the prompt")
     return accept("new text")

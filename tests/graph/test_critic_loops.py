@@ -166,3 +166,16 @@ def test_locale_without_an_income_table_lets_the_model_write_income():
     assert state["socio"].income == "modest" and "income" not in state["socio"].provenance
     enrich_prompt = next(p for s, p in chat.prompts if s == "Enrichment")
     assert "giving residence, beliefs, income" in enrich_prompt
+
+
+def test_a_text_copied_from_the_prompt_examples_is_rejected_and_rewritten():
+    from agents.emotion_writer import example_bank
+
+    copied = example_bank()["texts"]["joy"][0][0]
+    answers = iter([{"texts": [copied]}, {"texts": ["Honestly this morning is full of joy for me today."]}])
+    chat = ScriptedChat(script=good_script(Texts=lambda prompt: next(answers)))
+    ctx, events = make_ctx(chat, emotions=["joy"], texts_per_emotion=1)
+    state = run(ctx)
+    assert [t["text"] for t in state["texts"]] == ["Honestly this morning is full of joy for me today."]
+    rejected = [e for e in of_type(events, "verdict", "expression") if not e["data"]["passed"]]
+    assert rejected[0]["agent"] == "critic:duplicates" and "copies an example" in rejected[0]["data"]["reasons"][0]
