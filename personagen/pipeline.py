@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 import personagen
 from agents.context import AgentContext, Limits
-from agents.critics.registry import CriticError, CriticSpec, select_critics
+from agents.critics.registry import CriticError, CriticSpec, plugin_warnings, select_critics
 from graph.build import build_graph
 from graph.runner import (
     RunAborted,
@@ -151,6 +151,8 @@ def execute(settings: Settings, runs_dir: Path, run_id: str | None = None, obser
     with ExitStack() as stack:
         models = ModelSet(settings, stack, on_note=observer.note)
         ctx = build_context(settings, models)
+        for warning in plugin_warnings():
+            observer.note(warning)
         models.preload(agents_in_use(ctx))
         pacers = attach_pacers(models.handles)
         tally = RunTally(settings.run.personas, price_lookup(settings))

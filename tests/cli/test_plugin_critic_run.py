@@ -33,3 +33,21 @@ def test_plugin_critic_rejections_rewrite_bounded_and_show_everywhere(tmp_path, 
                                     "--json"])
     assert inspected.exit_code == 0 and "first_person" in inspected.stdout
     assert "not written in the first person" in inspected.stdout
+
+
+def test_a_clashing_plugin_is_reported_by_name_in_run_and_the_run_goes_on(tmp_path, stub_url):
+    package = tmp_path / "clash"
+    (package / "src" / "clash_critic").mkdir(parents=True)
+    (package / "pyproject.toml").write_text('[project]\nname = "clash-critic"\nversion = "0.1.0"\n\n'
+                                            '[project.entry-points."personagen.critics"]\n'
+                                            'clash = "clash_critic"\n')
+    (package / "src" / "clash_critic" / "__init__.py").write_text(
+        "from personagen.critics import accept, critic\n\n"
+        "@critic('duplicates', stage='expression', description='same name as a built-in')\n"
+        "def dup(candidate):\n    return accept()\n")
+    with installed_plugin(tmp_path, package):
+        result = runner.invoke(app, ["run", "-n", "1", "-e", "joy", "-k", "1", "--runs-dir", str(tmp_path / "runs"),
+                                     "--base-url", stub_url, "--model", "stub", "-q"])
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    assert "clash" in output and "'duplicates'" in output and "clashes" in output
