@@ -32,6 +32,7 @@ def clean_registry() -> Iterator[None]:
     except ModuleNotFoundError:
         pass
     saved, loaded = dict(registry._REGISTRY), registry._loaded_entry_points
+    warnings = list(registry._plugin_warnings)
     registry._loaded_entry_points = False
     try:
         yield
@@ -39,6 +40,7 @@ def clean_registry() -> Iterator[None]:
         registry._REGISTRY.clear()
         registry._REGISTRY.update(saved)
         registry._loaded_entry_points = loaded
+        registry._plugin_warnings[:] = warnings
 
 
 def write_dist_info(site: Path, name: str, entry_points: dict[str, str]) -> None:
