@@ -150,7 +150,7 @@ class LocalModelServer:
         self.chat_format = chat_format
         self.start_timeout = start_timeout
         self.host = host
-        self.api_key = secrets.token_urlsafe(24)
+        self.api_key = secrets.token_hex(24)
         self.log_path = Path(log_path) if log_path else None
         self.model_path: Path | None = None
         self.port: int | None = None
@@ -235,7 +235,7 @@ class LocalModelServer:
         cmd = [
             sys.executable, "-m", "llama_cpp.server",
             "--model", str(self.model_path), "--model_alias", self.model_name,
-            "--host", self.host, "--port", str(self.port), "--api_key", self.api_key,
+            "--host", self.host, "--port", str(self.port), f"--api_key={self.api_key}",
             "--n_ctx", str(self.n_ctx),
             "--n_threads", str(self.threads), "--n_threads_batch", str(self.threads),
         ]  # fmt: skip

@@ -91,6 +91,24 @@ def test_server_dying_during_start_reports_its_log(tmp_path: Path) -> None:
     assert not srv.running
 
 
+@needs_llama
+def test_command_line_parses_for_any_key(tmp_path: Path) -> None:
+    """llama.cpp's own parser reads our command line, even for a key that looks like an option."""
+    import argparse
+
+    from llama_cpp.server.cli import add_args_from_model
+    from llama_cpp.server.settings import Settings
+
+    parser = argparse.ArgumentParser()
+    add_args_from_model(parser, Settings)
+    srv = LocalModelServer(model_path=tmp_path / "m.gguf")
+    srv.model_path, srv.port = srv.requested_model_path, 8123
+    for key in ("-starts-with-a-dash", srv.api_key):
+        srv.api_key = key
+        args = parser.parse_args(srv.command()[3:])
+        assert (args.api_key, args.port, args.model) == (key, 8123, str(tmp_path / "m.gguf"))
+
+
 def test_missing_llama_cpp_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     real = importlib.util.find_spec
     monkeypatch.setattr(
