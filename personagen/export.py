@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from personagen.runfiles import iter_jsonl
+
 FORMATS = ("jsonl", "csv", "parquet")
 NESTED = ("persona", "socio", "scenario")
 
@@ -21,12 +23,7 @@ def read_records(folder: Path) -> Iterator[dict[str, Any]]:
     path = folder / "records.jsonl"
     if not path.is_file():
         raise ExportError(f"{folder} is not a run folder (no records.jsonl)")
-    with path.open(encoding="utf-8") as f:
-        for line in f:
-            try:
-                yield json.loads(line)
-            except json.JSONDecodeError:
-                continue
+    yield from iter_jsonl(path)
 
 
 def flat(record: dict[str, Any]) -> dict[str, Any]:

@@ -6,12 +6,13 @@ counting where the earlier process stopped.
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from personagen.runfiles import iter_jsonl
 
 USAGE_KEYS = ("calls", "failed_parses", "tokens_in", "tokens_out", "latency_s")
 Prices = tuple[float | None, float | None]
@@ -114,23 +115,9 @@ class RunTally:
         }
 
 
-def iter_jsonl(path: Path, only: tuple[str, ...] = ()) -> Iterator[dict[str, Any]]:
-    """The whole-line JSON objects of a jsonl file; with `only`, just lines holding one of those strings."""
-    if not path.exists():
-        return
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            if not line.endswith("\n") or (only and not any(s in line for s in only)):
-                continue
-            try:
-                yield json.loads(line)
-            except ValueError:
-                continue
-
-
 def replay_folder(tally: RunTally, folder: Path) -> RunTally:
     """Feed a run folder's events and persona rows to `tally` (streamed: memory does not grow with it)."""
-    for event in iter_jsonl(folder / "events.jsonl", COUNTED_TYPES):
+    for event in iter_jsonl(folder / "events.jsonl", only=COUNTED_TYPES):
         tally.event(event)
     for row in iter_jsonl(folder / "personas.jsonl"):
         tally.persona(row, row["texts"]["accepted"] if row["status"] == "accepted" else 0)

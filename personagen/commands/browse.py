@@ -6,20 +6,21 @@ Exit codes: 0 on quit, 2 when the run does not exist or Textual (the optional ex
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from personagen.commands.inspect import RunsDir, _open_run
+from personagen.commands.options import DEFAULT_RUNS_DIR, RunsDir, clean_errors
 from personagen.inspection import render
+from personagen.inspection.reader import find_run
 
 MISSING_TEXTUAL = "the browser needs Textual: pip install 'personagen[tui]'"
 
 
+@clean_errors
 def browse_command(
     run_ref: Annotated[str, typer.Argument(metavar="RUN", help="Run id, unique prefix, or path.")],
-    runs_dir: RunsDir = Path("runs"),
+    runs_dir: RunsDir = DEFAULT_RUNS_DIR,
 ) -> None:
     """Browse a run: personas on the left, the journey of the highlighted one on the right."""
     try:
@@ -29,7 +30,7 @@ def browse_command(
             raise
         render.error(MISSING_TEXTUAL)
         raise typer.Exit(2) from None
-    run = _open_run(runs_dir, run_ref)
+    run = find_run(runs_dir, run_ref)
     RunBrowser(run).run()
 
 

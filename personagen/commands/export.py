@@ -10,19 +10,18 @@ from rich.console import Console
 
 from personagen.commands.options import DEFAULT_RUNS_DIR, RunsDir, UsageError, clean_errors
 from personagen.export import ExportError, export_run
+from personagen.runfiles import find_run_dir
 
 
 @clean_errors
 def export(
-    run: Annotated[str, typer.Argument(help="Run id (a folder in --runs-dir) or a path to a run folder.")],
+    run: Annotated[str, typer.Argument(help="Run id, unique prefix, or path.")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl, csv or parquet.")] = "jsonl",
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output file (default: RUN/dataset.FORMAT).")] = None,
     runs_dir: RunsDir = DEFAULT_RUNS_DIR,
 ) -> None:
     """Export a run's accepted texts with persona, background and scenario as flat rows."""
-    folder = Path(run) if Path(run).is_dir() else runs_dir / run
-    if not folder.is_dir():
-        raise UsageError(f"no run {run!r} in {runs_dir}")
+    folder = find_run_dir(runs_dir, run)
     out = out or folder / f"dataset.{fmt}"
     try:
         n = export_run(folder, fmt, out)

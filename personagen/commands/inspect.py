@@ -6,24 +6,23 @@ Exit codes: 0 on success, 2 when the run, persona, critic or emotion named does 
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from personagen.commands.options import DEFAULT_RUNS_DIR, RunsDir, clean_errors
 from personagen.inspection import render
 from personagen.inspection.catalog import critic_catalog
 from personagen.inspection.events import EventFilter, critic_of
 from personagen.inspection.funnel import overview
 from personagen.inspection.journey import PersonaNotFound, journey
-from personagen.inspection.reader import Run, RunNotFound, find_run, list_runs
+from personagen.inspection.reader import Run, find_run, list_runs
 from personagen.inspection.runs_table import run_row
 
-RunsDir = Annotated[Path, typer.Option("--runs-dir", envvar="PERSONAGEN_RUNS_DIR", help="Where runs are.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Plain JSON on stdout, for machines.")]
 
 
-def runs_command(runs_dir: RunsDir = Path("runs"), as_json: AsJson = False) -> None:
+def runs_command(runs_dir: RunsDir = DEFAULT_RUNS_DIR, as_json: AsJson = False) -> None:
     """List the runs: id, start, status, personas accepted/requested, texts, models."""
     found = list_runs(runs_dir)
     rows = [run_row(run) for run in found]
@@ -32,17 +31,6 @@ def runs_command(runs_dir: RunsDir = Path("runs"), as_json: AsJson = False) -> N
         render.print_json([row.to_json() for row in rows])
     else:
         render.runs(rows, str(runs_dir))
-
-
-def _open_run(runs_dir: Path, ref: str) -> Run:
-    try:
-        return find_run(runs_dir, ref)
-    except RunNotFound as exc:
-        hint = f"Existing runs: {', '.join(exc.existing)}" if exc.existing else f"No runs in {runs_dir} yet."
-        if exc.ambiguous:
-            hint = f"Matching runs: {', '.join(exc.existing)}"
-        render.error(str(exc), hint + "  (see `personagen runs`)")
-        raise typer.Exit(2) from None
 
 
 def _check_filter(run: Run, flt: EventFilter) -> None:
@@ -63,9 +51,10 @@ def _check_filter(run: Run, flt: EventFilter) -> None:
             raise typer.Exit(2)
 
 
+@clean_errors
 def inspect_command(
     run_ref: Annotated[str, typer.Argument(metavar="RUN", help="Run id, unique prefix, or path.")],
-    runs_dir: RunsDir = Path("runs"),
+    runs_dir: RunsDir = DEFAULT_RUNS_DIR,
     persona: Annotated[
         str | None, typer.Option("--persona", "-p", help="Show this persona's journey.")
     ] = None,
@@ -78,7 +67,7 @@ def inspect_command(
     as_json: AsJson = False,
 ) -> None:
     """What the agents decided in a run: funnel, critics, reasons, tokens; or one persona's journey."""
-    run = _open_run(runs_dir, run_ref)
+    run = find_run(runs_dir, run_ref)
     flt = EventFilter(rejected=rejected, critic=critic, emotion=emotion)
     _check_filter(run, flt)
     if persona is None:

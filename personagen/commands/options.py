@@ -57,13 +57,14 @@ def clean_errors(command: Callable) -> Callable:
     """Turn the program's own errors into one red line and an exit code (2 bad input, 1 failure)."""
     from personagen.backends.local_server import LocalModelError
     from personagen.backends.model_set import BackendUnavailable
+    from personagen.runfiles import RunNotFound
     from personagen.runstore import RunStoreError
 
     @wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except (ConfigError, UsageError, RunStoreError) as exc:
+        except (ConfigError, UsageError, RunStoreError, RunNotFound) as exc:
             fail(str(exc), 2)
         except LocalModelError as exc:
             fail(f"embedded model: {exc}", 1)

@@ -1,21 +1,18 @@
 """Reading a run folder for evaluation: its config, its accepted texts and its personas.
 
-Input: a run id (looked up under a runs directory) or a path to a run folder (see docs/run-format.md).
+Input: a run id, unique prefix of one (under a runs directory) or a path to a run folder (see docs/run-format.md).
 Output: a `RunData` with the records and personas as plain dicts. Torn last lines are skipped with a warning,
 so a run that is still going or that crashed can be evaluated.
 """
 
 from __future__ import annotations
 
-import json
-import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from personagen.evaluation.errors import EvalError
-
-log = logging.getLogger(__name__)
+from personagen.runfiles import RunNotFound, find_run_dir, iter_jsonl, read_json
 
 
 @dataclass
@@ -41,55 +38,19 @@ class RunData:
         return [str(r["emotion"]) for r in self.records]
 
 
-def resolve_run(run: str | Path, runs_dir: str | Path = "runs") -> Path:
-    """The run folder for `run`: an existing folder path, or a run id under `runs_dir`."""
-    candidate = Path(run)
-    if candidate.is_dir():
-        return candidate
-    under = Path(runs_dir) / str(run)
-    if under.is_dir():
-        return under
-    raise EvalError(
-        f"no run named {str(run)!r}: it is neither a folder nor a run under {str(runs_dir)!r} "
-        "(list runs with `personagen runs`, or pass the run folder's path, or --runs-dir DIR)"
-    )
-
-
-def read_jsonl(path: Path, warnings: list[str] | None = None) -> list[dict[str, Any]]:
-    """The rows of a JSON-lines file; a torn (unparsable) line is skipped with a warning."""
-    rows: list[dict[str, Any]] = []
-    if not path.exists():
-        return rows
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError:
-                message = f"{path.name}: skipped unreadable line {number} (torn write?)"
-                log.warning(message)
-                if warnings is not None:
-                    warnings.append(message)
-    return rows
-
-
 def load_run(run: str | Path, runs_dir: str | Path = "runs") -> RunData:
     """Read a run folder; raises EvalError when it has no usable texts."""
-    path = resolve_run(run, runs_dir)
+    try:
+        path = find_run_dir(Path(runs_dir), run)
+    except RunNotFound as exc:
+        raise EvalError(str(exc)) from None
     warnings: list[str] = []
-    config: dict[str, Any] = {}
-    config_path = path / "config.json"
-    if config_path.exists():
-        try:
-            config = json.loads(config_path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise EvalError(
-                f"{config_path} is not valid JSON ({exc}); is this a PersonaGen run folder?"
-            ) from exc
+    config = read_json(path / "config.json", warnings)
+    if config is None and (path / "config.json").exists():
+        raise EvalError(f"{path / 'config.json'} is not valid JSON; is this a PersonaGen run folder?")
     records = [
         r
-        for r in read_jsonl(path / "records.jsonl", warnings)
+        for r in iter_jsonl(path / "records.jsonl", warnings)
         if isinstance(r.get("text"), str) and r["text"].strip() and r.get("emotion")
     ]
     if not records:
@@ -97,5 +58,5 @@ def load_run(run: str | Path, runs_dir: str | Path = "runs") -> RunData:
             f"run {path} has no texts to evaluate (records.jsonl is missing or empty): "
             "wait for the run to write records, or pick another run"
         )
-    personas = read_jsonl(path / "personas.jsonl", warnings)
-    return RunData(path=path, config=config, records=records, personas=personas, warnings=warnings)
+    personas = list(iter_jsonl(path / "personas.jsonl", warnings))
+    return RunData(path=path, config=config or {}, records=records, personas=personas, warnings=warnings)

@@ -52,15 +52,17 @@ def test_same_seed_gives_same_personas(tmp_path, stub_url):
     assert bases[0] == bases[1]
 
 
-def test_export_csv(tmp_path, stub_url):
-    invoke("run", "-n", "4", "-e", "joy", "-k", "2", "--runs-dir", str(tmp_path), "--run-id", "r",
+def test_export_csv_by_run_id_prefix(tmp_path, stub_url):
+    invoke("run", "-n", "4", "-e", "joy", "-k", "2", "--runs-dir", str(tmp_path), "--run-id", "r-export",
            "--base-url", stub_url, "--model", "stub", "-q")
     out = tmp_path / "d.csv"
-    result = invoke("export", "r", "--format", "csv", "--out", str(out), "--runs-dir", str(tmp_path))
+    result = invoke("export", "r-ex", "--format", "csv", "--out", str(out), "--runs-dir", str(tmp_path))
     assert result.exit_code == 0
     rows = list(csv.DictReader(out.open()))
-    assert len(rows) == len(read_jsonl(tmp_path / "r" / "records.jsonl"))
+    assert len(rows) == len(read_jsonl(tmp_path / "r-export" / "records.jsonl"))
     assert rows and {"text", "emotion", "persona_id", "persona_age", "scenario_medium"} <= set(rows[0])
+    missing = invoke("export", "nope", "--runs-dir", str(tmp_path))
+    assert missing.exit_code == 2 and "existing runs: r-export" in " ".join(missing.output.split())
 
 
 def test_bad_inputs_exit_2_with_one_clear_line_and_no_run_folder(tmp_path, stub_url):

@@ -75,7 +75,7 @@ def test_compare_reads_several_evaluations(tiny_run: Path, tmp_path: Path, embed
 
 
 def test_bad_inputs_are_eval_errors(tmp_path: Path, tiny_run: Path, tiny_real: Path, label_map: Path):
-    with pytest.raises(EvalError, match="no run named"):
+    with pytest.raises(EvalError, match="is not a run"):
         evaluate(EvalOptions(run="nope", runs_dir=tmp_path))
     empty = write_run(tmp_path / "empty", [])
     with pytest.raises(EvalError, match="no texts"):
@@ -97,7 +97,7 @@ def test_cli_turns_eval_errors_into_one_line_and_exit_2(tmp_path: Path):
     register(app)
     result = CliRunner().invoke(app, ["eval", "nope", "--runs-dir", str(tmp_path), "--no-judge"])
     assert result.exit_code == 2
-    assert "no run named" in result.output and "Traceback" not in result.output
+    assert "is not a run" in result.output and "Traceback" not in result.output
     result = CliRunner().invoke(app, ["compare", "nope", "--runs-dir", str(tmp_path)])
     assert result.exit_code == 2
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from personagen.inspection.reader import Run, RunNotFound, find_run, iter_jsonl, list_runs
+from personagen.inspection.reader import Run, find_run, list_runs
+from personagen.runfiles import RunNotFound, iter_jsonl
 
 
 def test_torn_last_line_is_skipped_with_a_warning(tmp_path: Path) -> None:
@@ -24,6 +25,20 @@ def test_malformed_middle_line_and_non_objects_are_skipped(tmp_path: Path) -> No
     warnings: list[str] = []
     assert [row["a"] for row in iter_jsonl(path, warnings)] == [1, 2]
     assert len(warnings) == 2 and "line 2 is not valid JSON" in warnings[0]
+
+
+def test_a_complete_object_without_its_newline_is_still_torn(tmp_path: Path) -> None:
+    path = tmp_path / "records.jsonl"
+    path.write_text('{"a": 1}\n{"a": 2}', encoding="utf-8")  # the writer died before the newline
+    warnings: list[str] = []
+    assert [row["a"] for row in iter_jsonl(path, warnings)] == [1]
+    assert "torn" in warnings[0]
+
+
+def test_only_keeps_lines_holding_one_of_the_strings(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_text('{"type": "llm_call"}\n{"type": "verdict"}\n{"type": "drop"}\n', encoding="utf-8")
+    assert [e["type"] for e in iter_jsonl(path, only=('"llm_call"', '"drop"'))] == ["llm_call", "drop"]
 
 
 def test_missing_file_reads_as_empty(tmp_path: Path) -> None:
@@ -68,3 +83,4 @@ def test_find_run_unknown_and_ambiguous(runs_dir: Path) -> None:
     with pytest.raises(RunNotFound) as ambiguous:
         find_run(runs_dir, "20261126")
     assert ambiguous.value.ambiguous
+    assert "matching runs: 20261126-160000-dddd" in str(ambiguous.value)
