@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from personagen.commands.options import DEFAULT_RUNS_DIR, RunsDir, clean_errors
-from personagen.inspection import render
+from personagen.inspection import journey_view, render
 from personagen.inspection.catalog import critic_catalog
 from personagen.inspection.events import EventFilter, critic_of
 from personagen.inspection.funnel import overview
@@ -82,7 +82,7 @@ def inspect_command(
         render.error(f"{exc} {run.id}", f"Personas: {', '.join(exc.existing) or 'none yet'}")
         raise typer.Exit(2) from None
     render.warnings(run.warnings)
-    render.print_json(path.to_json()) if as_json else render.journey(path)
+    render.print_json(path.to_json()) if as_json else journey_view.print_journey(path)
 
 
 def critics_command(

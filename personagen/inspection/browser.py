@@ -21,14 +21,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
 
-from personagen.inspection import render
+from personagen.inspection import journey_view
 from personagen.inspection.events import data_of
 from personagen.inspection.funnel import rejection_list
 from personagen.inspection.journey import Journey, journey
 from personagen.inspection.reader import Run
 
 STATUS_STYLE = {"accepted": "green", "dropped": "red", "unfinished": "cyan"}
-STEP_PREFIX = 14  # the width of a step line's "  n +  t.tts " column (render._step_line)
+STEP_PREFIX = 14  # the width of a step line's "  n +  t.tts " column (journey_view.step_line)
 
 
 @dataclass
@@ -90,15 +90,15 @@ def _hanging(line: Text) -> Table:
     return grid
 
 
-def journey_view(j: Journey) -> RenderableType:
+def journey_pane(j: Journey) -> RenderableType:
     """The journey as one rich renderable: what `inspect --persona` prints, for a scrolling pane."""
-    parts: list[RenderableType] = [render._persona_panel(j)]
+    parts: list[RenderableType] = [journey_view.persona_panel(j)]
     if not j.steps:
         parts.append(Text("No events yet.", style="dim"))
     for step in j.steps:
-        parts.append(_hanging(render._step_line(step)))
+        parts.append(_hanging(journey_view.step_line(step)))
         if step.type == "llm_call":
-            parts.extend(render._call_details(step))
+            parts.extend(journey_view.call_details(step))
     if j.records:
         table = Table(title="Accepted texts", title_justify="left", expand=True)
         table.add_column("record")
@@ -176,7 +176,7 @@ class RunBrowser(App[None]):
         self.current = persona_id
         if persona_id is None:
             return
-        view = journey_view(journey(self.run_data, persona_id, prompts=self.show_prompts))
+        view = journey_pane(journey(self.run_data, persona_id, prompts=self.show_prompts))
         self.query_one("#detail", Static).update(view)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:

@@ -1,7 +1,8 @@
-"""All rich rendering of `personagen runs`, `personagen inspect` and `personagen critics`.
+"""Rich rendering of `personagen runs`, `personagen inspect` (overview) and `personagen critics`.
 
-Input: the plain data of reader / runs_table / funnel / journey / catalog. Output: text on the terminal.
-Warnings and errors go to stderr; `print_json` writes plain JSON (no markup) to stdout for machine use.
+Input: the plain data of reader / runs_table / funnel / catalog (a journey: journey_view.py).
+Output: text on the terminal. Warnings and errors go to stderr; `print_json` writes plain JSON (no markup) to
+stdout for machine use.
 """
 
 from __future__ import annotations
@@ -10,15 +11,13 @@ import json
 import sys
 from typing import Any
 
-from rich.console import Console, Group
+from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
-from rich.text import Text
 
 from personagen.inspection.catalog import CriticInfo
 from personagen.inspection.funnel import Overview
-from personagen.inspection.journey import Journey, Step
 from personagen.inspection.runs_table import RunRow
 
 STATUS_STYLE = {
@@ -213,107 +212,6 @@ def rejections(items: list[dict[str, Any]]) -> None:
             escape("; ".join(r["reasons"])),
         )
     out().print(table)
-
-
-def _persona_panel(j: Journey) -> Panel:
-    p = j.persona
-    if p is None:
-        return Panel(
-            "[cyan]not finished yet[/] (still running, or the run stopped before it finished)",
-            title=f"[bold]{escape(j.persona_id)}[/] in {escape(j.run_id)}",
-            title_align="left",
-        )
-    base, socio, scen = p.get("base") or {}, p.get("socio") or {}, p.get("scenario") or {}
-    lines = [
-        f"status [{'green' if p.get('status') == 'accepted' else 'red'}]{escape(str(p.get('status')))}[/]"
-        f"   attempts {escape(json.dumps(p.get('attempts') or {}))}   seed {p.get('seed')}",
-        escape(
-            f"{base.get('age')}-year-old {base.get('gender')} {base.get('occupation')}, {base.get('mbti')}"
-        ),
-    ]
-    if socio:
-        lines.append(escape(", ".join(f"{k}: {v}" for k, v in socio.items() if k != "provenance")))
-    if scen:
-        lines.append(escape(scen.get("description") or ", ".join(f"{k}: {v}" for k, v in scen.items())))
-    if p.get("drop_reason"):
-        lines.append(f"[red]dropped: {escape(str(p['drop_reason']))}[/]")
-    return Panel(
-        "\n".join(lines), title=f"[bold]{escape(j.persona_id)}[/] in {escape(j.run_id)}", title_align="left"
-    )
-
-
-def _step_line(s: Step) -> Text:
-    line = Text(f"{s.n:>3} +{s.t:7.2f}s ", style="dim")
-    where = f"{s.stage or '-'}#{s.attempt}" if s.attempt is not None else (s.stage or "-")
-    line.append(f"{where:<14}", style="magenta")
-    line.append(f"{s.agent:<24} ", style="bold")
-    if s.emotion:
-        slot = "" if s.slot is None or "#" in str(s.slot) else f"#{s.slot}"
-        line.append(f"[{s.emotion}{slot}] ", style="cyan")
-    if s.type == "verdict":
-        mark, style = ("✔ passed", "green") if s.passed else ("✘ rejected", "red")
-        score = f" {s.score:.2f}" if isinstance(s.score, int | float) else ""
-        line.append(f"{mark}{score}", style=style)
-        if s.reasons:
-            line.append(" — " + "; ".join(s.reasons))
-    elif s.type in ("retry", "drop", "error"):
-        line.append(s.summary, style="yellow" if s.type == "retry" else "red")
-    else:
-        line.append(f"{s.type}: ", style="blue")
-        line.append(s.summary)
-    return line
-
-
-def _call_details(s: Step) -> list[Any]:
-    parts: list[Any] = [
-        Text(
-            f"      {s.model or '?'} · {s.tokens_in or 0} in / {s.tokens_out or 0} out tokens"
-            f" · {s.latency_s or 0:.2f}s",
-            style="dim",
-        )
-    ]
-    if s.input and s.prompt is None:
-        parts.append(Text(f"      in: {s.input}", style="dim"))
-    for message in s.prompt or []:
-        parts.append(
-            Panel(
-                Text(str(message.get("content", ""))),
-                title=str(message.get("role", "?")),
-                title_align="left",
-                border_style="blue",
-                padding=(0, 1),
-            )
-        )
-    if s.prompt is not None:
-        parts.append(
-            Panel(
-                Text(str(s.raw or "")),
-                title="raw answer",
-                title_align="left",
-                border_style="green",
-                padding=(0, 1),
-            )
-        )
-    return parts
-
-
-def journey(j: Journey) -> None:
-    console = out()
-    console.print(_persona_panel(j))
-    if not j.steps:
-        console.print("[dim]No events match.[/]")
-    for s in j.steps:
-        console.print(_step_line(s))
-        if s.type == "llm_call":
-            console.print(Group(*_call_details(s)))
-    if j.records:
-        table = Table(title="Accepted texts", title_justify="left")
-        table.add_column("record")
-        table.add_column("emotion", style="cyan")
-        table.add_column("text", overflow="fold")
-        for r in j.records:
-            table.add_row(escape(str(r.get("id"))), escape(str(r.get("emotion"))), escape(str(r.get("text"))))
-        console.print(table)
 
 
 def critics(rows: list[CriticInfo], messages: list[str]) -> None:
