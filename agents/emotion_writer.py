@@ -17,12 +17,15 @@ from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field, create_model
 
 from agents.context import AgentContext
+from agents.examples import load_pool, pick
 from agents.llm import ModelAnswerError
-from agents.prompting import PROMPTS_DIR, render
+from agents.prompting import render
 from agents.scenario_designer import persona_line
 from personas.models import Expression
 
 AGENT = "emotion_writer"
+WRITERS_SHOWN = 2
+FALLBACK_EMOTIONS = ("joy", "sadness")
 
 
 class Texts(BaseModel):
@@ -38,21 +41,22 @@ def texts_schema(count: int) -> type[Texts]:
         min_length=count, max_length=count, description="The short first-person messages, one string each.")))
 
 
-@cache
 def example_bank() -> dict[str, Any]:
-    return json.loads((PROMPTS_DIR / "emotion_examples.json").read_text(encoding="utf-8"))
+    """Writers, and per emotion one pair of messages per writer (agents/prompts/examples/emotion_writer.json)."""
+    return load_pool(AGENT)
 
 
-def examples_for(emotion: str, count: int, with_writer: bool) -> str:
-    """Few-shot examples of the target emotion (or of others, labelled, for an emotion without examples)."""
+def examples_for(emotion: str, count: int, with_writer: bool, seed: int, attempt: int) -> str:
+    """Few-shot messages of the target emotion by writers picked for this persona and attempt (for an emotion
+    without examples: the same writers' messages of other emotions, labelled)."""
     bank = example_bank()
     texts = bank["texts"]
-    shown = [(emotion, pair) for pair in texts[emotion]] if emotion in texts else \
-        [("joy", texts["joy"][0]), ("sadness", texts["sadness"][1])]
     blocks = []
-    for writer, (label, pair) in zip(bank["writers"], shown, strict=True):
+    for n, i in enumerate(pick(f"{AGENT}/{emotion}", len(bank["writers"]), WRITERS_SHOWN, seed, attempt)):
+        label = emotion if emotion in texts else FALLBACK_EMOTIONS[n % len(FALLBACK_EMOTIONS)]
+        writer = bank["writers"][i]
         head = f"Writer: {writer['persona']}\nSituation: {writer['situation']}\n" if with_writer else ""
-        messages = json.dumps({"texts": pair[:count]}, ensure_ascii=False)
+        messages = json.dumps({"texts": texts[label][i][:count]}, ensure_ascii=False)
         blocks.append(f"{head}Emotion: {label}\nMessages: {messages}\n")
     return "\n".join(blocks)
 
@@ -62,15 +66,15 @@ def open_slots(slots: dict[str, dict[str, Any]], emotion: str) -> list[int]:
     return [s["slot"] for s in slots.values() if s["emotion"] == emotion and s["status"] == "open"]
 
 
-def build_messages(state: dict[str, Any], ctx: AgentContext, emotion: str, count: int) -> list:
+def build_messages(state: dict[str, Any], ctx: AgentContext, emotion: str, count: int, attempt: int) -> list:
     if ctx.method == "baseline":
         return render("emotion_writer_baseline", emotion=emotion, language=ctx.language_name, count=count,
-                      examples=examples_for(emotion, count, with_writer=False))
+                      examples=examples_for(emotion, count, False, state["seed"], attempt))
     scenario = state.get("scenario")
     situation = scenario.summary() + (f". {scenario.description}" if scenario.description else "") \
         if scenario is not None else "an ordinary day, writing a message to someone they know"
     return render(AGENT, emotion=emotion, language=ctx.language_name, count=count, persona=persona_line(state),
-                  scenario=situation, examples=examples_for(emotion, count, with_writer=True))
+                  scenario=situation, examples=examples_for(emotion, count, True, state["seed"], attempt))
 
 
 async def write_for_emotion(state: dict[str, Any], ctx: AgentContext, emotion: str) -> list[Expression]:
@@ -79,7 +83,7 @@ async def write_for_emotion(state: dict[str, Any], ctx: AgentContext, emotion: s
     if not slots:
         return []
     attempt = max(state["slots"][f"{emotion}#{s}"]["attempts"] for s in slots) + 1
-    messages = build_messages(state, ctx, emotion, len(slots))
+    messages = build_messages(state, ctx, emotion, len(slots), attempt)
     try:
         answer = await ctx.ask(AGENT, state["persona_id"], messages, texts_schema(len(slots)), stage="expression",
                                attempt=attempt, emotion=emotion)

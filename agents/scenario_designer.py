@@ -8,24 +8,36 @@ Output: `scenario` (a Scenario, or None when the answer did not parse), `scenari
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field
 
 from agents.context import AgentContext
+from agents.examples import shown_examples
 from agents.llm import ModelAnswerError
 from agents.prompting import render
 from personas.models import Scenario
 from personas.vocab import load_vocab, sample_slots
 
 AGENT = "scenario_designer"
+EXAMPLES_SHOWN = 2
 
 
 class SceneAnswer(BaseModel):
     """The model-written part of a scenario."""
 
     description: str = Field(description="One or two sentences setting the scene in which the person writes.")
+
+
+def examples_block(seed: int, attempt: int) -> str:
+    """The few-shot scenes this persona's prompt shows (agents/prompts/examples/scenario_designer.json)."""
+    return "\n".join(
+        f"Person: {e['person']}\nSetting: {e['setting']}\n"
+        f"Scene: {json.dumps({'description': e['scene']}, ensure_ascii=False)}\n"
+        for e in shown_examples(AGENT, EXAMPLES_SHOWN, seed, attempt)
+    )
 
 
 def persona_line(state: dict[str, Any]) -> str:
@@ -41,7 +53,8 @@ async def design_scenario(state: dict[str, Any], runtime: Runtime[AgentContext])
     ctx = runtime.context
     attempt = state["scenario_attempts"] + 1
     slots = sample_slots(ctx.vocab or load_vocab(None), state["seed"] * 31 + attempt)
-    messages = render(AGENT, persona=persona_line(state), language=ctx.language_name, **slots)
+    messages = render(AGENT, persona=persona_line(state), language=ctx.language_name,
+                      examples=examples_block(state["seed"], attempt), **slots)
     persona_id = state["base"].id
     try:
         answer = await ctx.ask(AGENT, persona_id, messages, SceneAnswer, stage="scenario", attempt=attempt)

@@ -7,6 +7,7 @@ Output: `socio` (a SocioCultural, or None when the model's answer did not parse)
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from typing import Any
 
@@ -14,6 +15,7 @@ from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field, create_model
 
 from agents.context import AgentContext
+from agents.examples import shown_examples
 from agents.llm import ModelAnswerError
 from agents.prompting import render
 from personas.locale import load_locale
@@ -21,6 +23,7 @@ from personas.models import SocioCultural
 from personas.sampling import sample_socio
 
 AGENT = "socio_enricher"
+EXAMPLES_SHOWN = 3
 
 
 class Enrichment(BaseModel):
@@ -41,6 +44,12 @@ def enrichment_schema(missing: tuple[str, ...]) -> type[Enrichment]:
     return create_model("Enrichment", __base__=Enrichment, **extra) if extra else Enrichment
 
 
+def examples_block(seed: int, attempt: int) -> str:
+    """The few-shot backgrounds this persona's prompt shows (agents/prompts/examples/socio_enricher.json)."""
+    return "\n".join(f"Person: {e['person']}\nBackground: {json.dumps(e['background'], ensure_ascii=False)}\n"
+                     for e in shown_examples(AGENT, EXAMPLES_SHOWN, seed, attempt))
+
+
 def known_line(fields: dict[str, str]) -> str:
     return "; ".join(f"{label}: {fields[name]}" for name, label in TABLE_FIELDS.items() if name in fields)
 
@@ -54,7 +63,8 @@ async def enrich_socio(state: dict[str, Any], runtime: Runtime[AgentContext]) ->
     fields = {name: value for name, (value, _) in drawn.items()}
     missing = tuple(name for name in TABLE_FIELDS if name not in fields)
     messages = render(AGENT, persona=f"{base.summary()}, locale {base.locale}; {known_line(fields)}",
-                      language=ctx.language_name, fields=", ".join(("residence", "beliefs", *missing)))
+                      language=ctx.language_name, fields=", ".join(("residence", "beliefs", *missing)),
+                      examples=examples_block(state["seed"], attempt))
     try:
         answer = await ctx.ask(AGENT, base.id, messages, enrichment_schema(missing), stage="socio",
                                attempt=attempt)

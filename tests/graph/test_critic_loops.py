@@ -171,7 +171,7 @@ def test_locale_without_an_income_table_lets_the_model_write_income():
 def test_a_text_copied_from_the_prompt_examples_is_rejected_and_rewritten():
     from agents.emotion_writer import example_bank
 
-    copied = example_bank()["texts"]["joy"][0][0]
+    copied = example_bank()["texts"]["joy"][-1][1]  # any message of the pool, shown in this prompt or not
     answers = iter([{"texts": [copied]}, {"texts": ["Honestly this morning is full of joy for me today."]}])
     chat = ScriptedChat(script=good_script(Texts=lambda prompt: next(answers)))
     ctx, events = make_ctx(chat, emotions=["joy"], texts_per_emotion=1)
