@@ -67,9 +67,10 @@ def iter_jsonl(
     Unreadable lines are skipped; when `warnings` is given each skip is reported there."""
     if not path.exists():
         return
+    needles = tuple(s.encode() for s in only)
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
-            if not raw.strip() or (only and not any(s.encode() in raw for s in only)):
+            if not raw.strip() or (needles and not any(n in raw for n in needles)):
                 continue
             if not raw.endswith(b"\n"):  # appends are whole lines: no newline means a torn or unfinished write
                 _warn(warnings, f"{path}: last line {number} is torn (the run is still writing or crashed): skipped")
