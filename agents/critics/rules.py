@@ -54,7 +54,7 @@ def normalised(text: str) -> str:
 
 @cache
 def example_texts() -> frozenset[str]:
-    """The writer's few-shot example texts, normalised (small models copy them)."""
+    """Every message of the writer's few-shot pool, normalised (small models copy them)."""
     return frozenset(normalised(t) for pairs in example_bank()["texts"].values() for pair in pairs for t in pair)
 
 
@@ -65,5 +65,5 @@ def duplicates(c: Candidate) -> Verdict:
     if any(normalised(t) == text for t in c.earlier_texts):
         return reject("same text as an earlier one of this persona")
     if text in example_texts():
-        return reject("copies an example from the prompt")
+        return reject("copies an example from the writer's few-shot pool")
     return accept("new text")
