@@ -12,6 +12,7 @@ from personas.locale import load_locale
 from personas.models import Stage, Verdict
 
 MIN_WORDS, MAX_WORDS = 3, 80
+COPY_SHARE = 0.5  # share of trigrams in common that makes a text a copy of a few-shot example
 SCAFFOLD = re.compile(r"^\s*(person|situation|emotion|example|texts?|message)\s*:", re.IGNORECASE | re.MULTILINE)
 
 
@@ -52,18 +53,30 @@ def normalised(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", "", text.lower()).split())
 
 
+def trigrams(text: str) -> frozenset[tuple[str, ...]]:
+    words = normalised(text).split()
+    return frozenset(zip(words, words[1:], words[2:], strict=False))
+
+
 @cache
-def example_texts() -> frozenset[str]:
-    """Every message of the writer's few-shot pool, normalised (small models copy them)."""
-    return frozenset(normalised(t) for pairs in example_bank()["texts"].values() for pair in pairs for t in pair)
+def example_trigrams() -> tuple[frozenset[tuple[str, ...]], ...]:
+    """The word trigrams of every message of the writer's few-shot pool (small models copy them)."""
+    return tuple(trigrams(t) for pairs in example_bank()["texts"].values() for pair in pairs for t in pair)
+
+
+def copies_an_example(text: str) -> bool:
+    """True when text and some pool example share at least COPY_SHARE of the word trigrams of the shorter one
+    (and at least 3): a verbatim copy, or one with a few words changed. One common phrase is not a copy."""
+    own = trigrams(text)
+    return any(len(own & ex) >= max(3, COPY_SHARE * min(len(own), len(ex))) for ex in example_trigrams())
 
 
 @critic("duplicates", stage=Stage.EXPRESSION,
-        description="Text repeats neither one this persona already has nor a prompt example.")
+        description="Text repeats neither one this persona already has nor a few-shot example.")
 def duplicates(c: Candidate) -> Verdict:
-    text = normalised(c.expression.text if c.expression else "")
-    if any(normalised(t) == text for t in c.earlier_texts):
+    text = c.expression.text if c.expression else ""
+    if any(normalised(t) == normalised(text) for t in c.earlier_texts):
         return reject("same text as an earlier one of this persona")
-    if text in example_texts():
+    if copies_an_example(text):
         return reject("copies an example from the writer's few-shot pool")
     return accept("new text")

@@ -1,4 +1,4 @@
-"""Fixtures of the evaluation tests: a shared embedder, tiny fake runs and the GoEmotions-6 folder."""
+"""Fixtures of the evaluation tests: a shared embedder and tiny fake runs."""
 
 from __future__ import annotations
 
@@ -10,9 +10,6 @@ import pytest
 pytest.importorskip("sklearn", reason="the evaluation tests need the 'eval' extra")
 
 from personagen.evaluation.embeddings import Embedder  # noqa: E402
-
-REPO = Path(__file__).resolve().parents[2]
-GOEMOTIONS = REPO.parent / "shared" / "data" / "goemotions6"
 
 TEXTS = {
     "joy": [
@@ -92,9 +89,3 @@ def tiny_real(tmp_path: Path) -> Path:
     (folder / "test.tsv").write_text("text\tlabel\tid\n" + test)
     return folder
 
-
-@pytest.fixture
-def goemotions() -> Path:
-    if not (GOEMOTIONS / "train.tsv").is_file():
-        pytest.skip("GoEmotions-6 is not in ../shared/data/goemotions6")
-    return GOEMOTIONS
