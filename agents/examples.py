@@ -29,6 +29,20 @@ def pick(salt: str, size: int, k: int, seed: int, attempt: int) -> list[int]:
     return random.Random(f"{salt}:{seed}:{attempt}").sample(range(size), min(k, size))
 
 
+def pool_texts(agent: str) -> list[str]:
+    """Every piece of text the agent's pool could put in a prompt (what a copying model could give back)."""
+    pool = load_pool(agent)
+    if "texts" in pool:  # the emotion writer: messages per emotion and writer
+        return [text for pairs in pool["texts"].values() for pair in pairs for text in pair]
+    return [value for example in pool["examples"] for value in _answer_values(example)]
+
+
+def _answer_values(example: dict[str, Any]) -> list[str]:
+    """The strings of an example's answer part (what the model writes), not of its question part."""
+    answer = example.get("background") or {"scene": example.get("scene", "")}
+    return [str(v) for v in answer.values() if v]
+
+
 def shown_examples(agent: str, k: int, seed: int, attempt: int) -> list[dict[str, Any]]:
     """The `k` examples of the agent's pool that the prompt for this persona and attempt shows."""
     examples = load_pool(agent)["examples"]

@@ -6,13 +6,13 @@ import re
 from functools import cache
 
 from agents.critics.registry import Candidate, accept, critic, reject
-from agents.emotion_writer import example_bank
+from agents.examples import pool_texts
 from personas.constraints import ConstraintGraph
 from personas.locale import load_locale
 from personas.models import Stage, Verdict
 
 MIN_WORDS, MAX_WORDS = 3, 80
-COPY_SHARE = 0.5  # share of trigrams in common that makes a text a copy of a few-shot example
+COPY_SHARE = 0.4  # share of trigrams in common that makes a text a copy of a few-shot example
 SCAFFOLD = re.compile(r"^\s*(person|situation|emotion|example|texts?|message)\s*:", re.IGNORECASE | re.MULTILINE)
 
 
@@ -59,16 +59,38 @@ def trigrams(text: str) -> frozenset[tuple[str, ...]]:
 
 
 @cache
-def example_trigrams() -> tuple[frozenset[tuple[str, ...]], ...]:
-    """The word trigrams of every message of the writer's few-shot pool (small models copy them)."""
-    return tuple(trigrams(t) for pairs in example_bank()["texts"].values() for pair in pairs for t in pair)
+def pool_trigrams(agent: str) -> tuple[frozenset[tuple[str, ...]], ...]:
+    """The word trigrams of every text of the agent's few-shot pool (small models copy them)."""
+    return tuple(trigrams(t) for t in pool_texts(agent))
 
 
-def copies_an_example(text: str) -> bool:
-    """True when text and some pool example share at least COPY_SHARE of the word trigrams of the shorter one
-    (and at least 3): a verbatim copy, or one with a few words changed. One common phrase is not a copy."""
+@cache
+def pool_normalised(agent: str) -> frozenset[str]:
+    return frozenset(normalised(t) for t in pool_texts(agent))
+
+
+def copies_an_example(text: str, agent: str = "emotion_writer") -> bool:
+    """True when text and some text of the agent's pool share at least COPY_SHARE of the word trigrams of the
+    shorter one (and at least 3): a verbatim copy, or one with a few words changed. One common phrase is not."""
     own = trigrams(text)
-    return any(len(own & ex) >= max(3, COPY_SHARE * min(len(own), len(ex))) for ex in example_trigrams())
+    return any(len(own & ex) >= max(3, COPY_SHARE * min(len(own), len(ex))) for ex in pool_trigrams(agent))
+
+
+@critic("copied_background", stage=Stage.SOCIO,
+        description="Residence and beliefs are not copied word for word from a few-shot example.")
+def copied_background(c: Candidate) -> Verdict:
+    fields = {"residence": c.socio.residence, "beliefs": c.socio.beliefs} if c.socio else {}
+    copied = [name for name, value in fields.items() if normalised(value) in pool_normalised("socio_enricher")]
+    return reject(*(f"{name} copies a few-shot example" for name in copied)) if copied else accept("own words")
+
+
+@critic("copied_scene", stage=Stage.SCENARIO,
+        description="The scene is not a few-shot example copied, even with a few words changed.")
+def copied_scene(c: Candidate) -> Verdict:
+    scene = c.scenario.description if c.scenario else ""
+    if copies_an_example(scene, "scenario_designer"):
+        return reject("the scene copies a few-shot example")
+    return accept("own scene")
 
 
 @critic("duplicates", stage=Stage.EXPRESSION,

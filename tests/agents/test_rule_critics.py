@@ -1,12 +1,14 @@
-"""The duplicates critic against the few-shot pool: copies are caught, real texts that share a phrase are not."""
+"""Rule critics against the few-shot pools: copies are caught, real texts that share a phrase are not."""
 
 from __future__ import annotations
 
 import csv
 from pathlib import Path
 
-from agents.critics.rules import copies_an_example
+from agents.critics.registry import Candidate
+from agents.critics.rules import copied_background, copied_scene, copies_an_example
 from agents.emotion_writer import example_bank
+from personas.models import BasePersona, Scenario, SocioCultural, Stage
 
 
 def test_a_verbatim_copy_of_any_pool_message_is_a_copy() -> None:
@@ -31,3 +33,32 @@ def test_almost_no_real_comment_counts_as_a_copy(goemotions: Path) -> None:
              for row in csv.DictReader((goemotions / name).open(encoding="utf-8"), delimiter="\t")]
     flagged = [t for t in texts if copies_an_example(t)]
     assert len(texts) > 5000 and len(flagged) <= len(texts) // 1000, flagged[:5]
+
+
+PERSONA = BasePersona(id="p1", index=0, locale="us", age=30, gender="female", occupation="Cashiers", mbti="ESFJ")
+
+
+def socio(residence: str) -> SocioCultural:
+    return SocioCultural(education="high school", residence=residence, family_structure="single", religion="none",
+                         income="low income", beliefs="family first")
+
+
+def scene(description: str) -> Scenario:
+    return Scenario(location="bus stop", activity="waiting", partner="friend", medium="text message",
+                    language_style="casual", description=description)
+
+
+def test_a_background_copied_word_for_word_is_rejected_a_similar_one_is_not() -> None:
+    copied = Candidate(Stage.SOCIO, PERSONA, socio=socio("A shared apartment near downtown Portland, Oregon."))
+    verdict = copied_background(copied)
+    assert not verdict.passed and verdict.reasons == ["residence copies a few-shot example"]
+    own = Candidate(Stage.SOCIO, PERSONA, socio=socio("a shared apartment near downtown Austin, Texas"))
+    assert copied_background(own).passed
+
+
+def test_a_scene_copied_with_a_few_words_changed_is_rejected_an_own_scene_is_not() -> None:
+    edited = ("On his thirty-minute break, still in scrubs, he eats a burrito in the break room and texts his best "
+              "friend about the weekend.")
+    assert not copied_scene(Candidate(Stage.SCENARIO, PERSONA, scenario=scene(edited))).passed
+    own = "Waiting for the night bus in the rain, she thumbs out a message to her friend about the concert."
+    assert copied_scene(Candidate(Stage.SCENARIO, PERSONA, scenario=scene(own))).passed

@@ -179,3 +179,19 @@ def test_a_text_copied_from_the_prompt_examples_is_rejected_and_rewritten():
     assert [t["text"] for t in state["texts"]] == ["Honestly this morning is full of joy for me today."]
     rejected = [e for e in of_type(events, "verdict", "expression") if not e["data"]["passed"]]
     assert rejected[0]["agent"] == "critic:duplicates" and "copies an example" in rejected[0]["data"]["reasons"][0]
+
+
+def test_a_scene_copied_from_the_prompt_examples_is_rewritten_with_other_examples():
+    from agents.examples import load_pool
+
+    copied = load_pool("scenario_designer")["examples"][0]["scene"]
+    answers = iter([{"description": copied}, {"description": "A quiet evening at home."}])
+    chat = ScriptedChat(script=good_script(SceneAnswer=lambda prompt: next(answers)))
+    ctx, events = make_ctx(chat, emotions=["joy"], texts_per_emotion=1)
+    state = run(ctx)
+    assert state["status"] == "accepted" and state["scenario_attempts"] == 2
+    assert state["scenario"].description == "A quiet evening at home."
+    rejected = [e for e in of_type(events, "verdict", "scenario") if not e["data"]["passed"]]
+    assert [e["agent"] for e in rejected] == ["critic:copied_scene"]
+    prompts = [p for s, p in chat.prompts if s == "SceneAnswer"]
+    assert prompts[0] != prompts[1]  # the rewrite saw other examples
