@@ -7,19 +7,24 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from personagen.commands.options import DEFAULT_RUNS_DIR, RunsDir, clean_errors
+from personagen.commands.options import DEFAULT_RUNS_DIR, RunsDir, UsageError, clean_errors
 from personagen.merging import merge_runs
+from personagen.runfiles import find_run_dir
 
 
 @clean_errors
 def merge(
-    runs: Annotated[list[str], typer.Argument(help="The shard runs (ids in --runs-dir), in any order.")],
+    runs: Annotated[list[str], typer.Argument(help="The shard runs in --runs-dir (ids or prefixes), any order.")],
     run_id: Annotated[str | None, typer.Option("--run-id", help="Name of the merged run folder.")] = None,
     partial: Annotated[bool, typer.Option("--partial", help="Allow missing shards.")] = False,
     runs_dir: RunsDir = DEFAULT_RUNS_DIR,
 ) -> None:
     """Merge shard runs with the same seed and settings into one run (the single-machine dataset)."""
-    folder = merge_runs(runs_dir, runs, run_id, partial)
+    shards = [find_run_dir(runs_dir, ref) for ref in runs]  # ids, unique prefixes or paths
+    outside = [str(f) for f in shards if f.parent.resolve() != runs_dir.resolve()]
+    if outside:
+        raise UsageError(f"merge reads its shards from --runs-dir {runs_dir}; not there: {', '.join(outside)}")
+    folder = merge_runs(runs_dir, [f.name for f in shards], run_id, partial)
     Console().print(f"merged {len(runs)} runs into {folder}")
 
 

@@ -23,6 +23,7 @@ from personagen.commands.options import (
 )
 from personagen.pipeline import execute
 from personagen.resume import overlay, resume_settings, run_folder, stored_settings
+from personagen.runfiles import find_run_dir
 from personagen.settings import Settings, load_settings, read_config
 from personagen.trace import TerminalTrace, summary_table
 
@@ -68,7 +69,9 @@ def run(
     if resume:
         if run_id:
             raise UsageError("--resume names the run to continue: leave out --run-id")
-        settings, run_id = settings_for_resume(runs_dir, resume, config, run_values, models, critics), resume
+        folder = find_run_dir(runs_dir, resume)  # an id, a unique prefix of one, or the run folder's path
+        runs_dir, run_id = folder.parent, folder.name
+        settings = settings_for_resume(runs_dir, run_id, config, run_values, models, critics)
     else:
         settings = load_settings(config, run=run_values, models=models, critics=critics)
     console = Console(stderr=True, quiet=quiet and as_json)

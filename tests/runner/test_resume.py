@@ -68,11 +68,14 @@ def test_resume_refuses_a_live_run_and_changed_settings(tmp_path, stub_url):
         result = invoke("run", "--resume", "r", "--runs-dir", tmp_path, "--base-url", stub_url, *args)
         assert result.exit_code == 2 and expected in result.output, (args, result.output)
     result = invoke("run", "--resume", "nope", "--runs-dir", tmp_path, "--base-url", stub_url)
-    assert result.exit_code == 2 and "no run nope" in result.output
+    assert result.exit_code == 2 and "'nope' is not a run" in result.output
     result = invoke("run", "--resume", "r", "--runs-dir", tmp_path, "--base-url", stub_url, "--concurrency", 3,
                     "-e", "joy", "-q")
     assert result.exit_code == 0, result.output  # same values and free options are fine; nothing left to do
     assert summary(tmp_path / "r")["personas"]["accepted"] == 2
+    result = invoke("run", "--resume", str(tmp_path / "r"), "--runs-dir", tmp_path / "elsewhere",
+                    "--base-url", stub_url, "-q")
+    assert result.exit_code == 0, result.output  # the run folder's path works from anywhere
 
 
 def test_repair_cuts_torn_lines_and_drops_orphans_and_unfinished_events(tmp_path):

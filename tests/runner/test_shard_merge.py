@@ -36,12 +36,14 @@ def test_merge_refuses_incompatible_or_incomplete_shards(tmp_path, stub_url):
     run_shard(tmp_path, stub_url, "a1", "1/2")
     run_shard(tmp_path, stub_url, "b1", "1/2", "--seed", "8")
     run_shard(tmp_path, stub_url, "c1", "1/3")
+    run_shard(tmp_path / "elsewhere", stub_url, "a1", "1/2")
     cases = [
         (["a0", "b1"], "seed: 7 -> 8"),
         (["a0", "c1"], "split the personas differently"),
         (["a0", "a0"], "same shard"),
         (["a0"], "at least two"),
-        (["a0", "nope"], "no run nope"),
+        (["a0", "nope"], "'nope' is not a run"),
+        (["a0", str(tmp_path / "elsewhere" / "a1")], "not there"),
     ]
     for runs, expected in cases:
         result = invoke("merge", *runs, "--run-id", "out", "--runs-dir", tmp_path)
@@ -49,6 +51,8 @@ def test_merge_refuses_incompatible_or_incomplete_shards(tmp_path, stub_url):
         assert expected in result.output.replace("\n", " "), (runs, result.output)
         assert "Traceback" not in result.output
     assert not (tmp_path / "out").exists()
+    result = invoke("merge", "a0", str(tmp_path / "a1"), "--run-id", "all", "--runs-dir", tmp_path)
+    assert result.exit_code == 0, result.output  # a shard's path in --runs-dir works too
     result = invoke("merge", "a0", "--partial", "--run-id", "half", "--runs-dir", tmp_path)
     assert result.exit_code == 0, result.output
 
