@@ -14,6 +14,7 @@ from personas.models import Stage, Verdict
 MIN_WORDS, MAX_WORDS = 3, 80
 COPY_SHARE = 0.4  # share of trigrams in common that makes a text a copy of a few-shot example
 SCAFFOLD = re.compile(r"^\s*(person|situation|emotion|example|texts?|message)\s*:", re.IGNORECASE | re.MULTILINE)
+JSON_DEBRIS = re.compile(r"[{}]|\"texts\"")  # the answer format leaking into the text, e.g. a trailing '},'
 
 
 @cache
@@ -38,7 +39,7 @@ def socio_constraints(c: Candidate) -> Verdict:
 
 
 @critic("text_shape", stage=Stage.EXPRESSION,
-        description=f"Text is {MIN_WORDS}-{MAX_WORDS} words and carries no prompt scaffolding.")
+        description=f"Text is {MIN_WORDS}-{MAX_WORDS} words and carries no prompt scaffolding or JSON debris.")
 def text_shape(c: Candidate) -> Verdict:
     text = c.expression.text if c.expression else ""
     words = len(text.split())
@@ -46,6 +47,8 @@ def text_shape(c: Candidate) -> Verdict:
         return reject(f"{words} words; expected {MIN_WORDS}-{MAX_WORDS}")
     if SCAFFOLD.search(text):
         return reject("text repeats the prompt's scaffolding (e.g. 'Person:')")
+    if JSON_DEBRIS.search(text):
+        return reject("text carries pieces of the JSON answer format (braces)")
     return accept(f"{words} words")
 
 

@@ -6,9 +6,9 @@ import csv
 from pathlib import Path
 
 from agents.critics.registry import Candidate
-from agents.critics.rules import copied_background, copied_scene, copies_an_example
+from agents.critics.rules import copied_background, copied_scene, copies_an_example, text_shape
 from agents.emotion_writer import example_bank
-from personas.models import BasePersona, Scenario, SocioCultural, Stage
+from personas.models import BasePersona, Expression, Scenario, SocioCultural, Stage
 
 
 def test_a_verbatim_copy_of_any_pool_message_is_a_copy() -> None:
@@ -62,3 +62,12 @@ def test_a_scene_copied_with_a_few_words_changed_is_rejected_an_own_scene_is_not
     assert not copied_scene(Candidate(Stage.SCENARIO, PERSONA, scenario=scene(edited))).passed
     own = "Waiting for the night bus in the rain, she thumbs out a message to her friend about the concert."
     assert copied_scene(Candidate(Stage.SCENARIO, PERSONA, scenario=scene(own))).passed
+
+
+def test_text_shape_rejects_json_debris_from_the_answer_format() -> None:
+    def verdict(text: str):
+        return text_shape(Candidate(Stage.EXPRESSION, PERSONA, expression=Expression(emotion="joy", text=text)))
+
+    assert not verdict("Your birthday party will be here soon!},").passed  # seen on the embedded model
+    assert not verdict('so happy today {"texts": ["again').passed
+    assert verdict("Your birthday party will be here soon!").passed
