@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from langchain_core.messages import BaseMessage
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
-from agents.critics.registry import CriticSpec
-from agents.llm import Answer, ModelAnswerError, ModelHandle, ask
-from personas.vocab import Vocab
+from personagen.agents.critics.registry import CriticSpec
+from personagen.agents.llm import Answer, ModelAnswerError, ModelHandle, ask
+from personagen.personas.vocab import Vocab
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -29,14 +29,21 @@ class ModelSet(Protocol):
     def for_agent(self, agent: str) -> ModelHandle: ...
 
 
-@dataclass(frozen=True)
-class Limits:
-    """Bounds of the critic loops: how many candidates a stage may try before it gives up."""
+class Limits(BaseModel):
+    """Bounds of the run: how many candidates a stage may try before it gives up, and when a run that cannot
+    succeed stops early. The `[limits]` section of the config file is this model."""
 
-    base_attempts: int = 4
-    socio_attempts: int = 3
-    scenario_attempts: int = 3
-    text_attempts: int = 3
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    base_attempts: int = Field(default=4, gt=0, le=100)
+    socio_attempts: int = Field(default=3, gt=0, le=100)
+    scenario_attempts: int = Field(default=3, gt=0, le=100)
+    text_attempts: int = Field(default=3, gt=0, le=100)
+    # early stop: the run fails (resumable) when its first N model answers all fail to parse (0: never) ...
+    early_stop_answers: int = Field(default=20, ge=0)
+    # ... or when, of its first N finished personas, more than this share dropped for one same reason (0: never)
+    early_stop_personas: int = Field(default=10, ge=0)
+    early_stop_share: float = Field(default=0.8, gt=0.0, le=1.0)
 
 
 EventSink = Callable[[dict[str, Any]], None]

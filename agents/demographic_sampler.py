@@ -10,9 +10,9 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from agents.context import AgentContext
-from personas.locale import load_locale
-from personas.sampling import sample_base
+from personagen.agents.context import AgentContext
+from personagen.personas.locale import load_locale
+from personagen.personas.sampling import sample_base
 
 AGENT = "demographic_sampler"
 

@@ -16,12 +16,12 @@ from typing import Any
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field, create_model
 
-from agents.context import AgentContext
-from agents.examples import load_pool, pick
-from agents.llm import ModelAnswerError
-from agents.prompting import render
-from agents.scenario_designer import persona_line
-from personas.models import Expression
+from personagen.agents.context import AgentContext
+from personagen.agents.examples import load_pool, pick
+from personagen.agents.llm import ModelAnswerError
+from personagen.agents.prompting import render
+from personagen.agents.scenario_designer import persona_line
+from personagen.personas.models import Expression
 
 AGENT = "emotion_writer"
 WRITERS_SHOWN = 2

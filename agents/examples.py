@@ -13,7 +13,7 @@ import random
 from functools import cache
 from typing import Any
 
-from agents.prompting import PROMPTS_DIR
+from personagen.agents.prompting import PROMPTS_DIR
 
 EXAMPLES_DIR = PROMPTS_DIR / "examples"
 

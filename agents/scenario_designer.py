@@ -14,12 +14,12 @@ from typing import Any
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field
 
-from agents.context import AgentContext
-from agents.examples import shown_examples
-from agents.llm import ModelAnswerError
-from agents.prompting import render
-from personas.models import Scenario
-from personas.vocab import load_vocab, sample_slots
+from personagen.agents.context import AgentContext
+from personagen.agents.examples import shown_examples
+from personagen.agents.llm import ModelAnswerError
+from personagen.agents.prompting import render
+from personagen.personas.models import Scenario
+from personagen.personas.vocab import load_vocab, sample_slots
 
 AGENT = "scenario_designer"
 EXAMPLES_SHOWN = 2

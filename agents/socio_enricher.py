@@ -14,13 +14,13 @@ from typing import Any
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field, create_model
 
-from agents.context import AgentContext
-from agents.examples import shown_examples
-from agents.llm import ModelAnswerError
-from agents.prompting import render
-from personas.locale import load_locale
-from personas.models import SocioCultural
-from personas.sampling import sample_socio
+from personagen.agents.context import AgentContext
+from personagen.agents.examples import shown_examples
+from personagen.agents.llm import ModelAnswerError
+from personagen.agents.prompting import render
+from personagen.personas.locale import load_locale
+from personagen.personas.models import SocioCultural
+from personagen.personas.sampling import sample_socio
 
 AGENT = "socio_enricher"
 EXAMPLES_SHOWN = 3

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 def make_fake_run(folder: Path, texts: list[tuple[str, str]], per_persona: int = 5, seed: int = 7) -> Path:
     """A run folder whose records are `texts` (text, label), 5 per persona, personas from 'us' tables."""
-    from personas.sampling import persona_seed, sample_base, sample_socio
+    from personagen.personas.sampling import persona_seed, sample_base, sample_socio
 
     folder.mkdir(parents=True, exist_ok=True)
     labels = sorted({label for _, label in texts})

@@ -7,15 +7,15 @@ from typing import Any
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
-from agents.context import AgentContext
-from agents.critics.stage import critique_texts, make_persona_critic_node
-from agents.demographic_sampler import sample_base_persona
-from agents.emotion_writer import write_emotions
-from agents.scenario_designer import design_scenario
-from agents.socio_enricher import enrich_socio
-from graph import routing
-from graph.state import PersonaState
-from personas.models import Stage
+from personagen.agents.context import AgentContext
+from personagen.agents.critics.stage import critique_texts, make_persona_critic_node
+from personagen.agents.demographic_sampler import sample_base_persona
+from personagen.agents.emotion_writer import write_emotions
+from personagen.agents.scenario_designer import design_scenario
+from personagen.agents.socio_enricher import enrich_socio
+from personagen.graph import routing
+from personagen.graph.state import PersonaState
+from personagen.personas.models import Stage
 
 
 async def drop_persona(state: PersonaState, runtime: Runtime[AgentContext]) -> dict[str, Any]:

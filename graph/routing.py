@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from graph.state import PersonaState
+from personagen.graph.state import PersonaState
 
 STAGE_NODES = {"base": "demographic_sampler", "socio": "socio_enricher", "scenario": "scenario_designer"}
 WRITER, DROP, FINISH = "emotion_writer", "drop_persona", "finish_persona"

@@ -19,11 +19,11 @@ from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from agents.context import AgentContext
-from agents.critics.registry import CriticError
-from agents.llm import ModelCallError
-from graph.state import PersonaState, initial_state
-from personas.sampling import persona_seed
+from personagen.agents.context import AgentContext
+from personagen.agents.critics.registry import CriticError
+from personagen.agents.llm import ModelCallError
+from personagen.graph.state import PersonaState, initial_state
+from personagen.personas.sampling import persona_seed
 
 STAGES = {"base": ["base"], "base+socio": ["base", "socio"], "full": ["base", "socio", "scenario"]}
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, TypedDict
 
-from personas.models import BasePersona, Expression, Scenario, SocioCultural
+from personagen.personas.models import BasePersona, Expression, Scenario, SocioCultural
 
 
 class PersonaState(TypedDict, total=False):

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from graph.runner import parse_shard
+from personagen.graph.runner import parse_shard
 from personagen.resume import check_resumable, dataset_fingerprint, differences, read_config, run_folder
 from personagen.runstore import JSONL, RunStore, RunStoreError, new_run_id
 from personagen.settings import ConfigError, Settings

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import personagen
-from agents.context import AgentContext, Limits
-from agents.critics.registry import CriticError, CriticSpec, plugin_warnings, select_critics
-from graph.build import build_graph
-from graph.runner import (
+from personagen.agents.context import AgentContext
+from personagen.agents.critics.registry import CriticError, CriticSpec, plugin_warnings, select_critics
+from personagen.graph.build import build_graph
+from personagen.graph.runner import (
     RunAborted,
     RunControl,
     RunPlan,
@@ -34,9 +34,9 @@ from personagen.runstore import RunStore, new_run_id
 from personagen.settings import ConfigError, Settings
 from personagen.summary import RunTally, replay_folder
 from personagen.throttle import attach_pacers
-from personas.emotions import resolve_emotions
-from personas.locale import load_locale
-from personas.vocab import load_vocab
+from personagen.personas.emotions import resolve_emotions
+from personagen.personas.locale import load_locale
+from personagen.personas.vocab import load_vocab
 
 STAGE_AGENTS = {"base": ["critic:plausibility"], "socio": ["socio_enricher", "critic:consistency"],
                 "scenario": ["scenario_designer"]}
@@ -76,7 +76,7 @@ def build_context(settings: Settings, models: Any) -> AgentContext:
         raise ConfigError(str(exc)) from None
     return AgentContext(models=models, emotions=emotions, texts_per_emotion=run.texts_per_emotion,
                         locale=run.locale, language=run.language, method=run.method, stages=run.stages,
-                        limits=Limits(**settings.limits.model_dump()), vocab=vocab, critics=critics,
+                        limits=settings.limits, vocab=vocab, critics=critics,
                         on_critic_error=settings.critics.on_error,
                         advisory=advisory_critics(settings, critics, models))
 

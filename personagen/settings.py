@@ -4,11 +4,13 @@ Config file (all sections optional):
 
     [run]       personas, emotions, texts_per_emotion, locale, language, seed, concurrency, method, stages,
                 shard ("I/N"), token_budget
-    [limits]    base_attempts, socio_attempts, scenario_attempts, text_attempts
+    [limits]    base_attempts, socio_attempts, scenario_attempts, text_attempts,
+                early_stop_answers, early_stop_personas, early_stop_share
     [critics]   enable = [...], disable = [...], on_error = "skip" | "stop", advisory = [...]
-    [models.default]   backend, base_url, model, api_key_env, structured_output, temperature, max_tokens,
-                       concurrency, timeout, max_retries, price_in_per_mtok, price_out_per_mtok
-    [models.<agent or critic name>]   the same keys; unset ones are taken from models.default
+    [models.default]   backend, base_url, model, api_key_env, structured_output, temperature, reasoning_effort,
+                       max_tokens, concurrency, timeout, max_retries, price_in_per_mtok, price_out_per_mtok
+    [models.<agent or critic name>]   the same keys; unset ones are taken from models.default, except that an
+                       entry naming its own `backend` takes nothing endpoint-specific (ENDPOINT_FIELDS) from it
     [scenario_vocab]   overrides of the scenario vocabularies
 
 API keys are never read from the file: `api_key_env` names the environment variable that holds one.
@@ -21,6 +23,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from personagen.agents.context import Limits
 
 
 class ConfigError(ValueError):
@@ -38,8 +42,11 @@ class ModelSettings(Strict):
     base_url: str | None = None
     model: str | None = None
     api_key_env: str | None = None
-    structured_output: Literal["json_schema", "function_calling", "json_mode"] | None = None
-    temperature: float | None = Field(default=None, ge=0.0, le=2.0)
+    # auto (the default off the embedded model): probe the endpoint once and take the first mode that works
+    structured_output: Literal["auto", "json_schema", "function_calling", "json_mode"] | None = None
+    # "default": send no temperature (reasoning models reject any other value than their default)
+    temperature: float | Literal["default"] | None = Field(default=None)
+    reasoning_effort: Literal["none", "minimal", "low", "medium", "high"] | None = None
     max_tokens: int | None = Field(default=None, gt=0)
     concurrency: int | None = Field(default=None, gt=0)
     timeout: float | None = Field(default=None, gt=0)
@@ -48,15 +55,22 @@ class ModelSettings(Strict):
     price_in_per_mtok: float | None = Field(default=None, ge=0)  # cost of a million prompt tokens
     price_out_per_mtok: float | None = Field(default=None, ge=0)  # cost of a million completion tokens
 
+    @field_validator("temperature")
+    @classmethod
+    def temperature_range(cls, v: Any) -> Any:
+        if isinstance(v, float | int) and not 0.0 <= v <= 2.0:
+            raise ValueError("temperature must be between 0 and 2, or \"default\" to send none")
+        return v
+
     def merged_over(self, default: ModelSettings) -> ModelSettings:
+        """These settings over `default`; an entry with its own backend is another endpoint: it keeps none of
+        the default's endpoint fields (its URL, key variable, model name, output mode)."""
+        if self.backend:
+            default = default.model_copy(update={name: None for name in ENDPOINT_FIELDS})
         return default.model_copy(update=self.model_dump(exclude_none=True))
 
 
-class LimitSettings(Strict):
-    base_attempts: int = Field(default=4, gt=0, le=100)
-    socio_attempts: int = Field(default=3, gt=0, le=100)
-    scenario_attempts: int = Field(default=3, gt=0, le=100)
-    text_attempts: int = Field(default=3, gt=0, le=100)
+ENDPOINT_FIELDS = ("base_url", "api_key_env", "model", "model_path", "structured_output")
 
 
 class CriticSettings(Strict):
@@ -87,7 +101,7 @@ class RunSettings(Strict):
 
 class Settings(Strict):
     run: RunSettings = Field(default_factory=RunSettings)
-    limits: LimitSettings = Field(default_factory=LimitSettings)
+    limits: Limits = Field(default_factory=Limits)
     critics: CriticSettings = Field(default_factory=CriticSettings)
     models: dict[str, ModelSettings] = Field(default_factory=dict)
     scenario_vocab: dict[str, list[str]] | None = None
@@ -98,11 +112,20 @@ class Settings(Strict):
         return own.merged_over(default) if own else default
 
 
+SECRET_WORDS = ("key", "token", "secret", "password")
+
+
 def describe(error: ValidationError, source: str) -> str:
+    """One line per problem (at most 5). A value is shown only for known fields: an unknown one may be a secret."""
     parts = []
     for e in error.errors()[:5]:
         where = ".".join(str(p) for p in e["loc"])
-        got = f" (got {e['input']!r})" if "input" in e and e["type"] != "missing" else ""
+        if e["type"] == "extra_forbidden" and any(w in str(e["loc"][-1]).lower() for w in SECRET_WORDS):
+            parts.append(f"{where}: keys are never read from the config file; export the key in an environment "
+                         "variable and name that variable with api_key_env")
+            continue
+        shown = "input" in e and e["type"] not in ("missing", "extra_forbidden")
+        got = f" (got {e['input']!r})" if shown else ""
         parts.append(f"{where}: {e['msg']}{got}")
     return f"{source}: " + "; ".join(parts)
 

@@ -16,8 +16,8 @@ import re
 
 import networkx as nx
 
-from personas.locale import Locale, Row, load_locale
-from personas.models import BasePersona
+from personagen.personas.locale import Locale, Row, load_locale
+from personagen.personas.models import BasePersona
 
 _CACHE: dict[tuple[str, str], ConstraintGraph] = {}
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import hashlib
 import random
 
-from personas.locale import Locale, Row, load_locale
-from personas.models import BasePersona, Sampled
+from personagen.personas.locale import Locale, Row, load_locale
+from personagen.personas.models import BasePersona, Sampled
 
 SEED_BITS = 63
 

@@ -18,7 +18,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import ConfigDict, PrivateAttr
 
-from agents.llm import ModelHandle
+from personagen.agents.llm import ModelHandle
 
 Answer = dict[str, Any] | str
 Script = dict[str, list[Answer] | Callable[[str], Answer]]

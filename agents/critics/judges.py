@@ -7,9 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, create_model
 
-from agents.critics.registry import Candidate, accept, critic, reject
-from agents.prompting import render
-from personas.models import Stage, Verdict
+from personagen.agents.critics.registry import Candidate, accept, critic, reject
+from personagen.agents.prompting import render
+from personagen.personas.models import Stage, Verdict
 
 
 class Judgement(BaseModel):
@@ -17,22 +17,31 @@ class Judgement(BaseModel):
 
     reason: str = Field(description="One sentence explaining the judgement.")
     plausible: bool = Field(description="True when the person (or background) is realistic.")
-    confidence: float = Field(default=0.8, ge=0.0, le=1.0, description="Confidence in the judgement, 0 to 1.")
+    confidence: float = Field(ge=0.0, le=1.0, description="How sure you are of the judgement: 1 certain, 0.5 a guess.")
+
+
+OTHER = "other"
 
 
 class EmotionReading(BaseModel):
     """Which emotion a text carries."""
 
     reason: str = Field(description="One sentence on what in the text shows the emotion.")
-    emotion: str = Field(description="The single emotion the text expresses most clearly, one of the options.")
+    emotion: str = Field(description="The single emotion the text expresses most clearly, one of the options; "
+                                     f'"{OTHER}" when it carries none of them.')
 
 
 @cache
 def reading_schema(options: tuple[str, ...]) -> type[EmotionReading]:
-    """EmotionReading whose `emotion` must be one of the run's emotions (an enum the model is held to)."""
+    """EmotionReading whose `emotion` must be one of the run's emotions or "other" (an enum the model is held to).
+
+    "other" keeps a way to reject open on servers that enforce the schema: with one target emotion the enum
+    would otherwise be a single value, an answer that can only agree.
+    """
+    choices = tuple(dict.fromkeys((*options, OTHER)))
     return create_model("EmotionReading", __base__=EmotionReading,
-                        emotion=(Literal[options], Field(description="The single emotion the text expresses most "
-                                                         "clearly, one of the options.")))
+                        emotion=(Literal[choices], Field(description=EmotionReading.model_fields["emotion"]
+                                                         .description)))
 
 
 def from_judgement(j: Judgement) -> Verdict:
@@ -61,10 +70,13 @@ async def consistency(c: Candidate) -> Verdict:
         description="LLM judge: which emotion does the text carry? Rejects texts that miss the target.")
 async def emotion_fidelity(c: Candidate) -> Verdict:
     target = c.expression.emotion
-    options = ", ".join(c.emotions or [target])
-    schema = reading_schema(tuple(c.emotions or [target]))
-    reading = await c.ask(render("emotion_fidelity", options=options, text=c.expression.text), schema)
+    emotions = c.emotions or [target]
+    options = ", ".join(emotions)
+    reading = await c.ask(render("emotion_fidelity", options=options, text=c.expression.text),
+                          reading_schema(tuple(emotions)))
     found = reading.emotion.strip().lower()
     if found == target:
         return accept(f"reads as {found}: {reading.reason}")
-    return reject(f"reads as {found or 'nothing'}, not {target}: {reading.reason}")
+    if found == OTHER:
+        return reject(f"reads as none of {options}: {reading.reason}")
+    return reject(f"reads as {found}, not {target}: {reading.reason}")

@@ -16,8 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from agents.llm import ModelAnswerError, ModelCallError
-from personas.models import BasePersona, Expression, Scenario, SocioCultural, Stage, Verdict
+from personagen.agents.llm import ModelAnswerError, ModelCallError
+from personagen.personas.models import BasePersona, Expression, Scenario, SocioCultural, Stage, Verdict
 
 ENTRY_POINT_GROUP = "personagen.critics"
 KINDS = ("rule", "llm")
@@ -137,7 +137,7 @@ def plugin_warnings() -> list[str]:
 
 def all_critics() -> dict[str, CriticSpec]:
     """Every registered critic: built-ins and plug-ins."""
-    import agents.critics.builtin  # noqa: F401  (registers the built-in critics)
+    import personagen.agents.critics.builtin  # noqa: F401  (registers the built-in critics)
 
     load_entry_points()
     return dict(_REGISTRY)

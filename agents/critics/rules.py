@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from agents.critics.registry import Candidate, accept, critic, reject
-from agents.examples import pool_texts
-from personas.constraints import ConstraintGraph
-from personas.locale import load_locale
-from personas.models import Stage, Verdict
+from personagen.agents.critics.registry import Candidate, accept, critic, reject
+from personagen.agents.examples import pool_texts
+from personagen.personas.constraints import ConstraintGraph
+from personagen.personas.locale import load_locale
+from personagen.personas.models import Stage, Verdict
 
 MIN_WORDS, MAX_WORDS = 3, 80
 COPY_SHARE = 0.4  # share of trigrams in common that makes a text a copy of a few-shot example

@@ -12,10 +12,10 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from agents.context import AgentContext
-from agents.critics.registry import Candidate, CriticError, CriticSpec
-from agents.llm import ModelAnswerError
-from personas.models import Stage, Verdict
+from personagen.agents.context import AgentContext
+from personagen.agents.critics.registry import Candidate, CriticError, CriticSpec
+from personagen.agents.llm import ModelAnswerError
+from personagen.personas.models import Stage, Verdict
 
 STAGE_KEYS = {Stage.BASE: "base", Stage.SOCIO: "socio", Stage.SCENARIO: "scenario"}
 

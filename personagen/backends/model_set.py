@@ -17,7 +17,7 @@ import httpx
 import httpx2
 import openai
 
-from agents.llm import ModelHandle
+from personagen.agents.llm import ModelHandle
 from personagen.backends.openai_compat import LeanChatOpenAI
 from personagen.settings import ConfigError, ModelSettings, Settings
 

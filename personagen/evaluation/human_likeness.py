@@ -20,7 +20,7 @@ from typing import Any
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
-from agents.llm import ModelHandle, ask
+from personagen.agents.llm import ModelHandle, ask
 from personagen.evaluation.errors import EvalError
 
 PROMPT_PATH = Path(__file__).parent / "prompts" / "judge.md"

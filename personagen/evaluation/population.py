@@ -1,6 +1,6 @@
 """Population fidelity: do the personas of a run follow the locale's real distributions?
 
-Input: the rows of personas.jsonl and the run's locale (target tables via `personas.locale.load_locale`).
+Input: the rows of personas.jsonl and the run's locale (target tables via `personagen.personas.locale.load_locale`).
 Output: for each sampled attribute (age band, gender, occupation major group, MBTI, education, religion,
 family structure), the total variation distance (TVD) between the accepted personas and the target table,
 and between the population sampled before critics (rejected candidates of the stage + every final candidate)
@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from personas.locale import Locale, WeightedTable, load_locale
+from personagen.personas.locale import Locale, WeightedTable, load_locale
 
 Distribution = dict[str, float]
 OTHER = "(not in table)"

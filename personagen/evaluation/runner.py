@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from agents.llm import ModelHandle, close_handle
+from personagen.agents.llm import ModelHandle, close_handle
 from personagen.evaluation import human_likeness, plots
 from personagen.evaluation.corpus import RealCorpus, load_real, read_label_map
 from personagen.evaluation.diversity import diversity_metrics
@@ -115,7 +115,7 @@ def _population(run: RunData) -> dict[str, Any] | None:
         return None
     try:
         return population_metrics(run.personas, str(locale))
-    except ValueError as exc:  # personas.locale.TableError
+    except ValueError as exc:  # personagen.personas.locale.TableError
         run.warnings.append(f"population fidelity skipped: {exc}")
         return None
 

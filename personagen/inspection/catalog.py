@@ -15,9 +15,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from agents.critics import registry
+from personagen.agents.critics import registry
 
-BUILTIN_PREFIX = "agents.critics"
+BUILTIN_PREFIX = "personagen.agents.critics"
 
 
 @dataclass
@@ -74,9 +74,9 @@ def load_everything(extra: list[str]) -> list[str]:
     """Import the built-ins, then the plug-ins, then `extra`; returns warnings for whatever failed."""
     warnings = []
     try:
-        importlib.import_module("agents.critics.builtin")
+        importlib.import_module("personagen.agents.critics.builtin")
     except ModuleNotFoundError as exc:
-        if exc.name != "agents.critics.builtin":
+        if exc.name != "personagen.agents.critics.builtin":
             warnings.append(f"built-in critics failed to load: {exc}")
     except Exception as exc:
         warnings.append(f"built-in critics failed to load: {type(exc).__name__}: {exc}")

@@ -4,7 +4,7 @@ Input: a folder holding age_wpp2022_jpn_usa_2021.csv, mbti_us_1998.csv and oews_
 Output: us/age.csv, us/occupations.csv, us/mbti.csv, jp/age.csv, jp/mbti.csv beside this file.
 The program never reads the source folder at run time: the generated tables ship with the repository.
 
-Usage: python -m personas.tables.build_tables /path/to/demographics
+Usage: python -m personagen.personas.tables.build_tables /path/to/demographics
 """
 
 from __future__ import annotations

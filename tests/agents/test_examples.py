@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from agents.emotion_writer import example_bank, examples_for
-from agents.examples import load_pool
-from agents.scenario_designer import examples_block as scene_examples
-from agents.socio_enricher import examples_block as socio_examples
+from personagen.agents.emotion_writer import example_bank, examples_for
+from personagen.agents.examples import load_pool
+from personagen.agents.scenario_designer import examples_block as scene_examples
+from personagen.agents.socio_enricher import examples_block as socio_examples
 
 SEEDS = range(20)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from agents.critics.registry import Candidate
-from agents.critics.rules import copied_background, copied_scene, copies_an_example, text_shape
-from agents.emotion_writer import example_bank
-from personas.models import BasePersona, Expression, Scenario, SocioCultural, Stage
+from personagen.agents.critics.registry import Candidate
+from personagen.agents.critics.rules import copied_background, copied_scene, copies_an_example, text_shape
+from personagen.agents.emotion_writer import example_bank
+from personagen.personas.models import BasePersona, Expression, Scenario, SocioCultural, Stage
 
 
 def test_a_verbatim_copy_of_any_pool_message_is_a_copy() -> None:

@@ -17,7 +17,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import ConfigDict, PrivateAttr
 
-from agents.llm import ModelHandle
+from personagen.agents.llm import ModelHandle
 
 GOOD = {
     "grammaticality": 4,

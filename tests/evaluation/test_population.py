@@ -14,7 +14,7 @@ def test_tvd_known_values():
 
 
 def personas_from_tables(n: int, reject_young: bool = False) -> list[dict]:
-    from personas.sampling import persona_seed, sample_base, sample_socio
+    from personagen.personas.sampling import persona_seed, sample_base, sample_socio
 
     rows = []
     for index in range(n):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from agents.context import AgentContext, Limits
-from agents.critics.registry import select_critics
-from graph.build import build_graph
-from graph.runner import RunPlan, run_one, run_personas
+from personagen.agents.context import AgentContext, Limits
+from personagen.agents.critics.registry import select_critics
+from personagen.graph.build import build_graph
+from personagen.graph.runner import RunPlan, run_one, run_personas
 from tests.fakes import FakeModels, ScriptedChat, good_script
 
 PLAUSIBLE = {"reason": "fine", "plausible": True, "confidence": 0.9}
@@ -131,9 +131,9 @@ def test_advisory_critic_is_recorded_but_never_rejects():
 
 
 def test_a_broken_critic_is_skipped_with_an_error_event_or_stops_the_run_as_configured():
-    from agents.critics.registry import CriticSpec
-    from graph.runner import RunAborted
-    from personas.models import Stage
+    from personagen.agents.critics.registry import CriticSpec
+    from personagen.graph.runner import RunAborted
+    from personagen.personas.models import Stage
 
     def boom(candidate):
         raise RuntimeError("kaboom")
@@ -169,7 +169,7 @@ def test_locale_without_an_income_table_lets_the_model_write_income():
 
 
 def test_a_text_copied_from_the_prompt_examples_is_rejected_and_rewritten():
-    from agents.emotion_writer import example_bank
+    from personagen.agents.emotion_writer import example_bank
 
     copied = example_bank()["texts"]["joy"][-1][1]  # any message of the pool, shown in this prompt or not
     answers = iter([{"texts": [copied]}, {"texts": ["Honestly this morning is full of joy for me today."]}])
@@ -182,7 +182,7 @@ def test_a_text_copied_from_the_prompt_examples_is_rejected_and_rewritten():
 
 
 def test_a_scene_copied_from_the_prompt_examples_is_rewritten_with_other_examples():
-    from agents.examples import load_pool
+    from personagen.agents.examples import load_pool
 
     copied = load_pool("scenario_designer")["examples"][0]["scene"]
     answers = iter([{"description": copied}, {"description": "A quiet evening at home."}])

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from graph.build import build_graph
+from personagen.graph.build import build_graph
 
 SNAPSHOT = Path(__file__).parent / "graph.mmd"
 

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from agents.critics import registry
+from personagen.agents.critics import registry
 
 EXAMPLE_PLUGIN = Path(__file__).resolve().parents[2] / "examples" / "critics"
 
@@ -28,7 +28,7 @@ EXAMPLE_PLUGIN = Path(__file__).resolve().parents[2] / "examples" / "critics"
 def clean_registry() -> Iterator[None]:
     """Snapshot the critic registry (built-ins imported first, when they exist) and restore it afterwards."""
     try:
-        importlib.import_module("agents.critics.builtin")
+        importlib.import_module("personagen.agents.critics.builtin")
     except ModuleNotFoundError:
         pass
     saved, loaded = dict(registry._REGISTRY), registry._loaded_entry_points

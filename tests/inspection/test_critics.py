@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from agents.critics import registry
-from agents.critics.registry import Candidate, CriticError, accept, critic
-from personas.models import BasePersona, Expression, Stage
+from personagen.agents.critics import registry
+from personagen.agents.critics.registry import Candidate, CriticError, accept, critic
+from personagen.personas.models import BasePersona, Expression, Stage
 from tests.inspection.plugin_helpers import EXAMPLE_PLUGIN, installed_plugin, write_dist_info
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "critics.md"
@@ -152,7 +152,7 @@ def test_broken_and_clashing_plugins_are_warnings(cli, tmp_path, example_critic)
     (site / "broken_critics.py").parent.mkdir(parents=True, exist_ok=True)
     (site / "broken_critics.py").write_text("raise ImportError('missing dependency frobnicate')\n")
     (site / "clashing_critics.py").write_text(
-        "from agents.critics.registry import accept, critic\n"
+        "from personagen.agents.critics.registry import accept, critic\n"
         "critic('constraints', stage='base', description='again')(lambda c: accept())\n"
     )
     write_dist_info(site, "broken-critics", {"broken": "broken_critics", "clashing": "clashing_critics"})

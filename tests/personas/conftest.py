@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from personas.locale import TABLES_DIR, load_locale
+from personagen.personas.locale import TABLES_DIR, load_locale
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from __future__ import annotations
 import networkx as nx
 import pytest
 
-from personas.constraints import ConstraintGraph
-from personas.models import BasePersona
+from personagen.personas.constraints import ConstraintGraph
+from personagen.personas.models import BasePersona
 
 
 def _persona(age: int, occupation: str, code: str | None, locale: str = "us") -> BasePersona:

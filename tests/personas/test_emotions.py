@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from personas.emotions import GOEMOTIONS, KNOWN_EMOTIONS, PRESETS, resolve_emotions
+from personagen.personas.emotions import GOEMOTIONS, KNOWN_EMOTIONS, PRESETS, resolve_emotions
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from personas.locale import TableError, available_locales, load_locale
+from personagen.personas.locale import TableError, available_locales, load_locale
 
 
 def _rewrite(path: Path, edit) -> None:

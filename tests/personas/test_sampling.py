@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from personas.locale import load_locale
-from personas.sampling import derive_seed, persona_seed, sample_base, sample_socio
+from personagen.personas.locale import load_locale
+from personagen.personas.sampling import derive_seed, persona_seed, sample_base, sample_socio
 
 N = 4000
 
@@ -28,7 +28,7 @@ def us_draws():
 
 
 def test_persona_seed_stable_across_processes():
-    code = "from personas.sampling import persona_seed; print(persona_seed(7, 3))"
+    code = "from personagen.personas.sampling import persona_seed; print(persona_seed(7, 3))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={"PYTHONHASHSEED": "123"}, cwd=Path(__file__).parents[2])
     assert int(out.stdout) == persona_seed(7, 3)

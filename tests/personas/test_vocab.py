@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from personas.vocab import SLOTS, load_vocab, sample_slots
+from personagen.personas.vocab import SLOTS, load_vocab, sample_slots
 
 
 def test_default_vocab_has_every_slot():

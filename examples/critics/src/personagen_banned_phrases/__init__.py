@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-from agents.critics.registry import Candidate, accept, critic, reject
-from personas.models import Verdict
+from personagen.agents.critics.registry import Candidate, accept, critic, reject
+from personagen.personas.models import Verdict
 
 BANNED = ("as an ai", "language model", "i cannot", "here is a text", "here are")
 PRONOUNS = ("i", "i'm", "i've", "i'll", "i'd", "me", "my", "mine", "we", "us", "our")
