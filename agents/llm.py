@@ -2,7 +2,15 @@
 
 Input: a `ModelHandle` (a chat model plus how it does structured output), chat messages and a pydantic schema.
 Output: an `Answer` holding the parsed object and what an event needs (prompt, raw answer, tokens, latency).
-A model answer that does not parse raises `ModelAnswerError`; the caller's critic loop decides what follows.
+A model answer that does not parse raises `ModelAnswerError` (with the kind of failure, see agents/answers.py);
+the caller's critic loop decides what follows.
+
+Structured output modes (each server supports a different subset: personagen/backends/probe.py finds out which):
+- `function_calling`: the schema is the one tool and `tool_choice` names it;
+- `json_schema`: `response_format` json_schema, strict;
+- `json_mode`: `response_format` json_object, with the schema and the word JSON in the prompt (OpenAI requires the
+  word; https://platform.openai.com/docs/guides/structured-outputs#json-mode).
+The schema sent is always the strict subset (agents/strict_schema.py); pydantic validates the answer in full.
 """
 
 from __future__ import annotations
@@ -13,11 +21,17 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+import openai
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage
-from pydantic import BaseModel, ValidationError
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from pydantic import BaseModel
+
+from personagen.agents.answers import TRUNCATED, raw_text, read_answer, usage
+from personagen.agents.strict_schema import strict_json_schema
 
 T = TypeVar("T", bound=BaseModel)
+METHODS = ("function_calling", "json_schema", "json_mode")
+JSON_MODE_INSTRUCTION = "Answer with one JSON object, nothing else, that matches this JSON schema:\n"
 
 
 @dataclass(eq=False)
@@ -32,23 +46,17 @@ class ModelHandle:
     method: str = "function_calling"
     backend: str = "openai"
     limit: int = 64
+    strict_tools: bool = False  # mark the tool `strict` (OpenAI and Azure document it; others may not)
+    constraints: bool = True  # keep per-type schema constraints (maxItems, ...); Azure refuses them
     _runnables: dict[type, Any] = field(default_factory=dict, repr=False)
     _semaphore: asyncio.Semaphore | None = field(default=None, repr=False)
 
     def structured(self, schema: type[BaseModel]) -> Any:
-        """The runnable that answers in `schema`, built once per handle and schema.
-
-        Function calling binds the schema as the one forced tool and is parsed here (`parse_answer`): the same
-        request as `with_structured_output`, without its parser chain, which cost more CPU than our whole graph.
-        Other methods go through `with_structured_output(include_raw=True)`.
-        """
+        """The runnable that answers in `schema`, built once per handle and schema (the answer is parsed by
+        `read_answer`, not by LangChain's parser chains, which cost more CPU than our whole graph)."""
         runnable = self._runnables.get(schema)
         if runnable is None:
-            if self.method == "function_calling":
-                runnable = self.chat.bind_tools([schema], tool_choice=schema.__name__, parallel_tool_calls=False)
-            else:
-                runnable = self.chat.with_structured_output(schema, method=self.method, include_raw=True)
-            self._runnables[schema] = runnable
+            runnable = self._runnables[schema] = self.chat.bind(**request_fields(self, schema))
         return runnable
 
     @property
@@ -76,6 +84,7 @@ class Answer(Generic[T]):
     tokens_in: int
     tokens_out: int
     latency_s: float
+    via: str | None = None  # where the JSON was found: tool_call, content, content_fallback
 
 
 class ModelCallError(Exception):
@@ -83,13 +92,46 @@ class ModelCallError(Exception):
 
 
 class ModelAnswerError(Exception):
-    """The model answered, but not with what the schema asks for."""
+    """The model answered, but not with what the schema asks for; `kind` says how (agents/answers.py)."""
 
-    def __init__(self, message: str, *, prompt: list[dict[str, str]], raw: str, model: str,
+    def __init__(self, message: str, *, prompt: list[dict[str, str]], raw: str, model: str, kind: str = "invalid",
                  tokens_in: int = 0, tokens_out: int = 0, latency_s: float = 0.0) -> None:
         super().__init__(message)
-        self.prompt, self.raw, self.model = prompt, raw, model
+        self.prompt, self.raw, self.model, self.kind = prompt, raw, model, kind
         self.tokens_in, self.tokens_out, self.latency_s = tokens_in, tokens_out, latency_s
+
+
+def schema_of(handle: ModelHandle, schema: type[BaseModel]) -> dict[str, Any]:
+    return strict_json_schema(schema, constraints=handle.constraints)
+
+
+def request_fields(handle: ModelHandle, schema: type[BaseModel]) -> dict[str, Any]:
+    """The request fields that ask for `schema` in the handle's structured-output mode."""
+    if handle.method == "function_calling":
+        function = {"name": schema.__name__, "description": (schema.__doc__ or schema.__name__).strip(),
+                    "parameters": schema_of(handle, schema)}
+        if handle.strict_tools:
+            function["strict"] = True
+        return {"tools": [{"type": "function", "function": function}], "parallel_tool_calls": False,
+                "tool_choice": {"type": "function", "function": {"name": schema.__name__}}}
+    if handle.method == "json_schema":
+        return {"response_format": {"type": "json_schema", "json_schema": {
+            "name": schema.__name__, "schema": schema_of(handle, schema), "strict": True}}}
+    fmt: dict[str, Any] = {"type": "json_object"}
+    if handle.backend == "local":  # llama-cpp-python makes the schema a grammar (its extension of json_object)
+        fmt["schema"] = schema_of(handle, schema)
+    return {"response_format": fmt}
+
+
+def prepared(handle: ModelHandle, messages: list[BaseMessage], schema: type[BaseModel]) -> list[BaseMessage]:
+    """The messages as sent: in json_mode the last user turn ends with the schema (and so the word JSON)."""
+    if handle.method != "json_mode":
+        return messages
+    schema_text = json.dumps(schema_of(handle, schema), ensure_ascii=False)
+    last = messages[-1]
+    if isinstance(last, HumanMessage):
+        return [*messages[:-1], HumanMessage(f"{last.content}\n\n{JSON_MODE_INSTRUCTION}{schema_text}")]
+    return [*messages, HumanMessage(JSON_MODE_INSTRUCTION + schema_text)]
 
 
 def messages_as_dicts(messages: list[BaseMessage]) -> list[dict[str, str]]:
@@ -97,54 +139,59 @@ def messages_as_dicts(messages: list[BaseMessage]) -> list[dict[str, str]]:
     return [{"role": m.type, "content": str(m.content)} for m in messages]
 
 
-def raw_text(message: AIMessage | None) -> str:
-    """The model's raw answer: tool-call arguments if any, else the text content."""
-    if message is None:
-        return ""
-    if message.tool_calls:
-        return json.dumps(message.tool_calls[0].get("args", {}), ensure_ascii=False)
-    invalid = getattr(message, "invalid_tool_calls", None)
-    if invalid:
-        return str(invalid[0].get("args", ""))
-    return str(message.content)
+def call_error(handle: ModelHandle, exc: Exception) -> ModelCallError:
+    return ModelCallError(f"model '{handle.name}' ({handle.backend}): {type(exc).__name__}: {exc}")
 
 
-def usage(message: AIMessage | None) -> tuple[int, int]:
-    meta = getattr(message, "usage_metadata", None) or {}
-    return int(meta.get("input_tokens", 0)), int(meta.get("output_tokens", 0))
+def interpret(handle: ModelHandle, result: AIMessage, schema: type[T], prompt: list[dict[str, str]],
+              latency: float) -> Answer[T]:
+    """The answer read into `schema`, or ModelAnswerError saying what was wrong with it."""
+    reading = read_answer(result, schema, expects_tool=handle.method == "function_calling")
+    raw = raw_text(result)
+    tokens_in, tokens_out = usage(result)
+    if reading.parsed is None:
+        raise ModelAnswerError(
+            f"{handle.name} answered something that does not fit {schema.__name__}: {reading.error}",
+            prompt=prompt, raw=raw, model=handle.name, kind=reading.kind or "invalid",
+            tokens_in=tokens_in, tokens_out=tokens_out, latency_s=latency,
+        )
+    return Answer(reading.parsed, raw, prompt, handle.name, tokens_in, tokens_out, latency, reading.via)
 
 
-def parse_answer(result: AIMessage | dict[str, Any], schema: type[T]) -> tuple[AIMessage | None, T | None, Any]:
-    """(raw message, parsed object or None, parsing error) from either kind of structured runnable."""
-    if isinstance(result, dict):  # with_structured_output(include_raw=True)
-        return result.get("raw"), result.get("parsed"), result.get("parsing_error")
-    calls = [c for c in result.tool_calls if c.get("name") == schema.__name__] or result.tool_calls
-    if not calls:
-        return result, None, "the model called no tool"
-    try:
-        return result, schema.model_validate(calls[0].get("args") or {}), None
-    except ValidationError as exc:
-        return result, None, exc
+def truncated(handle: ModelHandle, exc: openai.LengthFinishReasonError, prompt: list[dict[str, str]],
+              latency: float) -> ModelAnswerError:
+    """The SDK's own 'cut off at the cap' error as a failed answer (a candidate to rewrite, not a run abort)."""
+    meta = getattr(exc.completion, "usage", None)
+    return ModelAnswerError(
+        f"{handle.name}: the answer was cut off at the output cap (finish reason 'length'); raise max_tokens",
+        prompt=prompt, raw="", model=handle.name, kind=TRUNCATED, latency_s=latency,
+        tokens_in=getattr(meta, "prompt_tokens", 0) or 0, tokens_out=getattr(meta, "completion_tokens", 0) or 0)
 
 
 async def ask(handle: ModelHandle, messages: list[BaseMessage], schema: type[T]) -> Answer[T]:
-    """Send `messages` to the model and parse the answer into `schema`."""
+    """Send `messages` to the model and read the answer into `schema`."""
+    messages = prepared(handle, messages, schema)
     prompt = messages_as_dicts(messages)
     async with handle.semaphore:
         start = time.perf_counter()
         try:
             result = await handle.structured(schema).ainvoke(messages)
+        except openai.LengthFinishReasonError as exc:
+            raise truncated(handle, exc, prompt, time.perf_counter() - start) from None
         except Exception as exc:  # transport, auth, rate limit after retries, server errors
-            raise ModelCallError(f"model '{handle.name}' ({handle.backend}): {type(exc).__name__}: {exc}") from exc
+            raise call_error(handle, exc) from exc
         latency = time.perf_counter() - start
-    raw_msg, parsed, error = parse_answer(result, schema)
-    raw = raw_text(raw_msg)
-    tokens_in, tokens_out = usage(raw_msg)
-    if not isinstance(parsed, schema):
-        error = error or "no structured answer"
-        raise ModelAnswerError(
-            f"{handle.name} answered something that does not fit {schema.__name__}: {str(error)[:300]}",
-            prompt=prompt, raw=raw, model=handle.name,
-            tokens_in=tokens_in, tokens_out=tokens_out, latency_s=latency,
-        )
-    return Answer(parsed, raw, prompt, handle.name, tokens_in, tokens_out, latency)
+    return interpret(handle, result, schema, prompt, latency)
+
+
+def ask_sync(handle: ModelHandle, messages: list[BaseMessage], schema: type[T]) -> Answer[T]:
+    """`ask` without an event loop (the capability probe, before the run starts). Server errors are raised as
+    the SDK's own exceptions, so the probe can read their status and message."""
+    messages = prepared(handle, messages, schema)
+    prompt = messages_as_dicts(messages)
+    start = time.perf_counter()
+    try:
+        result = handle.structured(schema).invoke(messages)
+    except openai.LengthFinishReasonError as exc:
+        raise truncated(handle, exc, prompt, time.perf_counter() - start) from None
+    return interpret(handle, result, schema, prompt, time.perf_counter() - start)

@@ -27,7 +27,6 @@ Script = dict[str, list[Answer] | Callable[[str], Answer]]
 class ScriptedChat(BaseChatModel):
     model_config = ConfigDict(arbitrary_types_allowed=True)
     script: dict[str, Any]
-    tool_name: str | None = None
     _seen: list[tuple[str, str]] = PrivateAttr(default_factory=list)
     _counters: dict[str, Any] = PrivateAttr(default_factory=dict)
     _ids: Any = PrivateAttr(default_factory=itertools.count)
@@ -44,34 +43,30 @@ class ScriptedChat(BaseChatModel):
     def calls(self, schema: str) -> int:
         return sum(1 for s, _ in self._seen if s == schema)
 
-    def bind_tools(self, tools: list[Any], **kwargs: Any) -> ScriptedChat:
-        name = tools[0].__name__ if isinstance(tools[0], type) else tools[0]["function"]["name"]
-        bound = self.model_copy(update={"tool_name": name})
-        bound._seen, bound._counters, bound._ids = self._seen, self._counters, self._ids
-        return bound
-
-    def next_answer(self, prompt: str) -> Answer:
-        entry = self.script.get(self.tool_name)
+    def next_answer(self, name: str, prompt: str) -> Answer:
+        entry = self.script.get(name)
         if entry is None:
-            raise AssertionError(f"no scripted answer for schema {self.tool_name}")
+            raise AssertionError(f"no scripted answer for schema {name}")
         if callable(entry):
             return entry(prompt)
-        n = self._counters.get(self.tool_name, 0)
-        self._counters[self.tool_name] = n + 1
+        n = self._counters.get(name, 0)
+        self._counters[name] = n + 1
         return entry[min(n, len(entry) - 1)]
 
     def _generate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None,
                   **kwargs: Any) -> ChatResult:
+        """Answer the one tool of the request (agents/llm.py's function-calling request) from the script."""
+        name = kwargs["tools"][0]["function"]["name"]
         prompt = "\n".join(str(m.content) for m in messages)
-        self._seen.append((self.tool_name, prompt))
-        answer = self.next_answer(prompt)
+        self._seen.append((name, prompt))
+        answer = self.next_answer(name, prompt)
         call_id = f"call_{next(self._ids)}"
         if isinstance(answer, str):
             msg = AIMessage(content="", invalid_tool_calls=[
-                {"name": self.tool_name, "args": answer, "id": call_id, "error": "bad json",
+                {"name": name, "args": answer, "id": call_id, "error": "bad json",
                  "type": "invalid_tool_call"}])
         else:
-            msg = AIMessage(content="", tool_calls=[{"name": self.tool_name, "args": answer, "id": call_id}],
+            msg = AIMessage(content="", tool_calls=[{"name": name, "args": answer, "id": call_id}],
                             usage_metadata={"input_tokens": len(prompt) // 4,
                                             "output_tokens": len(json.dumps(answer)) // 4,
                                             "total_tokens": len(prompt) // 4 + len(json.dumps(answer)) // 4})

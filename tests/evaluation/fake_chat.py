@@ -1,8 +1,7 @@
 """A scripted fake chat model for the LLM judge: no network, records prompts, replays tool-call answers.
 
 `FakeJudgeChat(answer=...)`: `answer` is a function `(prompt_text) -> dict | str` giving the tool-call
-arguments for each call (a string is sent as unparsable arguments). `bind_tools` returns the model itself
-(with the schema name remembered), so `with_structured_output(..., method="function_calling")` works.
+arguments for each call (a string is sent as unparsable arguments), named after the request's one tool.
 """
 
 from __future__ import annotations
@@ -46,14 +45,10 @@ class FakeJudgeChat(BaseChatModel):
     def prompts(self) -> list[str]:
         return self._prompts
 
-    def bind_tools(self, tools: list[Any], **kwargs: Any) -> FakeJudgeChat:
-        tool = tools[0]
-        self.tool_name = tool.__name__ if isinstance(tool, type) else tool["function"]["name"]
-        return self
-
     def _generate(
         self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kwargs: Any
     ) -> ChatResult:
+        self.tool_name = kwargs["tools"][0]["function"]["name"]  # the one tool of agents/llm.py's request
         prompt = "\n".join(str(m.content) for m in messages)
         self._prompts.append(prompt)
         args = self.answer(prompt)
