@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import personagen
 from personagen.agents.context import AgentContext
 from personagen.agents.critics.registry import CriticError, CriticSpec, plugin_warnings, select_critics
+from personagen.backends.model_set import ModelSet
 from personagen.graph.build import build_graph
 from personagen.graph.runner import (
     RunAborted,
@@ -28,15 +29,14 @@ from personagen.graph.runner import (
     shard_indices,
     stage_list,
 )
-from personagen.backends.model_set import ModelSet
+from personagen.personas.emotions import resolve_emotions
+from personagen.personas.locale import load_locale
+from personagen.personas.vocab import load_vocab
 from personagen.resume import Repair, check_resumable, repair, run_folder
 from personagen.runstore import RunStore, new_run_id
 from personagen.settings import ConfigError, Settings
 from personagen.summary import RunTally, replay_folder
 from personagen.throttle import attach_pacers
-from personagen.personas.emotions import resolve_emotions
-from personagen.personas.locale import load_locale
-from personagen.personas.vocab import load_vocab
 
 STAGE_AGENTS = {"base": ["critic:plausibility"], "socio": ["socio_enricher", "critic:consistency"],
                 "scenario": ["scenario_designer"]}

@@ -1,53 +1,51 @@
 """Builds each agent's model from the settings (multi-LLM), and starts the embedded model when nothing is set.
 
-Which backend: an explicit `backend`, else `openai-compatible` when a `base_url` is set, else `openai` when
-OPENAI_API_KEY (or the entry's `api_key_env`) is set, else `local` (the embedded llama.cpp server).
-Structured output per backend: OpenAI json_schema; llama.cpp its own method; other servers function calling
-(vLLM, Ollama, LM Studio all support it), unless the settings say otherwise.
+Which backend, which URL, which key and which model name: personagen/backends/endpoint.py. Structured output:
+the embedded llama.cpp server uses function calling (measured, backends/llamacpp.py); any other endpoint is
+probed once per (URL, model) unless the settings pin a mode (personagen/backends/probe.py), and the probe's
+findings (the mode, a temperature the model rejects, how the output cap is named) are used and recorded.
 """
 
 from __future__ import annotations
 
-import os
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-import httpx
 import httpx2
 import openai
 
-from personagen.agents.llm import ModelHandle
+from personagen.agents.llm import METHODS, ModelHandle
+from personagen.backends.endpoint import (
+    BackendUnavailable,
+    Endpoint,
+    backend_of,
+    cap_field,
+    choose_model,
+    max_tokens_for,
+    resolve,
+    served_models,
+    temperature_for,
+)
 from personagen.backends.openai_compat import LeanChatOpenAI
-from personagen.settings import ConfigError, ModelSettings, Settings
+from personagen.backends.probe import ProbeReport, no_mode_error, probe
+from personagen.settings import ModelSettings, Settings
 
-DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+__all__ = ["BackendUnavailable", "ModelSet", "async_client", "backend_of"]
 LOCAL_DEMO_NOTE = ("Using the embedded offline demo model (Gemma 3 270M base, tiny: expect weak texts; its LLM "
                    "critics only advise, rule critics decide). For real data point at a real model with "
                    "--base-url/--model, OPENAI_API_KEY or a config file.")
+DEFAULT_TEMPERATURE = 0.9
+PROBE_TIMEOUT = 60.0
 
 
-def backend_of(s: ModelSettings) -> str:
-    if s.backend:
-        return s.backend
-    if s.base_url:
-        return "openai-compatible"
-    if os.environ.get(s.api_key_env or "OPENAI_API_KEY"):
-        return "openai"
-    return "local"
-
-
-def api_key(s: ModelSettings, backend: str) -> str:
-    env = s.api_key_env or "OPENAI_API_KEY"
-    key = os.environ.get(env)
-    if backend == "openai" and not key:
-        raise ConfigError(f"backend 'openai' needs an API key in ${env}")
-    return key or "not-needed"
-
-
-def describe(s: ModelSettings, backend: str, name: str) -> dict[str, Any]:
-    """What config.json records of a model: never the key."""
-    return {"backend": backend, "model": name, "base_url": s.base_url}
+def describe(endpoint: Endpoint, handle: ModelHandle, report: ProbeReport | None) -> dict[str, Any]:
+    """What config.json records of a model: never the key (only the name of the variable it came from)."""
+    described = {"backend": endpoint.backend, "model": handle.name, "base_url": endpoint.base_url,
+                 "key_env": endpoint.key_env, "structured_output": handle.method}
+    if report is not None:
+        described["probe"] = report.as_dict()
+    return described
 
 
 def async_client(limit: int, timeout: float) -> httpx2.AsyncClient:
@@ -60,20 +58,31 @@ def async_client(limit: int, timeout: float) -> httpx2.AsyncClient:
     return openai.DefaultAioHttpClient(timeout=timeout, limits=limits)
 
 
-class BackendUnavailable(RuntimeError):
-    """The model server cannot be reached: nothing was started or written."""
+def make_chat(endpoint: Endpoint, model: str, s: ModelSettings, adjust: dict[str, Any], **client: Any) -> LeanChatOpenAI:
+    """The chat model of an endpoint, with what the probe found (`adjust`) taken into account."""
+    default_only = adjust.get("temperature") == "default"
+    temperature = None if default_only else temperature_for(s, model, DEFAULT_TEMPERATURE)
+    return LeanChatOpenAI(model=model, base_url=endpoint.base_url, api_key=endpoint.api_key,
+                          temperature=temperature, reasoning_effort=s.reasoning_effort,
+                          max_tokens=max_tokens_for(s, model), cap_field=adjust.get("cap_field", cap_field(endpoint)),
+                          **client)
 
 
-def check_reachable(base_url: str | None, timeout: float = 5.0) -> None:
-    """Fail fast on a dead server: any HTTP answer from {base_url}/models counts as alive (even 401/404)."""
-    url = (base_url or "https://api.openai.com/v1").rstrip("/") + "/models"
-    try:
-        httpx.get(url, timeout=timeout)
-    except httpx.HTTPError as exc:
-        raise BackendUnavailable(
-            f"cannot reach the model server at {base_url or 'api.openai.com'} ({type(exc).__name__}: {exc}). "
-            "Is it running? Check --base-url, or leave it unset to use the embedded local model."
-        ) from None
+def make_handle(endpoint: Endpoint, model: str, s: ModelSettings, mode: str, chat: LeanChatOpenAI,
+                limit: int = 64) -> ModelHandle:
+    return ModelHandle(model, chat, mode, endpoint.backend, limit,
+                       strict_tools=endpoint.backend == "openai" or endpoint.azure, constraints=not endpoint.azure)
+
+
+def probe_endpoint(endpoint: Endpoint, model: str, s: ModelSettings, *, all_modes: bool = False) -> ProbeReport:
+    """Which structured-output mode works on this endpoint (synchronous calls, no retries, before the run)."""
+    def handle_for(mode: str, adjust: dict[str, Any]) -> ModelHandle:
+        chat = make_chat(endpoint, model, s, adjust, timeout=min(s.timeout or PROBE_TIMEOUT, PROBE_TIMEOUT),
+                         max_retries=0)
+        return make_handle(endpoint, model, s, mode, chat)
+
+    modes = METHODS if s.structured_output in (None, "auto") else (s.structured_output,)
+    return probe(handle_for, endpoint.base_url, model, modes, all_modes=all_modes)
 
 
 class ModelSet:
@@ -83,6 +92,7 @@ class ModelSet:
         self.settings, self.stack, self.on_note = settings, stack, on_note
         self.handles: dict[str, ModelHandle] = {}
         self.described: dict[str, dict[str, Any]] = {}
+        self.probes: dict[tuple, ProbeReport] = {}
         self._local = None
         self._clients: list[httpx2.AsyncClient] = []
 
@@ -110,19 +120,28 @@ class ModelSet:
         backend = backend_of(s)
         if backend == "local":
             handle = self._local_handle(s)
-        else:
-            check_reachable(s.base_url)
-            model = s.model or DEFAULT_OPENAI_MODEL
-            limit = s.concurrency or 64
-            chat = LeanChatOpenAI(model=model, base_url=s.base_url, api_key=api_key(s, backend),
-                                  temperature=0.9 if s.temperature is None else s.temperature,
-                                  max_tokens=s.max_tokens or 600, timeout=s.timeout or 120,
-                                  max_retries=6 if s.max_retries is None else s.max_retries,
-                                  http_async_client=self._client(limit, s.timeout or 120))
-            method = s.structured_output or ("json_schema" if backend == "openai" else "function_calling")
-            handle = ModelHandle(model, chat, method, backend, limit)
-        self.described[key] = describe(s, backend, handle.name)
+            self.described[key] = {"backend": "local", "model": handle.name, "structured_output": handle.method}
+            return handle
+        endpoint = resolve(s, backend)
+        model = choose_model(s, endpoint, served_models(endpoint))
+        report = self._probe(endpoint, model, s)
+        if report.chosen is None:
+            raise no_mode_error(report)
+        limit, timeout = s.concurrency or 64, s.timeout or 120
+        chat = make_chat(endpoint, model, s, report.adjust, timeout=timeout,
+                         max_retries=6 if s.max_retries is None else s.max_retries,
+                         http_async_client=self._client(limit, timeout))
+        handle = make_handle(endpoint, model, s, report.chosen, chat, limit)
+        self.described[key] = describe(endpoint, handle, report)
         return handle
+
+    def _probe(self, endpoint: Endpoint, model: str, s: ModelSettings) -> ProbeReport:
+        """The probe of (URL, model, pinned mode), asked once per run; shown as a note."""
+        cache_key = (endpoint.base_url, model, s.structured_output, s.temperature, s.reasoning_effort)
+        if cache_key not in self.probes:
+            report = self.probes[cache_key] = probe_endpoint(endpoint, model, s)
+            self.on_note(report.line())
+        return self.probes[cache_key]
 
     def _local_handle(self, s: ModelSettings) -> ModelHandle:
         from personagen.backends.llamacpp import STRUCTURED_METHOD
@@ -132,7 +151,7 @@ class ModelSet:
             self.on_note(LOCAL_DEMO_NOTE)
             server = LocalModelServer(model_path=Path(s.model_path) if s.model_path else None)
             self._local = self.stack.enter_context(server)
-        chat = self._local.chat(temperature=0.8 if s.temperature is None else s.temperature,
+        chat = self._local.chat(temperature=0.8 if s.temperature in (None, "default") else s.temperature,
                                 max_tokens=s.max_tokens or 200)
         # the server answers one request at a time: more in flight only queue up
         return ModelHandle(self._local.model_name, chat, STRUCTURED_METHOD, "local", s.concurrency or 1)

@@ -133,7 +133,8 @@ def evaluate_command(
 @clean_errors
 def compare_command(
     runs: Annotated[
-        list[str], typer.Argument(help="Runs (ids, run folders or metrics.json files) to compare.")
+        list[str],
+        typer.Argument(help="Runs to compare: ids, unique prefixes, run folders, eval folders or metrics.json files."),
     ],
     runs_dir: RunsDir = DEFAULT_RUNS_DIR,
     json_output: JsonOut = False,

@@ -1,7 +1,8 @@
 """Side-by-side key metrics of several evaluated runs (`personagen compare`).
 
-Input: run ids, run folders, eval folders or metrics.json paths. Output: their metrics dicts, and the rows
-of key metrics (see key_metrics.KEY_METRICS) with the best value of each row marked.
+Input: runs named as every command names them (id, unique prefix of an id, or run folder), eval folders or
+metrics.json paths. Output: their metrics dicts, and the rows of key metrics (see key_metrics.KEY_METRICS) with
+the best value of each row marked.
 """
 
 from __future__ import annotations
@@ -12,24 +13,34 @@ from typing import Any
 
 from personagen.evaluation.errors import EvalError
 from personagen.evaluation.key_metrics import key_rows
+from personagen.runfiles import RunNotFound, find_run_dir
 
 
 def metrics_path(ref: str | Path, runs_dir: Path) -> Path:
-    """Where the metrics.json of `ref` is: a file, an eval folder, a run folder or a run id."""
+    """Where the metrics.json of `ref` is: a metrics.json file, an eval (--out) folder, or a run named as every
+    command names one (its folder's path, its id in `runs_dir`, or a unique prefix of the id)."""
     path = Path(ref)
-    candidates = [
-        path,
-        path / "metrics.json",
-        path / "eval" / "metrics.json",
-        runs_dir / str(ref) / "eval" / "metrics.json",
-    ]
-    for candidate in candidates:
+    for candidate in (path, path / "metrics.json"):
         if candidate.is_file():
             return candidate
-    raise EvalError(
-        f"no metrics for {str(ref)!r}: evaluate it first with `personagen eval {ref}` "
-        "(or give the path of a metrics.json / --out folder)"
-    )
+    try:
+        run = find_run_dir(runs_dir, ref)
+    except RunNotFound as exc:
+        raise EvalError(
+            f"no metrics for {str(ref)!r}: {exc}. Give a run that `personagen eval` measured, "
+            "or the path of a metrics.json / eval --out folder"
+        ) from None
+    candidate = run / "eval" / "metrics.json"
+    if not candidate.is_file():
+        in_runs_dir = run.parent.resolve() == runs_dir.resolve()
+        command = f"personagen eval {run.name}" if in_runs_dir else f"personagen eval {run}"
+        if in_runs_dir and runs_dir != Path("runs"):
+            command += f" --runs-dir {runs_dir}"
+        raise EvalError(
+            f"run {run.name} has no metrics: evaluate it first with `{command}` "
+            "(or give the path of the metrics.json / --out folder it was evaluated into)"
+        )
+    return candidate
 
 
 def load_metrics(ref: str | Path, runs_dir: Path = Path("runs")) -> dict[str, Any]:

@@ -67,6 +67,19 @@ def test_rejected_text_is_rewritten_then_dropped_when_exhausted():
     assert "not joy" in state["dropped_texts"][0]["verdicts"][-1]["reasons"][0]
 
 
+def test_a_single_emotion_runs_judge_rejects_by_answering_other():
+    script = good_script(EmotionReading=[{"reason": "a plain notice, no feeling", "emotion": "other"}])
+    chat = ScriptedChat(script=script)
+    ctx, events = make_ctx(chat, emotions=["joy"], texts_per_emotion=1, limits=Limits(text_attempts=2))
+    state = run(ctx)
+    assert state["texts"] == [] and [d["emotion"] for d in state["dropped_texts"]] == ["joy"]
+    assert chat.calls("Texts") == 2 and chat.calls("EmotionReading") == 2
+    reasons = state["dropped_texts"][0]["verdicts"][-1]["reasons"]
+    assert reasons == ["reads as none of joy: a plain notice, no feeling"]
+    judge_prompt = next(p for s, p in chat.prompts if s == "EmotionReading")
+    assert "choosing one of: joy." in judge_prompt and 'Answer "other"' in judge_prompt
+
+
 def test_unparseable_answer_counts_as_a_rejection_and_is_bounded():
     script = good_script(Enrichment=["{not json"])
     ctx, events = make_ctx(ScriptedChat(script=script), limits=Limits(socio_attempts=2))
