@@ -89,11 +89,13 @@ class AgentContext:
         try:
             answer: Answer[T] = await ask(handle, messages, schema)
         except ModelAnswerError as exc:
-            self._emit_call(agent, persona_id, stage, attempt, exc, {"schema": schema.__name__, "error": str(exc)},
-                            extra)
+            self._emit_call(agent, persona_id, stage, attempt, exc,
+                            {"schema": schema.__name__, "error": str(exc), "error_kind": exc.kind}, extra)
             raise
-        self._emit_call(agent, persona_id, stage, attempt, answer,
-                        {"schema": schema.__name__, "parsed": answer.parsed.model_dump(mode="json")}, extra)
+        data = {"schema": schema.__name__, "parsed": answer.parsed.model_dump(mode="json")}
+        if answer.via == "content_fallback":  # a tool call was asked for, JSON came in the content
+            data["via"] = answer.via
+        self._emit_call(agent, persona_id, stage, attempt, answer, data, extra)
         return answer.parsed
 
     def _emit_call(self, agent: str, persona_id: str | None, stage: str | None, attempt: int | None,

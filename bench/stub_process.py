@@ -1,17 +1,19 @@
-"""Run the stub server as a child process: `start_stub(**opts)` for tests and the benchmark harness.
+"""The stub server's options (StubOptions, its CLI flags) and running it as a child process: `start_stub(**opts)`.
 
     from bench.stub_server import start_stub
     with start_stub(latency=0.0, error_rate=0.1) as (proc, base_url):
         ChatOpenAI(base_url=base_url, api_key="stub", model="stub")...
+    with start_stub(personality="openai", models="gpt-4o-mini,o4-mini", require_key="sk-test") as (_, url): ...
 
 Keyword options are the server's CLI flags with underscores (latency, error_rate, rate_limit, burst,
-malformed_rate, timeout_rate, hang, backlog, seed, host); switches are booleans (no_keep_alive=True).
-The child runs on the current interpreter; the helper waits until GET /v1/models answers and stops the
-child (SIGTERM, then SIGKILL) on exit.
+malformed_rate, timeout_rate, hang, backlog, seed, host, personality, models, require_key); switches are
+booleans (no_keep_alive=True). The child runs on the current interpreter; the helper waits until GET /health
+answers (GET /v1/models may need a key) and stops the child (SIGTERM, then SIGKILL) on exit.
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import os
@@ -21,10 +23,64 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+try:  # imported as bench.stub_process or as a sibling script module
+    from .stub_personalities import PERSONALITIES
+    from .stub_replies import MODEL
+except ImportError:  # pragma: no cover - script mode
+    from stub_personalities import PERSONALITIES  # type: ignore[no-redef]
+    from stub_replies import MODEL  # type: ignore[no-redef]
+
 SERVER = Path(__file__).resolve().parent / "stub_server.py"
+
+
+@dataclass
+class StubOptions:
+    """Server settings (the CLI flags)."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    latency: float = 0.1
+    error_rate: float = 0.0
+    rate_limit: float = 0.0
+    burst: float = 0.0
+    malformed_rate: float = 0.0
+    timeout_rate: float = 0.0
+    hang: float = 300.0
+    backlog: int = 2048
+    seed: int = 0
+    keep_alive: bool = True
+    port_file: str | None = None
+    personality: str = "generic"
+    models: str = MODEL
+    require_key: str | None = None
+
+
+def parse_args(argv: list[str] | None = None) -> StubOptions:
+    """The server's command line as StubOptions."""
+    p = argparse.ArgumentParser(description="OpenAI-compatible stub model server (benchmarks, tests).")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=0, help="0 picks a free port (see --port-file)")
+    p.add_argument("--latency", type=float, default=0.1, help="seconds added to every answered request")
+    p.add_argument("--error-rate", type=float, default=0.0, help="share of requests answered with HTTP 500")
+    p.add_argument("--rate-limit", type=float, default=0.0, help="requests/s before HTTP 429 (0: unlimited)")
+    p.add_argument("--burst", type=float, default=0.0, help="token-bucket size (default: one second's worth)")
+    p.add_argument("--malformed-rate", type=float, default=0.0, help="share of JSON answers cut short")
+    p.add_argument("--timeout-rate", type=float, default=0.0, help="share of requests that hang (--hang s)")
+    p.add_argument("--hang", type=float, default=300.0, help="how long a hanging request waits")
+    p.add_argument("--backlog", type=int, default=2048, help="listen queue length")
+    p.add_argument("--seed", type=int, default=0, help="seed of the misbehaviour RNG")
+    p.add_argument(
+        "--no-keep-alive", dest="keep_alive", action="store_false", help="close the connection after every response"
+    )
+    p.add_argument("--port-file", default=None, help="write the bound port here once listening")
+    p.add_argument("--personality", default="generic", choices=list(PERSONALITIES), help="real server to mimic")
+    p.add_argument("--models", default=MODEL, help="comma-separated model ids served (GET /v1/models)")
+    p.add_argument("--require-key", default=None, help="answer 401 unless the request carries this key")
+    return StubOptions(**vars(p.parse_args(argv)))
 
 
 def stub_command(port_file: str, python: str | None = None, **opts: Any) -> list[str]:
@@ -32,6 +88,8 @@ def stub_command(port_file: str, python: str | None = None, **opts: Any) -> list
     cmd = [python or sys.executable, str(SERVER), "--port-file", port_file]
     for key, value in opts.items():
         flag = f"--{key.replace('_', '-')}"
+        if isinstance(value, list | tuple):
+            value = ",".join(value)  # models=["a", "b"]
         if value is True:
             cmd.append(flag)  # a switch such as no_keep_alive=True
         elif value is not None and value is not False:
@@ -47,7 +105,7 @@ def _wait_ready(proc: subprocess.Popen, port_file: Path, log: Path, timeout: flo
         if port_file.exists():
             base_url = f"http://{_host_for_url(proc)}:{port_file.read_text().strip()}/v1"
             with contextlib.suppress(OSError):
-                with urllib.request.urlopen(base_url + "/models", timeout=2) as resp:
+                with urllib.request.urlopen(base_url + "/health", timeout=2) as resp:
                     json.loads(resp.read())
                 return base_url
         time.sleep(0.02)

@@ -6,6 +6,9 @@ The reply kind follows the request, the way a structured-output client expects i
   * `response_format` of type `json_schema` (schema under `json_schema.schema`) or `json_object` with a
     `schema` (llama.cpp's extension): JSON content satisfying the schema (bare json_object: {"text": ...});
   * otherwise a short plain-text sentence.
+Personalities (stub_personalities.py) may override the kind: "tool_content" answers a tool request in plain
+content (a prose sentence, then the arguments JSON in a ```json fence), as servers whose model "decided" not
+to call the tool do.
 Everything is drawn from a `random.Random` seeded with a hash of the messages, so identical requests get
 identical answers (a deterministic backend for resume tests). `malformed=True` cuts JSON answers short.
 """
@@ -79,14 +82,32 @@ def plain_text(rng: random.Random) -> str:
     return f"I keep thinking about the {words}."
 
 
-def build_message(body: dict[str, Any], malformed: bool = False) -> tuple[dict[str, Any], str, str, str]:
-    """(assistant message, finish_reason, kind, digest) for a chat-completion request body."""
+def _tool_arguments(body: dict[str, Any], rng: random.Random) -> tuple[dict[str, Any], Any]:
+    """(the chosen function, arguments satisfying its `parameters` schema)."""
+    fn = _chosen_function(body)
+    return fn, generate(fn.get("parameters") or {"type": "object", "properties": {}}, rng)
+
+
+def tool_content(name: str, args: Any, malformed: bool = False) -> str:
+    """A tool answer written as content: one prose sentence, then the arguments in a ```json fence."""
+    return f"Here is the {name} answer.\n\n```json\n{_dump(args, malformed)}\n```"
+
+
+def build_message(
+    body: dict[str, Any], malformed: bool = False, kind: str | None = None
+) -> tuple[dict[str, Any], str, str, str]:
+    """(assistant message, finish_reason, kind, digest) for a chat-completion request body.
+
+    `kind` overrides `reply_kind(body)` (personalities use "tool_content")."""
     digest = request_digest(body)
     rng = random.Random(digest)
-    kind = reply_kind(body)
+    kind = kind or reply_kind(body)
+    if kind == "tool_content":
+        fn, args = _tool_arguments(body, rng)
+        content = tool_content(fn.get("name", "tool"), args, malformed)
+        return {"role": "assistant", "content": content}, "stop", kind, digest
     if kind == "tool_call":
-        fn = _chosen_function(body)
-        args = generate(fn.get("parameters") or {"type": "object", "properties": {}}, rng)
+        fn, args = _tool_arguments(body, rng)
         call = {
             "id": f"call_{digest[:24]}",
             "type": "function",
@@ -107,6 +128,11 @@ def _count_tokens(text: str) -> int:
     return max(1, len(text) // 4)
 
 
+def count_tokens(text: str) -> int:
+    """Tokens in generated text (4 characters a token; empty text is 0 tokens)."""
+    return _count_tokens(text) if text else 0
+
+
 def usage_for(body: dict[str, Any], message: dict[str, Any]) -> dict[str, int]:
     """Approximate token usage (4 characters a token)."""
     prompt = sum(_count_tokens(json.dumps(m.get("content", ""))) for m in body.get("messages", []))
@@ -115,9 +141,11 @@ def usage_for(body: dict[str, Any], message: dict[str, Any]) -> dict[str, int]:
     return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
 
-def completion_payload(body: dict[str, Any], malformed: bool = False) -> tuple[dict[str, Any], str]:
-    """(the non-streaming chat.completion object, reply kind)."""
-    message, finish, kind, digest = build_message(body, malformed)
+def completion_payload(
+    body: dict[str, Any], malformed: bool = False, kind: str | None = None
+) -> tuple[dict[str, Any], str]:
+    """(the non-streaming chat.completion object, reply kind); `kind` as in `build_message`."""
+    message, finish, kind, digest = build_message(body, malformed, kind)
     payload = {
         "id": f"chatcmpl-{digest[:24]}",
         "object": "chat.completion",
@@ -128,6 +156,38 @@ def completion_payload(body: dict[str, Any], malformed: bool = False) -> tuple[d
         "usage": usage_for(body, message),
     }
     return payload, kind
+
+
+def apply_cap(payload: dict[str, Any], cap: int | None, reasoning: int | None) -> None:
+    """Cut the answer to `cap` tokens minus `reasoning` (finish_reason "length") and fix the usage."""
+    choice = payload["choices"][0]
+    message = choice["message"]
+    calls = message.get("tool_calls")
+    text = calls[0]["function"]["arguments"] if calls else message.get("content") or ""
+    room = None if cap is None else cap - (reasoning or 0)
+    if room is not None and count_tokens(text) > room:
+        text = text[: max(0, room) * 4]
+        choice["finish_reason"] = "length"
+        if calls and text:
+            calls[0]["function"]["arguments"] = text
+        else:  # nothing visible left (or a plain answer): the cut text is the content
+            message.pop("tool_calls", None)
+            message["content"] = text
+    usage = payload["usage"]
+    usage["completion_tokens"] = count_tokens(text) + (reasoning or 0)
+    usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+    if reasoning is not None:
+        usage["completion_tokens_details"] = {"reasoning_tokens": reasoning, "audio_tokens": 0,
+                                              "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0}
+
+
+def cap_of(body: dict[str, Any], *keys: str) -> int | None:
+    """The token cap: the first of `keys` holding a non-negative integer (the server's precedence order)."""
+    for key in keys:
+        value = body.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value
+    return None
 
 
 def stream_events(payload: dict[str, Any], include_usage: bool) -> bytes:

@@ -6,6 +6,7 @@ LangChain emit: objects (all properties filled), arrays (minItems/maxItems, uniq
 multipleOf), booleans (always true, so critics built on `passed: bool` accept), null, `$ref` into
 `$defs`/`definitions`, `anyOf`/`oneOf` (the first non-null branch) and `allOf` (merged objects).
 The same `random.Random` seed gives the same value, so answers are deterministic per request.
+`strict_violations(schema)` checks a schema against OpenAI's strict Structured Outputs subset (personalities).
 """
 
 from __future__ import annotations
@@ -208,3 +209,66 @@ def _text(rng: random.Random, name: str, lo: int, hi: int) -> str:
     words = [rng.choice(WORDS) for _ in range(rng.randint(3, 8))]
     text = f"{name.replace('_', ' ')}: {' '.join(words)}"[: max(hi, 0)]
     return text + "x" * max(0, lo - len(text))
+
+
+# Strict Structured Outputs: the keywords a strict schema may use. OpenAI's "Supported schemas" section
+# (https://platform.openai.com/docs/guides/structured-outputs#supported-schemas, as of 2025): types string,
+# number, boolean, integer, object, array, enum, anyOf; string pattern/format; number multipleOf, (exclusive)
+# minimum/maximum; array minItems/maxItems; $defs and $ref (recursion included); "composition: allOf, not,
+# dependentRequired, dependentSchemas, if, then, else" unsupported. minLength/maxLength are listed only as
+# unsupported "for fine-tuned models", so they are allowed here. Anything else (`default`, `oneOf`,
+# `uniqueItems`, ...) is refused; the API's wording for `default` is "'default' is not permitted".
+_STRICT_CORE = frozenset(
+    "type properties required additionalProperties items enum const anyOf $ref $defs definitions description title"
+    .split()
+)
+OPENAI_STRICT_KEYWORDS = _STRICT_CORE | frozenset(
+    "pattern format multipleOf minimum maximum exclusiveMinimum exclusiveMaximum minItems maxItems minLength maxLength"
+    .split()
+)
+# Azure: "Azure OpenAI structured outputs support the same subset ... as OpenAI" but its table of unsupported
+# keywords still lists minLength, maxLength, pattern, format, minimum, maximum, multipleOf, minItems, maxItems,
+# uniqueItems, ... (MicrosoftDocs/azure-ai-docs articles/ai-foundry/openai/how-to/structured-outputs.md, commit
+# 02381ea7f30b7b04d90d1ddbeffea3496ffd7089, ms.date 12/6/2025): only the core keywords pass.
+AZURE_STRICT_KEYWORDS = _STRICT_CORE
+
+
+def strict_violations(schema: Any, allowed: frozenset[str] = OPENAI_STRICT_KEYWORDS) -> list[str]:
+    """What a strict (Structured Outputs) schema breaks, worded like the API's 400 messages; [] when valid.
+
+    Rules: the root is an object and not anyOf; every keyword is in `allowed`; every object sets
+    additionalProperties: false and lists every property in `required`."""
+    if not isinstance(schema, dict) or _types(schema) != {"object"} or "anyOf" in schema:
+        got = schema.get("type") if isinstance(schema, dict) else None
+        return [f"schema must be a JSON Schema of 'type: \"object\"', got 'type: \"{got}\"'."]
+    out: list[str] = []
+    _strict_walk(schema, (), allowed, out)
+    return out
+
+
+def _types(node: dict[str, Any]) -> set[str]:
+    kind = node.get("type", "object" if "properties" in node else None)
+    return {k for k in (kind if isinstance(kind, list) else [kind]) if k and k != "null"}
+
+
+def _strict_walk(node: Any, path: tuple[Any, ...], allowed: frozenset[str], out: list[str]) -> None:
+    if not isinstance(node, dict):
+        return
+    where = f"In context={path!r}, "
+    out.extend(f"{where}'{key}' is not permitted." for key in node if key not in allowed)
+    if "object" in _types(node):
+        props = node.get("properties") or {}
+        if node.get("additionalProperties") is not False:
+            out.append(f"{where}'additionalProperties' is required to be supplied and to be false.")
+        missing = [key for key in props if key not in (node.get("required") or [])]
+        if missing:
+            out.append(f"{where}'required' is required to be supplied and to be an array including every key in "
+                       f"properties. Missing '{missing[0]}'.")
+        for key, sub in props.items():
+            _strict_walk(sub, (*path, "properties", key), allowed, out)
+    for key in ("$defs", "definitions"):
+        for name, sub in (node.get(key) or {}).items():
+            _strict_walk(sub, (*path, key, name), allowed, out)
+    for i, sub in enumerate(node.get("anyOf") or []):
+        _strict_walk(sub, (*path, "anyOf", i), allowed, out)
+    _strict_walk(node.get("items"), (*path, "items"), allowed, out)

@@ -2,22 +2,28 @@
 """OpenAI-compatible stub model server for benchmarks and tests (stdlib only).
 
     python bench/stub_server.py --port 0 --latency 0.1 --error-rate 0.0 --rate-limit 0 \
-        --malformed-rate 0.0 --timeout-rate 0.0 --backlog 2048 --port-file F
+        --malformed-rate 0.0 --timeout-rate 0.0 --backlog 2048 --port-file F \
+        --personality generic --models stub --require-key KEY
 
 Endpoints: POST /v1/chat/completions (structured answers, see stub_replies), GET /v1/models,
-GET /v1/stats -> {"requests": N, ...}, GET /health. HTTP/1.1 keep-alive on asyncio streams with a minimal
-hand-rolled parser (Content-Length bodies only), so one core serves thousands of requests a second.
+GET /v1/stats -> {"requests": N, "credentials": [...], "params": {...}, ...}, GET /health. HTTP/1.1 keep-alive on
+asyncio streams with a minimal hand-rolled parser (Content-Length bodies only): one core serves thousands of
+requests a second.
+
+--personality NAME makes the stub follow one real server's documented behaviour (openai, azure, vllm, ollama,
+llamacpp-server, llamacpp-jinja, lmstudio; see stub_personalities.py); `generic` (default) checks nothing.
+--models lists the ids of GET /v1/models (personalities answer 404 for others); --require-key KEY answers 401
+to any other credential. Every distinct credential received (Bearer value or api-key header) is kept in stats.
 
 Misbehaviour knobs: --error-rate (HTTP 500), --rate-limit RPS (token bucket; HTTP 429 with Retry-After and
 retry-after-ms), --malformed-rate (JSON answers cut short), --timeout-rate (request hangs --hang seconds or
 until the client gives up). Answers depend only on the request's messages; the knobs use their own seeded RNG.
 
-In Python: `with start_stub(latency=0.0) as (proc, base_url): ...` (see stub_process.py).
+In Python: `with start_stub(latency=0.0) as (proc, base_url): ...`; options and flags: stub_process.py.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
@@ -29,39 +35,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 try:  # imported as bench.stub_server (tests) or run as a script
-    from .stub_process import start_stub
+    from .stub_personalities import credential_of, make_personality
+    from .stub_process import StubOptions, parse_args, start_stub
     from .stub_replies import MODEL, completion_payload, stream_events
 except ImportError:  # pragma: no cover - script mode
-    from stub_process import start_stub  # type: ignore[no-redef]
+    from stub_personalities import credential_of, make_personality  # type: ignore[no-redef]
+    from stub_process import StubOptions, parse_args, start_stub  # type: ignore[no-redef]
     from stub_replies import MODEL, completion_payload, stream_events  # type: ignore[no-redef]
 
 __all__ = ["StubOptions", "StubServer", "start_stub", "main"]
-REASONS = {
-    200: "OK",
-    400: "Bad Request",
-    404: "Not Found",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-}
-
-
-@dataclass
-class StubOptions:
-    """Server settings (the CLI flags)."""
-
-    host: str = "127.0.0.1"
-    port: int = 0
-    latency: float = 0.1
-    error_rate: float = 0.0
-    rate_limit: float = 0.0
-    burst: float = 0.0
-    malformed_rate: float = 0.0
-    timeout_rate: float = 0.0
-    hang: float = 300.0
-    backlog: int = 2048
-    seed: int = 0
-    keep_alive: bool = True
-    port_file: str | None = None
+REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests",
+           500: "Internal Server Error"}
+PARAMS = ("temperature", "max_tokens", "max_completion_tokens", "reasoning_effort", "tool_choice", "response_format")
+MAX_CREDENTIALS = 20
 
 
 class TokenBucket:
@@ -97,6 +83,8 @@ class Stats:
     open_connections: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    credentials: list[str] = field(default_factory=list)
+    params: dict[str, int] = field(default_factory=dict)
     started: float = field(default_factory=time.time)
 
     def snapshot(self) -> dict[str, Any]:
@@ -110,6 +98,24 @@ class Stats:
     def count(self, key: str, table: dict[str, int]) -> None:
         table[key] = table.get(key, 0) + 1
 
+    def note_credentials(self, headers: dict[str, str]) -> None:
+        """Keep each distinct key a request carried (leak tests), at most MAX_CREDENTIALS of them."""
+        for name in ("authorization", "api-key"):
+            key = credential_of(headers, (name,))
+            if key and key not in self.credentials and len(self.credentials) < MAX_CREDENTIALS:
+                self.credentials.append(key)
+
+    def note_params(self, body: dict[str, Any]) -> None:
+        """Count the sampling/format fields the client sent, with the tool_choice / response_format variant."""
+        for key in PARAMS:
+            value = body.get(key)
+            if value is not None:
+                self.count(key, self.params)
+                if key == "tool_choice":
+                    self.count(f"tool_choice:{value if isinstance(value, str) else 'function'}", self.params)
+                elif key == "response_format" and isinstance(value, dict):
+                    self.count(f"response_format:{value.get('type')}", self.params)
+
 
 Response = tuple[int, bytes, list[tuple[str, str]], str] | None  # None: hang up without answering
 
@@ -122,6 +128,10 @@ class StubServer:
         self.stats = Stats()
         self.chaos = random.Random(opts.seed)
         self.bucket = TokenBucket(opts.rate_limit, opts.burst) if opts.rate_limit > 0 else None
+        models = [m.strip() for m in opts.models.split(",") if m.strip()] or [MODEL]
+        self.persona = make_personality(opts.personality, models, opts.require_key)
+        data = [{"id": m, "object": "model", "created": 0, "owned_by": "stub"} for m in models]
+        self.models_reply = _json(200, {"object": "list", "data": data})
 
     async def serve(self) -> None:
         server = await asyncio.start_server(
@@ -160,7 +170,7 @@ class StubServer:
             headers[name.strip().lower()] = value.strip()
         length = int(headers.get("content-length") or 0)
         body = await reader.readexactly(length) if length else b""
-        response = await self.dispatch(method, target.split("?", 1)[0], body, reader)
+        response = await self.dispatch(method, target.split("?", 1)[0], body, reader, headers)
         if response is None:
             return False
         status, payload, extra, ctype = response
@@ -177,33 +187,35 @@ class StubServer:
             await writer.drain()
         return keep
 
-    async def dispatch(self, method: str, path: str, body: bytes, reader: asyncio.StreamReader) -> Response:
+    async def dispatch(
+        self, method: str, path: str, body: bytes, reader: asyncio.StreamReader, headers: dict[str, str]
+    ) -> Response:
         path = path.rstrip("/").removeprefix("/v1")
+        self.stats.note_credentials(headers)
         if method == "POST" and path == "/chat/completions":
-            return await self.chat(body, reader)
+            return await self.chat(body, reader, headers)
         if method == "GET" and path == "/stats":
             return _json(200, self.stats.snapshot())
         if method == "GET" and path == "/models":
-            return _json(
-                200, {"object": "list", "data": [{"id": MODEL, "object": "model", "owned_by": "stub"}]}
-            )
+            refused = self.persona and self.persona.check_auth(headers)
+            return _json(*refused) if refused else self.models_reply
         if method == "GET" and path == "/health":
             return _json(200, {"status": "ok"})
         return _json(404, _error(f"no route {method} {path}", "not_found"))
 
-    async def chat(self, raw: bytes, reader: asyncio.StreamReader) -> Response:
+    async def chat(self, raw: bytes, reader: asyncio.StreamReader, headers: dict[str, str]) -> Response:
         stats = self.stats
         stats.requests += 1
         stats.in_flight += 1
         stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
         try:
-            response = await self._chat(raw, reader)
+            response = await self._chat(raw, reader, headers)
         finally:
             stats.in_flight -= 1
         stats.count(str(response[0]) if response else "hung", stats.status)
         return response
 
-    async def _chat(self, raw: bytes, reader: asyncio.StreamReader) -> Response:
+    async def _chat(self, raw: bytes, reader: asyncio.StreamReader, headers: dict[str, str]) -> Response:
         opts, roll = self.opts, self.chaos.random
         if self.bucket is not None and (wait := self.bucket.take()) > 0:
             retry = [
@@ -226,8 +238,15 @@ class StubServer:
             body = json.loads(raw)
         except ValueError:
             return _json(400, _error("request body is not JSON", "invalid_request_error"))
+        if not isinstance(body, dict):
+            return _json(400, _error("request body is not a JSON object", "invalid_request_error"))
+        self.stats.note_params(body)
+        persona = self.persona
+        refused = persona and persona.check(body, headers)
+        if refused:
+            return _json(*refused)
         malformed = bool(opts.malformed_rate) and roll() < opts.malformed_rate
-        payload, kind = completion_payload(body, malformed)
+        payload, kind = persona.payload(body, malformed) if persona else completion_payload(body, malformed)
         self.stats.malformed += malformed
         self.stats.count(kind, self.stats.kinds)
         self.stats.ok += 1
@@ -249,35 +268,7 @@ def _error(message: str, kind: str) -> dict[str, Any]:
 
 
 def _json(status: int, obj: Any, extra: list[tuple[str, str]] | None = None) -> Response:
-    return (
-        status,
-        json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode(),
-        extra or [],
-        "application/json",
-    )
-
-
-def parse_args(argv: list[str] | None = None) -> StubOptions:
-    p = argparse.ArgumentParser(description="OpenAI-compatible stub model server (benchmarks, tests).")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=0, help="0 picks a free port (see --port-file)")
-    p.add_argument("--latency", type=float, default=0.1, help="seconds added to every answered request")
-    p.add_argument("--error-rate", type=float, default=0.0, help="share of requests answered with HTTP 500")
-    p.add_argument("--rate-limit", type=float, default=0.0, help="requests/s before HTTP 429 (0: unlimited)")
-    p.add_argument("--burst", type=float, default=0.0, help="token-bucket size (default: one second's worth)")
-    p.add_argument("--malformed-rate", type=float, default=0.0, help="share of JSON answers cut short")
-    p.add_argument("--timeout-rate", type=float, default=0.0, help="share of requests that hang (--hang s)")
-    p.add_argument("--hang", type=float, default=300.0, help="how long a hanging request waits")
-    p.add_argument("--backlog", type=int, default=2048, help="listen queue length")
-    p.add_argument("--seed", type=int, default=0, help="seed of the misbehaviour RNG")
-    p.add_argument(
-        "--no-keep-alive",
-        dest="keep_alive",
-        action="store_false",
-        help="close the connection after every response (HTTP/1.0 style)",
-    )
-    p.add_argument("--port-file", default=None, help="write the bound port here once listening")
-    return StubOptions(**vars(p.parse_args(argv)))
+    return status, json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode(), extra or [], "application/json"
 
 
 def main(argv: list[str] | None = None) -> None:

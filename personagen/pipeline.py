@@ -18,6 +18,7 @@ import personagen
 from personagen.agents.context import AgentContext
 from personagen.agents.critics.registry import CriticError, CriticSpec, plugin_warnings, select_critics
 from personagen.backends.model_set import ModelSet
+from personagen.early_stop import EarlyStop
 from personagen.graph.build import build_graph
 from personagen.graph.runner import (
     RunAborted,
@@ -38,8 +39,7 @@ from personagen.settings import ConfigError, Settings
 from personagen.summary import RunTally, replay_folder
 from personagen.throttle import attach_pacers
 
-STAGE_AGENTS = {"base": ["critic:plausibility"], "socio": ["socio_enricher", "critic:consistency"],
-                "scenario": ["scenario_designer"]}
+STAGE_AGENTS = {"base": [], "socio": ["socio_enricher"], "scenario": ["scenario_designer"]}  # + enabled LLM critics
 
 
 class Observer(Protocol):
@@ -159,10 +159,13 @@ def execute(settings: Settings, runs_dir: Path, run_id: str | None = None, obser
         store, rep = open_store(settings, runs_dir, run_id, ctx, models, tally, resume)
         control = RunControl()
         budget = settings.run.token_budget
+        indices, count = shard_indices(settings.run.personas, settings.run.shard, rep.done if rep else ())
+        watch = EarlyStop(settings.limits, count, lambda message: control.stop("failed", message))
 
         def on_event(event: dict[str, Any]) -> None:
             store.event(event)
             tally.event(event)
+            watch.event(event)
             observer.event(event)
             if budget and tally.tokens_total >= budget:
                 control.stop("budget", f"token budget reached: {tally.tokens_total} of {budget} tokens used")
@@ -170,15 +173,17 @@ def execute(settings: Settings, runs_dir: Path, run_id: str | None = None, obser
         def on_done(row: dict[str, Any], records: list[dict[str, Any]]) -> None:
             store.persona_done(row, records)
             tally.persona(row, records)
+            watch.persona(row)
             observer.persona(row, records)
 
         ctx.sink = on_event
         if rep is not None:
             ctx.emit(None, "runner", "resume", data=rep.as_event_data())
-        indices, count = shard_indices(settings.run.personas, settings.run.shard, rep.done if rep else ())
         plan = RunPlan(indices, settings.run.seed, settings.run.concurrency, count)
         observer.planned(count)
         status, message = run_graph(ctx, plan, on_done, control)
+        if status == "finished" and settings.run.personas and tally.texts["accepted"] == 0:
+            status, message = "failed", watch.empty_run_message()  # a run that produced nothing never succeeds
         if status != "finished":
             message = f"{message}; continue with: personagen run --resume {store.folder.name}"
         summary = tally.summary(status, message, shard=settings.run.shard,

@@ -14,7 +14,7 @@ from typing import Any
 
 from personagen.runfiles import iter_jsonl
 
-USAGE_KEYS = ("calls", "failed_parses", "tokens_in", "tokens_out", "latency_s")
+USAGE_KEYS = ("calls", "failed_parses", "content_fallbacks", "tokens_in", "tokens_out", "latency_s")
 Prices = tuple[float | None, float | None]
 COUNTED_TYPES = ('"type":"llm_call"', '"type":"verdict"', '"type":"error"', '"type":"resume"')
 
@@ -44,7 +44,9 @@ class RunTally:
         if kind == "llm_call":
             a = self.agents[e["agent"]]
             a["calls"] += 1
-            a["failed_parses"] += 1 if "error" in (e.get("data") or {}) else 0
+            data = e.get("data") or {}
+            a["failed_parses"] += 1 if "error" in data else 0
+            a["content_fallbacks"] += 1 if data.get("via") == "content_fallback" else 0
             used_in, used_out = e.get("tokens_in") or 0, e.get("tokens_out") or 0
             a["tokens_in"] += used_in
             a["tokens_out"] += used_out

@@ -20,8 +20,11 @@ def test_plugin_critic_rejections_rewrite_bounded_and_show_everywhere(tmp_path, 
         result = runner.invoke(app, ["run", "-n", "2", "-e", "joy", "-k", "1", "--runs-dir", str(tmp_path),
                                      "--run-id", "p", "--base-url", stub_url, "--model", "stub", "-q", "--json",
                                      "--no-critic", "emotion_fidelity"])
-    assert result.exit_code == 0, result.output
+    # the stub's texts are never first person: no text, so the run fails, naming the critic and the fix
+    assert result.exit_code == 1, result.output
     summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["status"] == "failed" and summary["texts"]["accepted"] == 0
+    assert "critic first_person" in summary["message"] and "--no-critic first_person" in summary["message"]
     counted = summary["critics"]["first_person"]
     assert counted["rejected"] > 0  # the stub's texts are word salad, never first person
     events = [json.loads(line) for line in (tmp_path / "p" / "events.jsonl").read_text().splitlines()]

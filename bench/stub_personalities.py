@@ -1,0 +1,347 @@
+"""Server personalities for the stub: each follows one real model server's documented chat-completions behaviour.
+
+    python bench/stub_server.py --personality openai --models gpt-4o-mini,o4-mini --require-key sk-test
+
+`generic` is today's stub (no checks; the server does not even build a Personality for it). The others are
+openai, azure, vllm, ollama, llamacpp-server (llama-server without --jinja), llamacpp-jinja and lmstudio.
+A personality has two hooks: `check(body, headers)` returns (HTTP status, JSON body) to refuse a request, or
+None; `payload(body, malformed)` builds the answer (reply kind as that server's model would give it, token
+caps, reasoning tokens). Each behaviour cites its source beside the code; where the docs are silent the comment
+says so and the most plausible behaviour is chosen. `strict_violations(schema)` (OpenAI's strict Structured
+Outputs subset) is defined beside the schema generator in stub_schema.py and re-exported here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+try:  # imported as bench.stub_personalities (tests) or as a sibling script module
+    from .stub_replies import apply_cap, cap_of, completion_payload
+    from .stub_schema import AZURE_STRICT_KEYWORDS, OPENAI_STRICT_KEYWORDS, strict_violations
+except ImportError:  # pragma: no cover - script mode
+    from stub_replies import apply_cap, cap_of, completion_payload  # type: ignore[no-redef]
+    from stub_schema import AZURE_STRICT_KEYWORDS, OPENAI_STRICT_KEYWORDS, strict_violations  # type: ignore[no-redef]
+
+__all__ = ["PERSONALITIES", "Personality", "credential_of", "make_personality", "strict_violations"]
+Reject = tuple[int, Any]  # (HTTP status, JSON body) of a refused request
+
+
+def oai_error(message: str, param: str | None = None, code: str | None = None) -> dict[str, Any]:
+    """OpenAI's error object (type invalid_request_error)."""
+    return {"error": {"message": message, "type": "invalid_request_error", "param": param, "code": code}}
+
+
+def credential_of(headers: dict[str, str], names: tuple[str, ...] = ("authorization", "api-key")) -> str | None:
+    """The key a request carries: the Bearer value of Authorization, else the api-key header (first of `names`)."""
+    for name in names:
+        value = headers.get(name, "").strip()
+        if name == "authorization" and value[:7].lower() == "bearer ":
+            value = value[7:].strip()
+        if value:
+            return value
+    return None
+
+
+class Personality:
+    """Base behaviour: optional --require-key, model list check, no caps (subclasses narrow it down)."""
+
+    name = "generic"
+    key_headers: tuple[str, ...] = ("authorization", "api-key")
+    needs_key = False  # 401 when no credential at all
+    checks_model = False  # 404 for a model outside --models
+    cap_keys: tuple[str, ...] = ()  # request fields read as the completion-token cap, in the server's precedence
+
+    def __init__(self, models: list[str], require_key: str | None = None) -> None:
+        self.models, self.require_key = models, require_key
+
+    def check(self, body: dict[str, Any], headers: dict[str, str]) -> Reject | None:
+        """Refuse the request (status, body) or None to answer it."""
+        return self.check_auth(headers) or self.check_model(body) or self.check_request(body)
+
+    def check_request(self, body: dict[str, Any]) -> Reject | None:  # server-specific refusals of the parameters
+        return None
+
+    def check_auth(self, headers: dict[str, str]) -> Reject | None:
+        key = credential_of(headers, self.key_headers)
+        if (key is None and (self.needs_key or self.require_key)) or (self.require_key and key != self.require_key):
+            return 401, self.unauthorized(key)
+        return None
+
+    def check_model(self, body: dict[str, Any]) -> Reject | None:
+        model = body.get("model")
+        return (404, self.model_missing(str(model))) if self.checks_model and model not in self.models else None
+
+    def unauthorized(self, key: str | None) -> Any:
+        return oai_error("Incorrect API key provided.", None, "invalid_api_key")
+
+    def model_missing(self, model: str) -> Any:
+        message = f"The model `{model}` does not exist or you do not have access to it."
+        return oai_error(message, None, "model_not_found")
+
+    def reply_kind(self, body: dict[str, Any]) -> str | None:  # override of stub_replies.reply_kind (None: keep)
+        return None
+
+    def reasoning_tokens(self, body: dict[str, Any]) -> int | None:
+        """Hidden reasoning tokens counted in the cap (None: the server reports no completion_tokens_details)."""
+        return None
+
+    def payload(self, body: dict[str, Any], malformed: bool = False) -> tuple[dict[str, Any], str]:
+        """(chat.completion object, reply kind) as this server would answer."""
+        payload, kind = completion_payload(body, malformed, self.reply_kind(body))
+        cap, reasoning = cap_of(body, *self.cap_keys), self.reasoning_tokens(body)
+        if cap is not None or reasoning is not None:
+            apply_cap(payload, cap, reasoning)
+        return payload, kind
+
+
+def _mentions_json(messages: Any) -> bool:
+    return any("json" in str(m.get("content", "")).lower() for m in messages or [] if isinstance(m, dict))
+
+
+# Reasoning models: https://platform.openai.com/docs/guides/reasoning (model list, reasoning_effort values); Azure:
+# MicrosoftDocs/azure-ai-docs articles/ai-foundry/openai/how-to/reasoning.md @04973be0b4a11704b05fd21a870277552de17ed3
+# ("Not Supported: temperature, top_p, ..., max_tokens"; reasoning_tokens in completion_tokens_details).
+REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5")
+# How many hidden tokens each effort "spends" (the docs give no numbers: "a few hundred to tens of thousands").
+REASONING_TOKENS = {"none": 0, "minimal": 64, "low": 200, "medium": 500, "high": 1500, "xhigh": 3000}
+
+
+class OpenAI(Personality):
+    """api.openai.com: Bearer key, model list, reasoning-model rules, JSON mode word rule, strict schema subset."""
+
+    name = "openai"
+    key_headers = ("authorization",)  # the API reads only `Authorization: Bearer`
+    needs_key = True
+    checks_model = True
+    # max_completion_tokens "includes visible output tokens and reasoning tokens"; max_tokens still works for
+    # non-reasoning models (https://platform.openai.com/docs/api-reference/chat/create).
+    cap_keys = ("max_completion_tokens", "max_tokens")
+    strict_keywords = OPENAI_STRICT_KEYWORDS
+    schema_code: str | None = "invalid_json_schema"  # the code of current schema errors (older ones: null)
+
+    def check_request(self, body: dict[str, Any]) -> Reject | None:
+        return self.check_params(body) or self.check_format(body) or self.check_tools(body)
+
+    def unauthorized(self, key: str | None) -> Any:
+        if key is None:  # the API's wording for a request without a key (as quoted in many bug reports)
+            return oai_error("You didn't provide an API key. You need to provide your API key in an Authorization "
+                             "header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password "
+                             "field (with blank username) if you're accessing the API from your browser and are "
+                             "prompted for a username and password. You can obtain an API key from "
+                             "https://platform.openai.com/account/api-keys.")
+        return oai_error(f"Incorrect API key provided: {key[:3]}***{key[-4:]}. You can find your API key at "
+                         "https://platform.openai.com/account/api-keys.", None, "invalid_api_key")
+
+    def is_reasoning(self, body: dict[str, Any]) -> bool:
+        return str(body.get("model") or "").startswith(REASONING_PREFIXES)
+
+    def check_params(self, body: dict[str, Any]) -> Reject | None:
+        """Reasoning models refuse a temperature other than 1 and max_tokens (their cap is max_completion_tokens).
+        The texts are the API's, as quoted in QwenLM/qwen-code#921, holoviz/lumen#1087 (temperature) and
+        griptape-ai/ComfyUI-Griptape#312, teilomillet/gollm#33 (max_tokens); the docs give no error texts."""
+        if not self.is_reasoning(body):
+            if body.get("reasoning_effort") is not None:  # API reference: reasoning models only; wording assumed
+                return 400, oai_error("Unsupported parameter: 'reasoning_effort' is not supported with this model.",
+                                      "reasoning_effort", "unsupported_parameter")
+            return None
+        temperature = body.get("temperature")
+        if temperature is not None and temperature != 1:
+            return 400, oai_error(f"Unsupported value: 'temperature' does not support {temperature} with this "
+                                  "model. Only the default (1) value is supported.", "temperature", "unsupported_value")
+        if body.get("max_tokens") is not None:
+            return 400, oai_error("Unsupported parameter: 'max_tokens' is not supported with this model. Use "
+                                  "'max_completion_tokens' instead.", "max_tokens", "unsupported_parameter")
+        return None
+
+    def check_format(self, body: dict[str, Any]) -> Reject | None:
+        """JSON mode needs "json" in the messages; strict json_schema must stay in the documented subset.
+        https://platform.openai.com/docs/guides/structured-outputs#json-mode: "the API will throw an error if
+        the string "JSON" does not appear somewhere in the context" (the text below is the API's 400 message).
+        Schema errors read "Invalid schema for response_format 'X': In context=(...), ..." (dottxt-ai/outlines#844,
+        moeru-ai/xsai#202)."""
+        fmt = body.get("response_format") or {}
+        if fmt.get("type") == "json_object" and not _mentions_json(body.get("messages")):
+            return 400, oai_error("'messages' must contain the word 'json' in some form, to use 'response_format' "
+                                  "of type 'json_object'.", "messages")
+        spec = fmt.get("json_schema") or {}
+        if fmt.get("type") == "json_schema" and spec.get("strict"):
+            label = f"response_format '{spec.get('name', 'response')}'"
+            return self.strict_error(spec.get("schema"), label, "response_format", self.schema_code)
+        return None
+
+    def check_tools(self, body: dict[str, Any]) -> Reject | None:
+        """Functions with strict: true get the same subset check on `parameters`
+        (https://platform.openai.com/docs/guides/function-calling#strict-mode)."""
+        for i, tool in enumerate(body.get("tools") or []):
+            fn = (tool.get("function") or {}) if isinstance(tool, dict) else {}
+            bad = fn.get("strict") and self.strict_error(
+                fn.get("parameters"), f"function '{fn.get('name')}'", f"tools[{i}].function.parameters",
+                "invalid_function_parameters")
+            if bad:
+                return bad
+        return None
+
+    def strict_error(self, schema: Any, label: str, param: str, code: str | None) -> Reject | None:
+        bad = strict_violations(schema or {}, self.strict_keywords)
+        return (400, oai_error(f"Invalid schema for {label}: {bad[0]}", param, code)) if bad else None
+
+    def reasoning_tokens(self, body: dict[str, Any]) -> int | None:
+        """A fixed hidden cost per effort (default medium); finish_reason "length" with nothing visible when the
+        cap leaves no room (https://platform.openai.com/docs/guides/reasoning#allocating-space-for-reasoning)."""
+        if not self.is_reasoning(body):
+            return 0
+        return REASONING_TOKENS.get(str(body.get("reasoning_effort") or "medium"), REASONING_TOKENS["medium"])
+
+
+class Azure(OpenAI):
+    """Azure OpenAI v1 API (https://RES.openai.azure.com/openai/v1/): OpenAI's rules, Azure's key header, Azure's
+    narrower strict subset and Azure's error bodies."""
+
+    name = "azure"
+    # `api-key: KEY` or `Authorization: Bearer TOKEN`, both shown for the v1 API in MicrosoftDocs/azure-ai-docs
+    # articles/ai-foundry/openai/api-version-lifecycle.md @00f98cc3f38c78e172e2e3b6be5711333ad37d10
+    key_headers = ("api-key", "authorization")
+    strict_keywords = AZURE_STRICT_KEYWORDS  # its doc's "Unsupported type-specific keywords" table (stub_schema.py)
+    schema_code = None  # Azure-served schema errors carry code null (moeru-ai/xsai#202, dottxt-ai/outlines#844)
+
+    def unauthorized(self, key: str | None) -> Any:  # error bodies as quoted in client bug reports/tests
+        return {"error": {"code": "401", "message": "Access denied due to invalid subscription key or wrong API "
+                          "endpoint. Make sure to provide a valid key for an active subscription and use a correct "
+                          "regional API endpoint for your resource."}}
+
+    def model_missing(self, model: str) -> Any:  # the model is a deployment name on Azure
+        return {"error": {"code": "DeploymentNotFound", "message": "The API deployment for this resource does not "
+                          "exist. If you created the deployment within the last 5 minutes, please wait a moment and "
+                          "try again."}}
+
+
+def _choice_kind(body: dict[str, Any]) -> str | None:
+    """Servers that read tool_choice as a string only: "required" forces a call, "none" none, anything else
+    (auto, absent, an object naming a function) lets the model decide, and the stub's model answers in content."""
+    if not body.get("tools"):
+        return None
+    choice = body.get("tool_choice")
+    return "tool_call" if choice == "required" else "text" if choice == "none" else "tool_content"
+
+
+class VLLM(Personality):
+    """vLLM's OpenAI-compatible server, assumed started with --enable-auto-tool-choice --tool-call-parser X."""
+
+    name = "vllm"
+    checks_model = True
+    # ChatCompletionRequest.to_sampling_params: max_tokens = self.max_completion_tokens or self.max_tokens
+    # (vllm/entrypoints/openai/protocol.py)
+    cap_keys = ("max_completion_tokens", "max_tokens")
+    # Named function, "auto", "required" (vllm>=0.8.3) and "none" are all supported, so the generic reply kinds
+    # apply (https://docs.vllm.ai/en/latest/features/tool_calling/); json_schema / json_object go through
+    # structured outputs (https://docs.vllm.ai/en/latest/features/structured_outputs/).
+
+    def unauthorized(self, key: str | None) -> Any:  # --api-key middleware in vllm/entrypoints/openai/api_server.py
+        return {"error": "Unauthorized"}
+
+    def model_missing(self, model: str) -> Any:  # OpenAIServing._check_model (entrypoints/openai/serving_engine.py)
+        return {"error": {"message": f"The model `{model}` does not exist.", "type": "NotFoundError",
+                          "param": "model", "code": 404}}
+
+
+class Ollama(Personality):
+    """Ollama's /v1 endpoint. Sources: docs/api/openai-compatibility.mdx and openai/openai.go in ollama/ollama
+    at fb30760996871fa9460115c753afd2c60d4ab0f7 (2026-08): `tool_choice` is an unchecked field and the request
+    struct has no such field (nor max_completion_tokens); max_tokens becomes num_predict; response_format
+    json_object becomes format "json" and json_schema its schema."""
+
+    name = "ollama"
+    checks_model = True
+    cap_keys = ("max_tokens",)
+
+    def model_missing(self, model: str) -> Any:  # server/routes.go + openai.NewError(404, ...)
+        return {"error": {"message": f"model '{model}' not found", "type": "not_found_error", "param": None,
+                          "code": None}}
+
+    def reply_kind(self, body: dict[str, Any]) -> str | None:
+        """tool_choice is ignored, so the model sees the same request whatever it says: the stub's model answers
+        in content. A response_format still constrains that content (Ollama's `format`)."""
+        if not body.get("tools"):
+            return None
+        fmt = (body.get("response_format") or {}).get("type")
+        return fmt if fmt in ("json_schema", "json_object") else "tool_content"
+
+
+def _server_error(message: str) -> dict[str, Any]:
+    """llama-server's error body for a std::runtime_error (format_error_response, ERROR_TYPE_SERVER)."""
+    return {"error": {"code": 500, "message": message, "type": "server_error"}}
+
+
+class LlamaCpp(Personality):
+    """llama.cpp's llama-server started without --jinja (`--no-jinja`; current builds default to jinja).
+    Source: oaicompat_chat_params_parse in tools/server/server-common.cpp at ggml-org/llama.cpp
+    aa6192d38defc9a5d9fb2987413f71b18f214270; its runtime_errors reach the client through ex_wrapper
+    (tools/server/server.cpp) as HTTP 500 server_error."""
+
+    name = "llamacpp-server"
+    jinja = False
+    # params_from_json_cmpl: n_predict = n_predict ?? max_completion_tokens ?? max_tokens ?? default
+    # (tools/server/server-task.cpp at 00efb3e184262872916bf136b3df63c1822a19bd); -1 means unlimited.
+    cap_keys = ("n_predict", "max_completion_tokens", "max_tokens")
+    # Single-model llama-server accepts and ignores `model` (continuedev/continue#11803), so no 404.
+
+    def unauthorized(self, key: str | None) -> Any:  # --api-key: format_error_response("Invalid API Key", AUTH)
+        return {"error": {"code": 401, "message": "Invalid API Key", "type": "authentication_error"}}
+
+    def check_request(self, body: dict[str, Any]) -> Reject | None:
+        # json_value(body, "tool_choice", std::string("auto")) falls back to "auto" for a non-string (an object
+        # naming a function) - server-common.h json_value logs "Wrong type supplied" and returns the default.
+        choice = body.get("tool_choice") if isinstance(body.get("tool_choice"), str) else "auto"
+        if not self.jinja and body.get("tools"):
+            return 500, _server_error("tools param requires --jinja flag")
+        if not self.jinja and choice != "auto":
+            return 500, _server_error("tool_choice param requires --jinja flag")
+        kind = (body.get("response_format") or {}).get("type") or "text"
+        if kind not in ("text", "json_object", "json_schema"):  # json_object takes an optional `schema`
+            return 500, _server_error(f'response_format type must be one of "text" or "json_object", but got: {kind}')
+        return None
+
+    def reply_kind(self, body: dict[str, Any]) -> str | None:
+        return _choice_kind(body)
+
+
+class LlamaCppJinja(LlamaCpp):
+    """llama-server with --jinja: tools work; an object tool_choice reads as "auto" (see check_request)."""
+
+    name = "llamacpp-jinja"
+    jinja = True
+
+
+class LMStudio(Personality):
+    """LM Studio's OpenAI-compatible server (https://lmstudio.ai/docs/developer/openai-compat)."""
+
+    name = "lmstudio"
+    checks_model = True  # note: with one model loaded, 0.3.14 answered any name (lmstudio-bug-tracker#619)
+    cap_keys = ("max_tokens",)  # a documented payload parameter; max_completion_tokens is not (read: ignored)
+
+    def check_request(self, body: dict[str, Any]) -> Reject | None:
+        # Only json_schema is supported (https://lmstudio.ai/docs/developer/openai-compat/structured-output);
+        # json_object answers 400 with a bare-string error (LM Studio 0.4.20, webai-at-home/webai-at-home#219;
+        # lmstudio-bug-tracker#189 is the open request for json_object).
+        if (body.get("response_format") or {}).get("type") == "json_object":
+            return 400, {"error": "'response_format.type' must be 'json_schema' or 'text'"}
+        return None
+
+    def reply_kind(self, body: dict[str, Any]) -> str | None:
+        # The tool-use docs (https://lmstudio.ai/docs/developer/openai-compat/tools) name only "auto", "none" and
+        # "required"; what an object does is undocumented: read as "auto" (the model decides: content).
+        return _choice_kind(body)
+
+
+PERSONALITIES: dict[str, type[Personality]] = {
+    cls.name: cls for cls in (Personality, OpenAI, Azure, VLLM, Ollama, LlamaCpp, LlamaCppJinja, LMStudio)
+}
+
+
+def make_personality(name: str, models: list[str], require_key: str | None = None) -> Personality | None:
+    """The personality for --personality NAME; None for plain `generic` (the server skips every hook)."""
+    if name not in PERSONALITIES:
+        raise ValueError(f"unknown personality {name!r}; choose one of {', '.join(PERSONALITIES)}")
+    if name == "generic" and not require_key:
+        return None
+    return PERSONALITIES[name](models, require_key)
