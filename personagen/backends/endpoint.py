@@ -150,8 +150,10 @@ def max_tokens_for(s: ModelSettings, model: str) -> int:
     return s.max_tokens or (REASONING_MAX_TOKENS if is_reasoning_model(model) else DEFAULT_MAX_TOKENS)
 
 
-def cap_field(endpoint: Endpoint) -> str:
-    """How the output cap is sent: OpenAI (and Azure) read max_completion_tokens; OpenAI-compatible servers read
-    max_tokens (Ollama and llama-server ignore max_completion_tokens: https://docs.ollama.com/api/openai-compatibility,
-    https://github.com/ggml-org/llama.cpp/blob/master/tools/server/README.md)."""
-    return "max_completion_tokens" if endpoint.backend == "openai" or endpoint.azure else "max_tokens"
+def cap_field(endpoint: Endpoint, model: str) -> str:
+    """How the output cap is sent: OpenAI (and Azure) read max_completion_tokens, which their reasoning models
+    require wherever they are served; other servers get max_tokens, which every one of them reads: Ollama ignores
+    max_completion_tokens (https://docs.ollama.com/api/openai-compatibility), LM Studio does not document it
+    (https://lmstudio.ai/docs/app/api/endpoints/openai), llama-server and vLLM read both."""
+    openai_like = endpoint.backend == "openai" or endpoint.azure or is_reasoning_model(model)
+    return "max_completion_tokens" if openai_like else "max_tokens"

@@ -58,14 +58,15 @@ def async_client(limit: int, timeout: float) -> httpx2.AsyncClient:
     return openai.DefaultAioHttpClient(timeout=timeout, limits=limits)
 
 
-def make_chat(endpoint: Endpoint, model: str, s: ModelSettings, adjust: dict[str, Any], **client: Any) -> LeanChatOpenAI:
+def make_chat(endpoint: Endpoint, model: str, s: ModelSettings, adjust: dict[str, Any],
+              **client: Any) -> LeanChatOpenAI:
     """The chat model of an endpoint, with what the probe found (`adjust`) taken into account."""
     default_only = adjust.get("temperature") == "default"
     temperature = None if default_only else temperature_for(s, model, DEFAULT_TEMPERATURE)
     return LeanChatOpenAI(model=model, base_url=endpoint.base_url, api_key=endpoint.api_key,
                           temperature=temperature, reasoning_effort=s.reasoning_effort,
-                          max_tokens=max_tokens_for(s, model), cap_field=adjust.get("cap_field", cap_field(endpoint)),
-                          **client)
+                          max_tokens=max_tokens_for(s, model),
+                          cap_field=adjust.get("cap_field", cap_field(endpoint, model)), **client)
 
 
 def make_handle(endpoint: Endpoint, model: str, s: ModelSettings, mode: str, chat: LeanChatOpenAI,
@@ -125,15 +126,23 @@ class ModelSet:
         endpoint = resolve(s, backend)
         model = choose_model(s, endpoint, served_models(endpoint))
         report = self._probe(endpoint, model, s)
-        if report.chosen is None:
-            raise no_mode_error(report)
+        mode = report.chosen or self._pinned(s, report)
         limit, timeout = s.concurrency or 64, s.timeout or 120
         chat = make_chat(endpoint, model, s, report.adjust, timeout=timeout,
                          max_retries=6 if s.max_retries is None else s.max_retries,
                          http_async_client=self._client(limit, timeout))
-        handle = make_handle(endpoint, model, s, report.chosen, chat, limit)
+        handle = make_handle(endpoint, model, s, mode, chat, limit)
         self.described[key] = describe(endpoint, handle, report)
         return handle
+
+    def _pinned(self, s: ModelSettings, report: ProbeReport) -> str:
+        """A mode the user pinned is used even when its probe failed (early stop catches a mode that never works);
+        with nothing pinned and nothing working, the run cannot start."""
+        if s.structured_output in (None, "auto"):
+            raise no_mode_error(report)
+        self.on_note(f"structured_output = \"{s.structured_output}\" is pinned: used although the probe failed "
+                     "(answers in content are still read)")
+        return s.structured_output
 
     def _probe(self, endpoint: Endpoint, model: str, s: ModelSettings) -> ProbeReport:
         """The probe of (URL, model, pinned mode), asked once per run; shown as a note."""
