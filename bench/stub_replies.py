@@ -67,7 +67,22 @@ def _schema_for(body: dict[str, Any], kind: str) -> dict[str, Any] | None:
     if kind == "json_schema":
         return (fmt.get("json_schema") or {}).get("schema") or {}
     if kind == "json_object":
-        return fmt.get("schema") or fmt.get("json_schema", {}).get("schema")
+        return fmt.get("schema") or fmt.get("json_schema", {}).get("schema") or schema_in_prompt(body)
+    return None
+
+
+def schema_in_prompt(body: dict[str, Any]) -> dict[str, Any] | None:
+    """A JSON schema written in the last message (JSON mode asks for it in words): a model would follow it."""
+    messages = body.get("messages") or [{}]
+    text = str(messages[-1].get("content") or "")
+    decoder = json.JSONDecoder()
+    for start in (i for i, ch in enumerate(text) if ch == "{"):
+        try:
+            value, _ = decoder.raw_decode(text, start)
+        except ValueError:
+            continue
+        if isinstance(value, dict) and "properties" in value:
+            return value
     return None
 
 

@@ -71,9 +71,10 @@ class ProbeReport:
 
 
 def server_message(exc: openai.APIStatusError) -> str:
-    body = exc.body if isinstance(exc.body, dict) else {}
-    error = body.get("error", body)
-    message = error.get("message") if isinstance(error, dict) else None
+    """The server's own words: the SDK keeps the error body's `error` value (an object, or a bare string as LM
+    Studio sends) in `exc.body`."""
+    body = exc.body.get("error", exc.body) if isinstance(exc.body, dict) else exc.body
+    message = body.get("message") if isinstance(body, dict) else body if isinstance(body, str) else None
     return f"HTTP {exc.status_code}: {message or exc.message}"
 
 
