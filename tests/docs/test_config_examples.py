@@ -67,4 +67,4 @@ def test_readme_judge_with_its_own_backend_inherits_no_endpoint(tmp_path: Path):
     judge, default = settings.model_for("emotion_fidelity"), settings.model_for("default")
     assert default.base_url is not None
     assert judge.backend == "openai" and judge.base_url is None and judge.api_key_env is None
-    assert judge.temperature == default.temperature  # non-endpoint settings are still inherited
+    assert judge.concurrency == default.concurrency  # non-endpoint settings are still inherited
