@@ -4,6 +4,7 @@ Input: the persona (`base`, `socio`, `scenario` as far as the run's stages go) a
 (emotion x index) with their attempts so far. One model call per emotion writes the texts of its open slots.
 Output: `pending` (the new candidate Expressions, for the expression critics) and the updated `slots`.
 With method "baseline" the prompt names only the emotion (the no-persona baseline of the paper).
+A rewrite's prompt carries each rejected text of the emotion and why (agents/drafting.py).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field, create_model
 
 from personagen.agents.context import AgentContext
+from personagen.agents.drafting import draft, texts_feedback
 from personagen.agents.examples import load_pool, pick
-from personagen.agents.llm import ModelAnswerError
 from personagen.agents.prompting import render
 from personagen.agents.scenario_designer import persona_line
 from personagen.personas.models import Expression
@@ -66,15 +67,18 @@ def open_slots(slots: dict[str, dict[str, Any]], emotion: str) -> list[int]:
     return [s["slot"] for s in slots.values() if s["emotion"] == emotion and s["status"] == "open"]
 
 
-def build_messages(state: dict[str, Any], ctx: AgentContext, emotion: str, count: int, attempt: int) -> list:
+def build_messages(state: dict[str, Any], ctx: AgentContext, emotion: str, slots: list[int], attempt: int) -> list:
+    count = len(slots)
+    feedback = texts_feedback(state["slots"][f"{emotion}#{s}"] for s in slots)
     if ctx.method == "baseline":
         return render("emotion_writer_baseline", emotion=emotion, language=ctx.language_name, count=count,
-                      examples=examples_for(emotion, count, False, state["seed"], attempt))
+                      examples=examples_for(emotion, count, False, state["seed"], attempt), feedback=feedback)
     scenario = state.get("scenario")
     situation = scenario.summary() + (f". {scenario.description}" if scenario.description else "") \
         if scenario is not None else "an ordinary day, writing a message to someone they know"
     return render(AGENT, emotion=emotion, language=ctx.language_name, count=count, persona=persona_line(state),
-                  scenario=situation, examples=examples_for(emotion, count, True, state["seed"], attempt))
+                  scenario=situation, examples=examples_for(emotion, count, True, state["seed"], attempt),
+                  feedback=feedback)
 
 
 async def write_for_emotion(state: dict[str, Any], ctx: AgentContext, emotion: str) -> list[Expression]:
@@ -83,15 +87,16 @@ async def write_for_emotion(state: dict[str, Any], ctx: AgentContext, emotion: s
     if not slots:
         return []
     attempt = max(state["slots"][f"{emotion}#{s}"]["attempts"] for s in slots) + 1
-    messages = build_messages(state, ctx, emotion, len(slots), attempt)
-    try:
-        answer = await ctx.ask(AGENT, state["persona_id"], messages, texts_schema(len(slots)), stage="expression",
-                               attempt=attempt, emotion=emotion)
-    except ModelAnswerError:
-        return []
-    texts = [t.strip() for t in answer.texts if t and t.strip()]
-    return [Expression(emotion=emotion, text=text, slot=slot, attempt=state["slots"][f"{emotion}#{slot}"]
-                       ["attempts"] + 1) for slot, text in zip(slots, texts, strict=False)]
+    messages = build_messages(state, ctx, emotion, slots, attempt)
+
+    def candidates(answer: Texts) -> list[Expression]:
+        texts = [t.strip() for t in answer.texts if t and t.strip()]
+        return [Expression(emotion=emotion, text=text, slot=slot, attempt=state["slots"][f"{emotion}#{slot}"]
+                           ["attempts"] + 1) for slot, text in zip(slots, texts, strict=False)]
+
+    written, _ = await draft(ctx, AGENT, state["persona_id"], messages, texts_schema(len(slots)), candidates,
+                             stage="expression", attempt=attempt, emit=False, emotion=emotion)
+    return written or []
 
 
 async def write_emotions(state: dict[str, Any], runtime: Runtime[AgentContext]) -> dict[str, Any]:

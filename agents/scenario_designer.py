@@ -4,6 +4,7 @@ Input: `base` and `socio` (when the run has that stage). The scenario's slots (l
 relationship, medium, language style) are drawn from the run's vocabularies with the persona's seed; the model
 writes the scene that ties them together.
 Output: `scenario` (a Scenario, or None when the answer did not parse), `scenario_attempts`.
+A rewrite's prompt carries the rejected scene and why (agents/drafting.py).
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field
 
 from personagen.agents.context import AgentContext
+from personagen.agents.drafting import draft, stage_feedback
 from personagen.agents.examples import shown_examples
-from personagen.agents.llm import ModelAnswerError
 from personagen.agents.prompting import render
 from personagen.personas.models import Scenario
 from personagen.personas.vocab import load_vocab, sample_slots
@@ -54,12 +55,9 @@ async def design_scenario(state: dict[str, Any], runtime: Runtime[AgentContext])
     attempt = state["scenario_attempts"] + 1
     slots = sample_slots(ctx.vocab or load_vocab(None), state["seed"] * 31 + attempt)
     messages = render(AGENT, persona=persona_line(state), language=ctx.language_name,
-                      examples=examples_block(state["seed"], attempt), **slots)
-    persona_id = state["base"].id
-    try:
-        answer = await ctx.ask(AGENT, persona_id, messages, SceneAnswer, stage="scenario", attempt=attempt)
-    except ModelAnswerError as exc:
-        return {"scenario": None, "scenario_attempts": attempt, "stage_error": str(exc)}
-    scenario = Scenario(**slots, description=answer.description)
-    ctx.emit(persona_id, AGENT, "output", stage="scenario", attempt=attempt, data=scenario.model_dump(mode="json"))
-    return {"scenario": scenario, "scenario_attempts": attempt, "stage_error": None}
+                      examples=examples_block(state["seed"], attempt),
+                      feedback=stage_feedback(state, "scenario", attempt, ("description",)), **slots)
+    scenario, error = await draft(ctx, AGENT, state["base"].id, messages, SceneAnswer,
+                                  lambda answer: Scenario(**slots, description=answer.description),
+                                  stage="scenario", attempt=attempt)
+    return {"scenario": scenario, "scenario_attempts": attempt, "stage_error": error}

@@ -3,6 +3,7 @@
 Input: `base`; the fields with a table (education, religion, family structure, income) are sampled from the
 locale's tables, then the model writes the rest (residence, beliefs) to fit them.
 Output: `socio` (a SocioCultural, or None when the model's answer did not parse), `socio_attempts`.
+A rewrite's prompt carries the rejected background and why (agents/drafting.py).
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field, create_model
 
 from personagen.agents.context import AgentContext
+from personagen.agents.drafting import draft, stage_feedback
 from personagen.agents.examples import shown_examples
-from personagen.agents.llm import ModelAnswerError
 from personagen.agents.prompting import render
 from personagen.personas.locale import load_locale
 from personagen.personas.models import SocioCultural
@@ -64,13 +65,10 @@ async def enrich_socio(state: dict[str, Any], runtime: Runtime[AgentContext]) ->
     missing = tuple(name for name in TABLE_FIELDS if name not in fields)
     messages = render(AGENT, persona=f"{base.summary()}, locale {base.locale}; {known_line(fields)}",
                       language=ctx.language_name, fields=", ".join(("residence", "beliefs", *missing)),
-                      examples=examples_block(state["seed"], attempt))
-    try:
-        answer = await ctx.ask(AGENT, base.id, messages, enrichment_schema(missing), stage="socio",
-                               attempt=attempt)
-    except ModelAnswerError as exc:
-        return {"socio": None, "socio_attempts": attempt, "stage_error": str(exc)}
-    socio = SocioCultural(**fields, **answer.model_dump(),
-                          provenance={name: sampled for name, (_, sampled) in drawn.items()})
-    ctx.emit(base.id, AGENT, "output", stage="socio", attempt=attempt, data=socio.model_dump(mode="json"))
-    return {"socio": socio, "socio_attempts": attempt, "stage_error": None}
+                      examples=examples_block(state["seed"], attempt),
+                      feedback=stage_feedback(state, "socio", attempt, ("residence", "beliefs", *missing)))
+    provenance = {name: sampled for name, (_, sampled) in drawn.items()}
+    socio, error = await draft(ctx, AGENT, base.id, messages, enrichment_schema(missing),
+                               lambda answer: SocioCultural(**fields, **answer.model_dump(), provenance=provenance),
+                               stage="socio", attempt=attempt)
+    return {"socio": socio, "socio_attempts": attempt, "stage_error": error}

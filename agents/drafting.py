@@ -1,0 +1,87 @@
+"""Drafting with the model: the one skeleton of the LLM-written stages, and the feedback a rewrite gets.
+
+The socio enricher, the scenario designer and the emotion writer all ask the model for a draft, turn the answer
+into a candidate, record it, and hand a failed answer to the critic loop as a rejection without a candidate.
+`draft` is that sequence.
+
+A rewrite is not blind: when a stage's previous candidate was rejected, the next prompt carries it (shortened)
+with each blocking critic's reasons, in the prompt's own few-shot document style:
+
+    Rejected draft: {"residence": "a farm", "beliefs": "..."}
+    Why: residence copies an example word for word
+
+Advisory verdicts (recorded, never enforced) are not fed back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from langchain_core.messages import BaseMessage
+from pydantic import BaseModel
+
+from personagen.agents.context import AgentContext
+from personagen.agents.llm import ModelAnswerError
+
+T = TypeVar("T", bound=BaseModel)
+DRAFT_WIDTH = 300  # characters of a rejected draft shown back to the model
+
+
+async def draft(ctx: AgentContext, agent: str, persona_id: str, messages: list[BaseMessage], schema: type[T],
+                build: Callable[[T], Any], *, stage: str, attempt: int, emit: bool = True,
+                **extra: Any) -> tuple[Any, str | None]:
+    """(candidate, None), or (None, the error) when the model's answer did not fit `schema`.
+
+    `build` turns the parsed answer into the stage's candidate; with `emit` the candidate is recorded as an
+    `output` event.
+    """
+    try:
+        answer = await ctx.ask(agent, persona_id, messages, schema, stage=stage, attempt=attempt, **extra)
+    except ModelAnswerError as exc:
+        return None, str(exc)
+    candidate = build(answer)
+    if emit:
+        data = candidate.model_dump(mode="json") if isinstance(candidate, BaseModel) else candidate
+        ctx.emit(persona_id, agent, "output", stage=stage, attempt=attempt, data=data, **extra)
+    return candidate, None
+
+
+def shorten(text: str, width: int = DRAFT_WIDTH) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def blocking_reasons(verdicts: Iterable[dict[str, Any]]) -> list[str]:
+    """The reasons of the verdicts that blocked a candidate (advisory ones excluded)."""
+    return [r for v in verdicts if not v.get("passed") and not v.get("advisory") for r in v.get("reasons", [])]
+
+
+def feedback_block(drafted: str | None, verdicts: Iterable[dict[str, Any]]) -> str:
+    """One rejected draft and why, in the prompts' document style ('' when nothing blocked it)."""
+    reasons = blocking_reasons(verdicts)
+    if not reasons:
+        return ""
+    shown = shorten(drafted) if drafted else "(no usable answer)"
+    return f"Rejected draft: {shown}\nWhy: {shorten('; '.join(reasons))}\n"
+
+
+def stage_feedback(state: dict[str, Any], stage: str, attempt: int, fields: Iterable[str]) -> str:
+    """The feedback for attempt `attempt` of a persona stage: its previous candidate, if that was rejected.
+
+    `fields` are the candidate's model-written fields (the drafted part shown back).
+    """
+    last = state["rejected"][-1] if state.get("rejected") else None
+    if attempt <= 1 or last is None or last["stage"] != stage or last["attempt"] != attempt - 1:
+        return ""
+    candidate = last.get("candidate")
+    drafted = json.dumps({k: candidate.get(k) for k in fields}, ensure_ascii=False) if candidate else None
+    return feedback_block(drafted, last.get("verdicts") or [])
+
+
+def texts_feedback(slots: Iterable[dict[str, Any]]) -> str:
+    """The feedback for rewriting texts: each open slot's last rejected text and why."""
+    return "".join(feedback_block(json.dumps(s["last"].get("text"), ensure_ascii=False) if s["last"].get("text")
+                                  else None, s["last"].get("verdicts") or [])
+                   for s in slots if s.get("last"))
