@@ -31,11 +31,16 @@ ANSWER_HINTS = {
 PARSE = "parse"  # the pseudo-critic of a stage whose model answer did not parse (agents/critics/stage.py)
 
 
-def critic_hint(critic: str) -> str:
+def critic_hint(critic: str, answer_kind: str | None = None) -> str:
+    """The fix for personas failing at `critic`; for unparseable answers, the fix of their most common kind."""
     if critic == PARSE:
-        return "the model's answers do not parse: " + DOCTOR
+        return ANSWER_HINTS.get(answer_kind or "invalid", ANSWER_HINTS["invalid"])
     return (f"if the critic is too strict for this model, make it advisory ([critics] advisory = [\"{critic}\"]) "
             f"or disable it (--no-critic {critic}); `personagen inspect RUN --rejected` shows what it rejected")
+
+
+def where(stage: str, critic: str) -> str:
+    return f"stage {stage} ({'no usable model answer' if critic == PARSE else 'critic ' + critic})"
 
 
 def blocking_critics(verdicts: list[dict[str, Any]]) -> list[str]:
@@ -60,7 +65,8 @@ class EarlyStop:
     def __init__(self, limits: Limits, planned: int, stop: Callable[[str], None]) -> None:
         self.limits, self.stop = limits, stop
         self.window = min(limits.early_stop_personas, planned)
-        self.answers: Counter[str] = Counter()
+        self.answers: Counter[str] = Counter()  # error kinds of the first answers
+        self.error_kinds: Counter[str] = Counter()  # error kinds of all answers
         self.first_error: str | None = None
         self.answered = 0
         self.finished = 0
@@ -68,10 +74,14 @@ class EarlyStop:
         self.stopped = False
 
     def event(self, e: dict[str, Any]) -> None:
-        if e["type"] != "llm_call" or self.answered >= self.limits.early_stop_answers:
+        if e["type"] != "llm_call":
+            return
+        data = e.get("data") or {}
+        if "error" in data:
+            self.error_kinds[data.get("error_kind") or "invalid"] += 1
+        if self.answered >= self.limits.early_stop_answers:
             return
         self.answered += 1
-        data = e.get("data") or {}
         if "error" in data:
             self.answers[data.get("error_kind") or "invalid"] += 1
             self.first_error = self.first_error or data["error"]
@@ -93,16 +103,20 @@ class EarlyStop:
             return
         (stage, critic), count = self.failures.most_common(1)[0]
         if count > self.limits.early_stop_share * self.window:
-            self._stop(f"{count} of the first {self.finished} personas yielded no text, all at stage {stage} "
-                       f"(critic {critic}). Fix: {critic_hint(critic)}")
+            self._stop(f"{count} of the first {self.finished} personas yielded no text, all at {where(stage, critic)}. "
+                       f"Fix: {self.hint(critic)}")
+
+    def hint(self, critic: str) -> str:
+        kind = self.error_kinds.most_common(1)[0][0] if self.error_kinds else None
+        return critic_hint(critic, kind)
 
     def empty_run_message(self) -> str:
         """Why a finished run holds no text, and the fix."""
         if not self.failures:
             return "no text was accepted (no persona finished)"
         (stage, critic), count = self.failures.most_common(1)[0]
-        return (f"no text was accepted: {count} of {self.finished} personas failed at stage {stage} "
-                f"(critic {critic}). Fix: {critic_hint(critic)}")
+        return (f"no text was accepted: {count} of {self.finished} personas failed at {where(stage, critic)}. "
+                f"Fix: {self.hint(critic)}")
 
     def _stop(self, message: str) -> None:
         if not self.stopped:

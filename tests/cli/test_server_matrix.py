@@ -112,3 +112,19 @@ def test_every_answer_unparseable_stops_early_with_the_fix(tmp_path):
     assert "the first 5 model answers all failed to parse" in summary["message"]
     assert "personagen doctor" in summary["message"] and "--resume u" in summary["message"]
     assert summary["personas"]["accepted"] + summary["personas"]["dropped"] < 20
+
+
+def test_answers_cut_at_a_small_cap_fail_the_run_naming_the_cap(tmp_path, monkeypatch):
+    """gpt-5 counts its reasoning in the cap: 300 tokens leave no room for the writer's answer (finish reason
+    'length'). Each cut answer is a failed candidate (rewritten, then dropped), never a crash; the run fails
+    with the fix."""
+    monkeypatch.setenv("PERSONAGEN_API_KEY", SERVER_KEY)
+    config = tmp_path / "c.toml"
+    config.write_text("[models.emotion_writer]\nmax_tokens = 300\n")
+    with start_stub(latency=0.0, personality="openai", models="gpt-5-mini") as (_, url):
+        result = runner.invoke(app, ["run", "-n", "3", "-e", "joy", "-k", "1", "--runs-dir", str(tmp_path),
+                                     "--run-id", "c", "--base-url", url, "--config", str(config), "-q", "--json"])
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert result.exit_code == 1 and summary["texts"]["accepted"] == 0
+    assert summary["agents"]["emotion_writer"]["failed_parses"] == summary["agents"]["emotion_writer"]["calls"]
+    assert "cut off at the output cap" in summary["message"] and "raise max_tokens" in summary["message"]
