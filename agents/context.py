@@ -65,6 +65,7 @@ class AgentContext:
     critics: list[CriticSpec] = field(default_factory=list)
     on_critic_error: str = "skip"
     advisory: frozenset[str] = frozenset()  # critics whose verdicts are recorded, never enforced
+    feedback: bool = True  # rewrites see the rejected draft and why (agents/drafting.py)
     sink: EventSink = lambda event: None
 
     @property

@@ -10,7 +10,7 @@ with each blocking critic's reasons, in the prompt's own few-shot document style
     Rejected draft: {"residence": "a farm", "beliefs": "..."}
     Why: residence copies an example word for word
 
-Advisory verdicts (recorded, never enforced) are not fed back.
+Advisory verdicts (recorded, never enforced) are not fed back. `[critics] feedback = false` turns it off.
 """
 
 from __future__ import annotations
@@ -67,21 +67,21 @@ def feedback_block(drafted: str | None, verdicts: Iterable[dict[str, Any]]) -> s
     return f"Rejected draft: {shown}\nWhy: {shorten('; '.join(reasons))}\n"
 
 
-def stage_feedback(state: dict[str, Any], stage: str, attempt: int, fields: Iterable[str]) -> str:
-    """The feedback for attempt `attempt` of a persona stage: its previous candidate, if that was rejected.
-
-    `fields` are the candidate's model-written fields (the drafted part shown back).
-    """
+def stage_feedback(ctx: AgentContext, state: dict[str, Any], stage: str, attempt: int, fields: Iterable[str]) -> str:
+    """The feedback for attempt `attempt` of a persona stage: its previous candidate, if that was rejected
+    (nothing with `[critics] feedback = false`). `fields` are the candidate's model-written fields."""
     last = state["rejected"][-1] if state.get("rejected") else None
-    if attempt <= 1 or last is None or last["stage"] != stage or last["attempt"] != attempt - 1:
+    if not ctx.feedback or attempt <= 1 or last is None or last["stage"] != stage or last["attempt"] != attempt - 1:
         return ""
     candidate = last.get("candidate")
     drafted = json.dumps({k: candidate.get(k) for k in fields}, ensure_ascii=False) if candidate else None
     return feedback_block(drafted, last.get("verdicts") or [])
 
 
-def texts_feedback(slots: Iterable[dict[str, Any]]) -> str:
+def texts_feedback(ctx: AgentContext, slots: Iterable[dict[str, Any]]) -> str:
     """The feedback for rewriting texts: each open slot's last rejected text and why."""
+    if not ctx.feedback:
+        return ""
     return "".join(feedback_block(json.dumps(s["last"].get("text"), ensure_ascii=False) if s["last"].get("text")
                                   else None, s["last"].get("verdicts") or [])
                    for s in slots if s.get("last"))

@@ -69,7 +69,7 @@ def open_slots(slots: dict[str, dict[str, Any]], emotion: str) -> list[int]:
 
 def build_messages(state: dict[str, Any], ctx: AgentContext, emotion: str, slots: list[int], attempt: int) -> list:
     count = len(slots)
-    feedback = texts_feedback(state["slots"][f"{emotion}#{s}"] for s in slots)
+    feedback = texts_feedback(ctx, [state["slots"][f"{emotion}#{s}"] for s in slots])
     if ctx.method == "baseline":
         return render("emotion_writer_baseline", emotion=emotion, language=ctx.language_name, count=count,
                       examples=examples_for(emotion, count, False, state["seed"], attempt), feedback=feedback)

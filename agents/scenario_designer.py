@@ -56,7 +56,7 @@ async def design_scenario(state: dict[str, Any], runtime: Runtime[AgentContext])
     slots = sample_slots(ctx.vocab or load_vocab(None), state["seed"] * 31 + attempt)
     messages = render(AGENT, persona=persona_line(state), language=ctx.language_name,
                       examples=examples_block(state["seed"], attempt),
-                      feedback=stage_feedback(state, "scenario", attempt, ("description",)), **slots)
+                      feedback=stage_feedback(ctx, state, "scenario", attempt, ("description",)), **slots)
     scenario, error = await draft(ctx, AGENT, state["base"].id, messages, SceneAnswer,
                                   lambda answer: Scenario(**slots, description=answer.description),
                                   stage="scenario", attempt=attempt)

@@ -66,7 +66,7 @@ async def enrich_socio(state: dict[str, Any], runtime: Runtime[AgentContext]) ->
     messages = render(AGENT, persona=f"{base.summary()}, locale {base.locale}; {known_line(fields)}",
                       language=ctx.language_name, fields=", ".join(("residence", "beliefs", *missing)),
                       examples=examples_block(state["seed"], attempt),
-                      feedback=stage_feedback(state, "socio", attempt, ("residence", "beliefs", *missing)))
+                      feedback=stage_feedback(ctx, state, "socio", attempt, ("residence", "beliefs", *missing)))
     provenance = {name: sampled for name, (_, sampled) in drawn.items()}
     socio, error = await draft(ctx, AGENT, base.id, messages, enrichment_schema(missing),
                                lambda answer: SocioCultural(**fields, **answer.model_dump(), provenance=provenance),

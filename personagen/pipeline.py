@@ -77,7 +77,7 @@ def build_context(settings: Settings, models: Any) -> AgentContext:
     return AgentContext(models=models, emotions=emotions, texts_per_emotion=run.texts_per_emotion,
                         locale=run.locale, language=run.language, method=run.method, stages=run.stages,
                         limits=settings.limits, vocab=vocab, critics=critics,
-                        on_critic_error=settings.critics.on_error,
+                        on_critic_error=settings.critics.on_error, feedback=settings.critics.feedback,
                         advisory=advisory_critics(settings, critics, models))
 
 

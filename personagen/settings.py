@@ -6,7 +6,7 @@ Config file (all sections optional):
                 shard ("I/N"), token_budget
     [limits]    base_attempts, socio_attempts, scenario_attempts, text_attempts,
                 early_stop_answers, early_stop_personas, early_stop_share
-    [critics]   enable = [...], disable = [...], on_error = "skip" | "stop", advisory = [...]
+    [critics]   enable = [...], disable = [...], on_error = "skip" | "stop", advisory = [...], feedback = true
     [models.default]   backend, base_url, model, api_key_env, structured_output, temperature, reasoning_effort,
                        max_tokens, concurrency, timeout, max_retries, price_in_per_mtok, price_out_per_mtok
     [models.<agent or critic name>]   the same keys; unset ones are taken from models.default, except that an
@@ -78,6 +78,7 @@ class CriticSettings(Strict):
     disable: list[str] = Field(default_factory=list)
     on_error: Literal["skip", "stop"] = "skip"
     advisory: list[str] | None = None  # None: LLM critics on the embedded demo model are advisory
+    feedback: bool = True  # a rewrite's prompt carries the rejected draft and the blocking reasons
 
 
 class RunSettings(Strict):

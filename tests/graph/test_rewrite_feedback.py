@@ -63,3 +63,13 @@ def test_an_advisory_rejection_causes_no_rewrite_and_so_no_feedback():
     state = run(ctx)
     assert state["socio_attempts"] == 1  # the advisory rejection does not block, so there is no rewrite
     assert all("Rejected draft" not in p for p in prompts_of(chat, "Enrichment"))
+
+
+def test_feedback_off_gives_blind_rewrites():
+    script = good_script(Enrichment=[{"residence": "a yacht harbour flat", "beliefs": "monastic poverty"},
+                                     {"residence": "a flat in town", "beliefs": "values family"}])
+    script["Judgement"] = consistency_says(INCONSISTENT, CONSISTENT)
+    chat = ScriptedChat(script=script)
+    ctx, _ = make_ctx(chat, limits=Limits(socio_attempts=2), feedback=False)
+    assert run(ctx)["socio_attempts"] == 2
+    assert all("Rejected draft" not in p for p in prompts_of(chat, "Enrichment"))
