@@ -1,7 +1,9 @@
-"""Prompt templates: markdown files beside the agents, rendered into chat messages.
+"""Prompt templates: markdown files rendered into chat messages.
 
-A template file (agents/prompts/<name>.md) has a `## system` and a `## user` section. Placeholders are
-`$name` (string.Template), so JSON examples in a prompt need no escaping.
+A template file has a `## system` and a `## user` section. Placeholders are `$name` (string.Template), so JSON
+examples in a prompt need no escaping. The agents' templates live in agents/prompts/<name>.md (`load_template`,
+`render`); any other template file, such as the evaluation judge's, is read with `read_template(path)` and
+turned into messages with `fill`.
 """
 
 from __future__ import annotations
@@ -13,29 +15,39 @@ from string import Template
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 PROMPTS_DIR = Path(__file__).parent / "prompts"
+SECTIONS = ("system", "user")
 
 
 @cache
-def load_template(name: str) -> tuple[Template, Template]:
-    """The (system, user) templates of agents/prompts/<name>.md."""
-    text = (PROMPTS_DIR / f"{name}.md").read_text(encoding="utf-8")
+def read_template(path: Path) -> tuple[Template, Template]:
+    """The (system, user) templates of the template file at `path`."""
     sections: dict[str, list[str]] = {}
     current = None
-    for line in text.splitlines():
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
         if line.startswith("## "):
             current = line[3:].strip().lower()
             sections[current] = []
         elif current is not None:
             sections[current].append(line)
-    try:
-        system, user = ("\n".join(sections[k]).strip() for k in ("system", "user"))
-    except KeyError as missing:
-        raise ValueError(f"prompt template {name}.md lacks a '## {missing.args[0]}' section") from None
+    missing = [name for name in SECTIONS if name not in sections]
+    if missing:
+        raise ValueError(f"prompt template {Path(path).name} lacks a '## {missing[0]}' section")
+    system, user = ("\n".join(sections[name]).strip() for name in SECTIONS)
     return Template(system), Template(user)
 
 
-def render(name: str, **values: object) -> list[BaseMessage]:
-    """The chat messages of template `name` with `values` filled in (a missing value is an error)."""
-    system, user = load_template(name)
+def load_template(name: str) -> tuple[Template, Template]:
+    """The (system, user) templates of agents/prompts/<name>.md."""
+    return read_template(PROMPTS_DIR / f"{name}.md")
+
+
+def fill(templates: tuple[Template, Template], **values: object) -> list[BaseMessage]:
+    """The system and user messages of `templates` with `values` filled in (a missing value is an error)."""
+    system, user = templates
     strings = {k: str(v) for k, v in values.items()}
     return [SystemMessage(system.substitute(strings)), HumanMessage(user.substitute(strings))]
+
+
+def render(name: str, **values: object) -> list[BaseMessage]:
+    """The chat messages of agents/prompts/<name>.md with `values` filled in (a missing value is an error)."""
+    return fill(load_template(name), **values)

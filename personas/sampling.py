@@ -12,7 +12,7 @@ import hashlib
 import random
 
 from personagen.personas.locale import Locale, Row, load_locale
-from personagen.personas.models import BasePersona, Sampled
+from personagen.personas.models import BasePersona, Sampled, Stage
 
 SEED_BITS = 63
 
@@ -39,7 +39,7 @@ def sample_base(locale: Locale | str, seed: int, index: int, attempt: int = 1) -
     Output: a BasePersona with id f"p{index:06d}" and provenance {field: Sampled(table, draw seed)}.
     """
     loc = _locale(locale)
-    draw_seed = derive_seed("base", seed, attempt)
+    draw_seed = derive_seed(Stage.BASE, seed, attempt)
     rng = random.Random(draw_seed)
     band = loc.age.draw(rng)
     age = rng.randint(int(band["age_min"]), int(band["age_max"]))
@@ -93,7 +93,7 @@ def sample_socio(
     the minimum age of each row. Income is not drawn: it is the bracket of the occupation's median wage.
     """
     loc = _locale(locale)
-    draw_seed = derive_seed("socio", seed, attempt)
+    draw_seed = derive_seed(Stage.SOCIO, seed, attempt)
     rng = random.Random(draw_seed)
     keep_edu = {id(r) for r in feasible_education(loc, base)}
     education = loc.education.subset(lambda r: id(r) in keep_edu) or loc.education

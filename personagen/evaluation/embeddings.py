@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from personagen.cachedir import cache_subdir
 from personagen.evaluation.errors import EvalError
 
 MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
@@ -98,12 +99,9 @@ def texts_key(texts: list[str]) -> str:
 
 
 def shared_cache_dir() -> Path:
-    """Cache shared by evaluations (real corpora are embedded once): $PERSONAGEN_CACHE_DIR, else
-    $XDG_CACHE_HOME/personagen/embeddings, else ~/.cache/personagen/embeddings."""
-    if os.environ.get("PERSONAGEN_CACHE_DIR"):
-        return Path(os.environ["PERSONAGEN_CACHE_DIR"])
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "personagen" / "embeddings"
+    """Cache shared by evaluations (real corpora are embedded once): `embeddings/` in the PersonaGen cache
+    folder (`personagen.cachedir`: $PERSONAGEN_CACHE_DIR, else $XDG_CACHE_HOME/personagen, else ~/.cache/...)."""
+    return cache_subdir("embeddings")
 
 
 def embed_cached(embedder: Embedder, texts: list[str], cache_dir: Path | None) -> np.ndarray:

@@ -3,7 +3,7 @@
 Input: a `ModelHandle` for the judge, texts with their emotion labels, a sample size and a concurrency bound.
 Output: one `Judgement` per judged text (scores or the error that prevented them) and `summarise()` of them:
 mean and 1-5 distribution per criterion, means per emotion, and the lowest-rated texts with their reasons.
-The prompt is prompts/judge.md (`## system` / `## user` sections, `$name` placeholders).
+The prompt is prompts/judge.md, a template in the agents' format (read by `personagen.agents.prompting`).
 """
 
 from __future__ import annotations
@@ -12,18 +12,18 @@ import asyncio
 import random
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
-from functools import cache
 from pathlib import Path
-from string import Template
 from typing import Any
 
-from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import BaseMessage
 from pydantic import BaseModel, Field
 
 from personagen.agents.llm import ModelHandle, ask
+from personagen.agents.prompting import fill, read_template
 from personagen.evaluation.errors import EvalError
 
 PROMPT_PATH = Path(__file__).parent / "prompts" / "judge.md"
+JUDGE_TEMPERATURE = 0.0  # the judge's default (a config file's [models.judge] temperature wins): repeatable scores
 CRITERIA = ("grammaticality", "logical_structure", "vocabulary", "naturalness", "emotion_clarity")
 
 
@@ -61,23 +61,9 @@ class Judgement:
     latency_s: float = 0.0
 
 
-@cache
-def _templates() -> tuple[Template, Template]:
-    sections: dict[str, list[str]] = {}
-    current = None
-    for line in PROMPT_PATH.read_text(encoding="utf-8").splitlines():
-        if line.startswith("## "):
-            current = line[3:].strip().lower()
-            sections[current] = []
-        elif current is not None:
-            sections[current].append(line)
-    return Template("\n".join(sections["system"]).strip()), Template("\n".join(sections["user"]).strip())
-
-
 def judge_messages(text: str, emotion: str) -> list[BaseMessage]:
     """The judge prompt for one text."""
-    system, user = _templates()
-    return [SystemMessage(system.substitute()), HumanMessage(user.substitute(text=text, emotion=emotion))]
+    return fill(read_template(PROMPT_PATH), text=text, emotion=emotion)
 
 
 async def judge_one(handle: ModelHandle, record: dict[str, Any]) -> Judgement:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from personagen.personas.locale import Locale, WeightedTable, load_locale
+from personagen.personas.models import Stage
 
 Distribution = dict[str, float]
 OTHER = "(not in table)"
@@ -69,46 +70,46 @@ def mbti_target(locale: Locale) -> Distribution:
     return dict(mixed)
 
 
-def attributes(locale: Locale) -> dict[str, tuple[str, Callable[[dict], Any], Distribution]]:
+def attributes(locale: Locale) -> dict[str, tuple[Stage, Callable[[dict], Any], Distribution]]:
     """For each attribute: its stage, how to read its value from a candidate, and its target distribution."""
     band = age_band_of(locale)
     code_of = {r["title"]: r["code"] for r in locale.occupations.rows}
     return {
         "age_band": (
-            "base",
+            Stage.BASE,
             lambda c: band(c.get("age")),
             table_distribution(locale.age, lambda r: f"{r['age_min']}-{r['age_max']}"),
         ),
         "gender": (
-            "base",
+            Stage.BASE,
             lambda c: c.get("gender"),
             table_distribution(locale.gender, lambda r: r["gender"]),
         ),
         "occupation_major_group": (
-            "base",
+            Stage.BASE,
             lambda c: major_group(c.get("occupation_code") or code_of.get(c.get("occupation", ""))),
             table_distribution(locale.occupations, lambda r: major_group(r["code"])),
         ),
-        "mbti": ("base", lambda c: c.get("mbti"), mbti_target(locale)),
+        "mbti": (Stage.BASE, lambda c: c.get("mbti"), mbti_target(locale)),
         "education": (
-            "socio",
+            Stage.SOCIO,
             lambda c: c.get("education"),
             table_distribution(locale.education, lambda r: r["label"]),
         ),
         "religion": (
-            "socio",
+            Stage.SOCIO,
             lambda c: c.get("religion"),
             table_distribution(locale.religion, lambda r: r["religion"]),
         ),
         "family_structure": (
-            "socio",
+            Stage.SOCIO,
             lambda c: c.get("family_structure"),
             table_distribution(locale.family_structure, lambda r: r["family_structure"]),
         ),
     }
 
 
-def candidates(personas: list[dict[str, Any]], stage: str) -> tuple[list[dict], list[dict]]:
+def candidates(personas: list[dict[str, Any]], stage: Stage) -> tuple[list[dict], list[dict]]:
     """(accepted, sampled-before-critics) candidates of a stage: accepted personas' values; every rejected
     candidate of the stage plus every persona's final value."""
     accepted, before = [], []

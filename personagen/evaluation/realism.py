@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from personagen.evaluation.diversity import _sample_indices, by_label
+from personagen.evaluation.selection import by_label, sample_indices
 
 MMD_SAMPLE = 2000
 NEAR_COPY = 0.95
@@ -45,8 +45,8 @@ def mmd_rbf(a: np.ndarray, b: np.ndarray, seed: int = 0) -> float | None:
     """Unbiased MMD^2 with an RBF kernel, bandwidth from the median pooled squared distance."""
     if len(a) < 2 or len(b) < 2:
         return None
-    a = a[_sample_indices(len(a), MMD_SAMPLE, seed)]
-    b = b[_sample_indices(len(b), MMD_SAMPLE, seed + 1)]
+    a = a[sample_indices(len(a), MMD_SAMPLE, seed)]
+    b = b[sample_indices(len(b), MMD_SAMPLE, seed + 1)]
     d_aa, d_bb, d_ab = _sq_dists(a, a), _sq_dists(b, b), _sq_dists(a, b)
     median = float(np.median(d_ab))
     gamma = 1.0 / max(median, 1e-6)

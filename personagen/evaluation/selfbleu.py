@@ -13,7 +13,7 @@ import math
 import random
 from collections import Counter
 
-from personagen.evaluation.text_stats import ngrams
+from personagen.personas.text_units import ngrams
 
 MAX_ORDER = 4
 EPSILON = 0.1

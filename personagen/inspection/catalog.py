@@ -15,9 +15,17 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from personagen.agents.critics import registry
+from personagen.critics import (
+    ENTRY_POINT_GROUP,
+    CriticSpec,
+    Stage,
+    all_critics,
+    load_entry_points,
+    registered_critics,
+)
 
 BUILTIN_PREFIX = "personagen.agents.critics"
+STAGE_ORDER = list(Stage)
 
 
 @dataclass
@@ -53,7 +61,7 @@ def import_target(target: str) -> None:
 def plugin_modules() -> dict[str, str]:
     """Module named by each `personagen.critics` entry point -> its distribution name."""
     out = {}
-    for entry in metadata.entry_points(group=registry.ENTRY_POINT_GROUP):
+    for entry in metadata.entry_points(group=ENTRY_POINT_GROUP):
         dist = getattr(entry, "dist", None)
         out[entry.module] = dist.metadata["Name"] if dist is not None else entry.name
     return out
@@ -80,7 +88,7 @@ def load_everything(extra: list[str]) -> list[str]:
             warnings.append(f"built-in critics failed to load: {exc}")
     except Exception as exc:
         warnings.append(f"built-in critics failed to load: {type(exc).__name__}: {exc}")
-    warnings += registry.load_entry_points()
+    warnings += load_entry_points()
     for target in extra:
         try:
             import_target(target)
@@ -89,12 +97,12 @@ def load_everything(extra: list[str]) -> list[str]:
     return warnings
 
 
-def registered() -> dict[str, registry.CriticSpec]:
-    """The registry's critics (tolerating a checkout whose built-in critics module is not written yet)."""
+def registered() -> dict[str, CriticSpec]:
+    """The registry's critics (those that loaded, when the built-ins could not be imported)."""
     try:
-        return registry.all_critics()
+        return all_critics()
     except ModuleNotFoundError:
-        return dict(registry._REGISTRY)
+        return registered_critics()
 
 
 def critic_catalog(extra: list[str] | None = None) -> tuple[list[CriticInfo], list[str]]:
@@ -107,6 +115,5 @@ def critic_catalog(extra: list[str] | None = None) -> tuple[list[CriticInfo], li
         rows.append(
             CriticInfo(spec.name, str(spec.stage), spec.kind, spec.description, origin, spec.origin, package)
         )
-    stages = ["base", "socio", "scenario", "expression"]
-    rows.sort(key=lambda r: (stages.index(r.stage) if r.stage in stages else 9, r.kind != "rule", r.name))
+    rows.sort(key=lambda r: (STAGE_ORDER.index(r.stage) if r.stage in STAGE_ORDER else 9, r.kind != "rule", r.name))
     return rows, warnings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
@@ -107,3 +108,10 @@ def test_default_structured_method_is_the_chosen_one() -> None:
 
 def test_api_key_passed() -> None:
     assert _chat(api_key="k123").openai_api_key.get_secret_value() == "k123"
+
+
+def test_sampling_settings_have_no_defaults_of_their_own() -> None:
+    """Temperature and token cap come from the run's model settings (model_set), never from this adapter."""
+    with pytest.raises(TypeError, match="temperature"):
+        make_llamacpp_chat("http://127.0.0.1:9/v1", "gemma")  # type: ignore[call-arg]
+    assert _chat().temperature == 0.3 and _chat().max_tokens == 77

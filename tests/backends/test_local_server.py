@@ -119,16 +119,6 @@ def test_missing_llama_cpp_says_how_to_install(monkeypatch: pytest.MonkeyPatch) 
         LocalModelServer().start()
 
 
-def test_cache_dir_resolution(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("PERSONAGEN_CACHE", str(tmp_path / "pc"))
-    assert model_file.cache_dir() == tmp_path / "pc"
-    monkeypatch.delenv("PERSONAGEN_CACHE")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert model_file.cache_dir() == tmp_path / "xdg" / "personagen"
-    monkeypatch.delenv("XDG_CACHE_HOME")
-    assert model_file.cache_dir() == Path.home() / ".cache" / "personagen"
-
-
 class _FakeGemma:
     """Stands in for the gemma package: two chunks joined by assemble()."""
 

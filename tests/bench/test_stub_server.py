@@ -98,7 +98,7 @@ def test_concurrent_load_is_not_serialised() -> None:
             return time.perf_counter() - t0
 
     with start_stub(latency=0.2) as (_proc, base_url):
-        assert asyncio.run(burst(base_url, 100)) < 5.0  # one at a time it would take 20 s
+        asyncio.run(burst(base_url, 100))  # no clock: the server's own count of requests in flight tells
         assert fetch_stats(base_url)["max_in_flight"] > 50
 
 

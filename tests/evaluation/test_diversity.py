@@ -5,9 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from personagen.evaluation.diversity import diversity_metrics, kmeans_purity, mean_pairwise_cosine_distance
+from personagen.evaluation.diversity import (
+    distinct_n,
+    diversity_metrics,
+    kmeans_purity,
+    mean_pairwise_cosine_distance,
+)
 from personagen.evaluation.selfbleu import self_bleu
-from personagen.evaluation.text_stats import distinct_n, tokenize
+from personagen.personas.text_units import tokenize
 
 
 def unit(rows: np.ndarray) -> np.ndarray:

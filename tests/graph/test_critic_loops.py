@@ -90,15 +90,27 @@ def test_unparseable_answer_counts_as_a_rejection_and_is_bounded():
 
 
 def test_rule_critic_runs_before_llm_critic_and_short_circuits():
-    chat = ScriptedChat(script=good_script())
-    ctx, events = make_ctx(chat, disable=[])
-    run(ctx)
-    base_verdicts = [e["agent"] for e in of_type(events, "verdict", "base")]
-    assert base_verdicts[0] == "critic:constraints"
-    rejected_by_rule = [e for e in of_type(events, "verdict", "base") if not e["data"]["passed"]]
+    from personagen.critics import Stage, accept, critic, isolated_registry, reject
+
+    seen: list[str] = []
+
+    def refuse_first_persona(candidate):  # a rule critic that rejects the first candidate it is shown
+        seen.append(candidate.persona.id)
+        return reject("first try refused") if len(seen) == 1 else accept("later tries pass")
+
+    with isolated_registry():
+        critic("refuse_first", stage=Stage.BASE, description="rejects the first persona")(refuse_first_persona)
+        ctx, events = make_ctx(ScriptedChat(script=good_script()), disable=[])
+    state = run(ctx)
+    verdicts = of_type(events, "verdict", "base")
+    assert verdicts[0]["agent"] == "critic:constraints" and state["base_attempts"] == 2
+    rejected_by_rule = [e for e in verdicts if not e["data"]["passed"]]
+    assert [(e["agent"], e["attempt"]) for e in rejected_by_rule] == [("critic:refuse_first", 1)]
     for e in rejected_by_rule:  # an LLM judge never sees a candidate a rule critic rejected
-        same_try = [x for x in of_type(events, "verdict", "base") if x["attempt"] == e["attempt"]]
-        assert [x["agent"] for x in same_try] == ["critic:constraints"]
+        same_try = [x["agent"] for x in verdicts if x["attempt"] == e["attempt"]]
+        assert same_try == ["critic:constraints", "critic:refuse_first"]
+    second_try = [x["agent"] for x in verdicts if x["attempt"] == 2]
+    assert second_try == ["critic:constraints", "critic:refuse_first", "critic:plausibility"]
 
 
 def test_parallel_personas_do_not_mix_state():

@@ -12,35 +12,22 @@ test sees the built-ins plus only what it installed. Usable from any test (e.g. 
 
 from __future__ import annotations
 
-import importlib
 import sys
 import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from personagen.agents.critics import registry
+from personagen.critics import ENTRY_POINT_GROUP, isolated_registry
 
 EXAMPLE_PLUGIN = Path(__file__).resolve().parents[2] / "examples" / "critics"
 
 
 @contextmanager
 def clean_registry() -> Iterator[None]:
-    """Snapshot the critic registry (built-ins imported first, when they exist) and restore it afterwards."""
-    try:
-        importlib.import_module("personagen.agents.critics.builtin")
-    except ModuleNotFoundError:
-        pass
-    saved, loaded = dict(registry._REGISTRY), registry._loaded_entry_points
-    warnings = list(registry._plugin_warnings)
-    registry._loaded_entry_points = False
-    try:
+    """Snapshot the critic registry (built-ins imported first) and restore it afterwards."""
+    with isolated_registry():
         yield
-    finally:
-        registry._REGISTRY.clear()
-        registry._REGISTRY.update(saved)
-        registry._loaded_entry_points = loaded
-        registry._plugin_warnings[:] = warnings
 
 
 def write_dist_info(site: Path, name: str, entry_points: dict[str, str]) -> None:
@@ -49,7 +36,7 @@ def write_dist_info(site: Path, name: str, entry_points: dict[str, str]) -> None
     info.mkdir(parents=True)
     (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1.0\n", encoding="utf-8")
     lines = "".join(f"{key} = {value}\n" for key, value in entry_points.items())
-    (info / "entry_points.txt").write_text(f"[{registry.ENTRY_POINT_GROUP}]\n{lines}", encoding="utf-8")
+    (info / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\n{lines}", encoding="utf-8")
 
 
 @contextmanager
@@ -59,7 +46,7 @@ def installed_plugin(tmp_path: Path, package_dir: Path = EXAMPLE_PLUGIN) -> Iter
     Yields the names of the modules its entry points name.
     """
     project = tomllib.loads((package_dir / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    entry_points = project["entry-points"][registry.ENTRY_POINT_GROUP]
+    entry_points = project["entry-points"][ENTRY_POINT_GROUP]
     site = tmp_path / "site-packages"
     write_dist_info(site, project["name"], entry_points)
     modules = [value.split(":")[0] for value in entry_points.values()]

@@ -4,15 +4,15 @@
   emotion it should convey ("I feel so joy" tells instead of showing);
 - `first_person` (class style): rejects an English text that is not written in the first person.
 
-Importing this module registers both; the entry point in pyproject.toml makes PersonaGen import it.
+Importing this module registers both; the entry point in pyproject.toml makes PersonaGen import it. Like any
+plug-in, it imports only `personagen.critics`, PersonaGen's public API for critics.
 """
 
 from __future__ import annotations
 
 import re
 
-from personagen.agents.critics.registry import Candidate, accept, critic, reject
-from personagen.personas.models import Verdict
+from personagen.critics import Candidate, Stage, Verdict, accept, critic, reject
 
 BANNED = ("as an ai", "language model", "i cannot", "here is a text", "here are")
 PRONOUNS = ("i", "i'm", "i've", "i'll", "i'd", "me", "my", "mine", "we", "us", "our")
@@ -20,7 +20,7 @@ PRONOUNS = ("i", "i'm", "i've", "i'll", "i'd", "me", "my", "mine", "we", "us", "
 
 @critic(
     "banned_phrases",
-    stage="expression",
+    stage=Stage.EXPRESSION,
     description="Rejects texts with assistant boilerplate or that name their own target emotion.",
 )
 def banned_phrases(candidate: Candidate) -> Verdict:
@@ -36,7 +36,7 @@ def banned_phrases(candidate: Candidate) -> Verdict:
 
 
 @critic(
-    "first_person", stage="expression", description="Rejects English texts not written in the first person."
+    "first_person", stage=Stage.EXPRESSION, description="Rejects English texts not written in the first person."
 )
 class FirstPerson:
     """Class style: settings live on the instance (the registry creates it once, with no arguments)."""
