@@ -24,6 +24,7 @@ from pydantic import BaseModel
 
 from personagen.agents.context import AgentContext
 from personagen.agents.llm import ModelAnswerError
+from personagen.personas.textfit import one_line
 
 T = TypeVar("T", bound=BaseModel)
 DRAFT_WIDTH = 300  # characters of a rejected draft shown back to the model
@@ -48,11 +49,6 @@ async def draft(ctx: AgentContext, agent: str, persona_id: str, messages: list[B
     return candidate, None
 
 
-def shorten(text: str, width: int = DRAFT_WIDTH) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def blocking_reasons(verdicts: Iterable[dict[str, Any]]) -> list[str]:
     """The reasons of the verdicts that blocked a candidate (advisory ones excluded)."""
     return [r for v in verdicts if not v.get("passed") and not v.get("advisory") for r in v.get("reasons", [])]
@@ -63,8 +59,8 @@ def feedback_block(drafted: str | None, verdicts: Iterable[dict[str, Any]]) -> s
     reasons = blocking_reasons(verdicts)
     if not reasons:
         return ""
-    shown = shorten(drafted) if drafted else "(no usable answer)"
-    return f"Rejected draft: {shown}\nWhy: {shorten('; '.join(reasons))}\n"
+    shown = one_line(drafted, DRAFT_WIDTH) if drafted else "(no usable answer)"
+    return f"Rejected draft: {shown}\nWhy: {one_line('; '.join(reasons), DRAFT_WIDTH)}\n"
 
 
 def stage_feedback(ctx: AgentContext, state: dict[str, Any], stage: str, attempt: int, fields: Iterable[str]) -> str:

@@ -1,7 +1,8 @@
 """Fitting text on one line of a terminal: white space folded, cut to a width with an ellipsis where cut.
 
 `one_line(value, width)` keeps the start of the text (a summary); `keep="end"` keeps its end (the last words of
-a prompt, where the case is). For the live trace and the `personagen inspect` views.
+a prompt, where the case is). For the live trace, the `personagen inspect` views and the drafts shown back to a
+model in a rewrite (agents/drafting.py); in the domain package so that every layer may use it.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from personagen.textfit import one_line
+from personagen.personas.textfit import one_line
 
 
 def test_short_text_is_only_folded() -> None:
