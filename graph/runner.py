@@ -19,12 +19,13 @@ from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from personagen.agents.context import AgentContext
+from personagen.agents.context import AgentContext, Limits
 from personagen.agents.critics.registry import CriticError
 from personagen.agents.llm import ModelCallError
 from personagen.graph.state import PersonaState, initial_state
 from personagen.personas.sampling import persona_seed
 
+RECURSION_MARGIN = 5  # 2 are needed (the START input step, the finish/drop node), 3 spare
 STAGES = {"base": ["base"], "base+socio": ["base", "socio"], "full": ["base", "socio", "scenario"]}
 
 
@@ -131,11 +132,23 @@ def limits_by_stage(ctx: AgentContext) -> dict[str, int]:
     return {"base": lim.base_attempts, "socio": lim.socio_attempts, "scenario": lim.scenario_attempts}
 
 
+def recursion_limit(limits: Limits) -> int:
+    """LangGraph's super-step bound for one persona thread, derived from the configured attempt limits.
+
+    Every attempt of a persona stage is two super-steps (the candidate node, then its critics node); the text
+    loop is two per round (writer, then expression critics), and a slot is closed after `text_attempts`
+    rounds. The sum over all stages (whether or not the run uses them) plus a small margin is an upper bound,
+    so a thread that exhausts every limit still ends in its own drop/finish node, never in GraphRecursionError.
+    """
+    attempts = limits.base_attempts + limits.socio_attempts + limits.scenario_attempts + limits.text_attempts
+    return 2 * attempts + RECURSION_MARGIN
+
+
 async def run_one(graph: Any, ctx: AgentContext, index: int, run_seed: int) -> PersonaState:
     """Run one persona thread to its end."""
     state = initial_state(index, persona_seed(run_seed, index), ctx.emotions, ctx.texts_per_emotion,
                           stage_list(ctx), limits_by_stage(ctx))
-    return await graph.ainvoke(state, context=ctx, config={"recursion_limit": 200})
+    return await graph.ainvoke(state, context=ctx, config={"recursion_limit": recursion_limit(ctx.limits)})
 
 
 async def run_personas(graph: Any, ctx: AgentContext, plan: RunPlan,
