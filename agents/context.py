@@ -15,6 +15,7 @@ from langchain_core.messages import BaseMessage
 from pydantic import BaseModel, ConfigDict, Field
 
 from personagen.agents.critics.registry import CriticSpec
+from personagen.agents.events import make_event, record
 from personagen.agents.llm import Answer, ModelAnswerError, ModelHandle, ask
 from personagen.personas.vocab import Vocab
 
@@ -74,11 +75,11 @@ class AgentContext:
 
     def emit(self, persona_id: str | None, agent: str, type_: str, *, stage: str | None = None,
              attempt: int | None = None, data: Any = None, **extra: Any) -> None:
-        """Record one agent decision (shown live, stored in events.jsonl)."""
-        event = {"ts": time.time(), "persona_id": persona_id, "agent": agent, "type": type_,
-                 "stage": stage, "attempt": attempt, "data": data}
-        event.update(extra)
-        self.sink(event)
+        """Record one agent decision (shown live, stored in events.jsonl) as the typed event of agents/events.py;
+        `extra` holds the type's own fields (e.g. emotion and slot, or a model call's measurements)."""
+        event = make_event({"ts": time.time(), "persona_id": persona_id, "agent": agent, "type": type_,
+                            "stage": stage, "attempt": attempt, "data": data, **extra})
+        self.sink(record(event))
 
     async def ask(self, agent: str, persona_id: str | None, messages: list[BaseMessage], schema: type[T], *,
                   stage: str | None = None, attempt: int | None = None, **extra: Any) -> T:

@@ -42,15 +42,16 @@ def texts_schema(count: int) -> type[Texts]:
         min_length=count, max_length=count, description="The short first-person messages, one string each.")))
 
 
-def example_bank() -> dict[str, Any]:
-    """Writers, and per emotion one pair of messages per writer (agents/prompts/examples/emotion_writer.json)."""
-    return load_pool(AGENT)
+def example_bank(language: str = "en") -> dict[str, Any]:
+    """Writers, and per emotion one pair of messages per writer (agents/prompts/examples/emotion_writer.json, or
+    the pool of the texts' language, e.g. emotion_writer.ja.json)."""
+    return load_pool(AGENT, language)
 
 
-def examples_for(emotion: str, count: int, with_writer: bool, seed: int, attempt: int) -> str:
+def examples_for(emotion: str, count: int, with_writer: bool, seed: int, attempt: int, language: str = "en") -> str:
     """Few-shot messages of the target emotion by writers picked for this persona and attempt (for an emotion
-    without examples: the same writers' messages of other emotions, labelled)."""
-    bank = example_bank()
+    without examples: the same writers' messages of other emotions, labelled), in the texts' language."""
+    bank = example_bank(language)
     texts = bank["texts"]
     blocks = []
     for n, i in enumerate(pick(f"{AGENT}/{emotion}", len(bank["writers"]), WRITERS_SHOWN, seed, attempt)):
@@ -72,13 +73,14 @@ def build_messages(state: dict[str, Any], ctx: AgentContext, emotion: str, slots
     feedback = texts_feedback(ctx, [state["slots"][f"{emotion}#{s}"] for s in slots])
     if ctx.method == "baseline":
         return render("emotion_writer_baseline", emotion=emotion, language=ctx.language_name, count=count,
-                      examples=examples_for(emotion, count, False, state["seed"], attempt), feedback=feedback)
+                      examples=examples_for(emotion, count, False, state["seed"], attempt, ctx.language),
+                      feedback=feedback)
     scenario = state.get("scenario")
     situation = scenario.summary() + (f". {scenario.description}" if scenario.description else "") \
         if scenario is not None else "an ordinary day, writing a message to someone they know"
     return render(AGENT, emotion=emotion, language=ctx.language_name, count=count, persona=persona_line(state),
-                  scenario=situation, examples=examples_for(emotion, count, True, state["seed"], attempt),
-                  feedback=feedback)
+                  scenario=situation, feedback=feedback,
+                  examples=examples_for(emotion, count, True, state["seed"], attempt, ctx.language))
 
 
 async def write_for_emotion(state: dict[str, Any], ctx: AgentContext, emotion: str) -> list[Expression]:

@@ -1,9 +1,11 @@
 """Few-shot example pools: which examples a writing agent's prompt shows.
 
-Each writing agent has a pool in agents/prompts/examples/<agent>.json. A prompt shows a few of them, picked and
-ordered by the persona's seed and the attempt: prompts vary across personas (small models copy the nearest
-example, and every model anchors on the examples it sees) while a run stays reproducible and resumable, and a
-rewrite after a rejection sees other examples.
+Each writing agent has a pool in agents/prompts/examples/<agent>.json, and may have one per language of the
+texts beside it, <agent>.<language>.json (e.g. emotion_writer.ja.json: Japanese messages, so a model asked to
+write Japanese sees Japanese). A language without its own pool uses the default (English) one.
+A prompt shows a few examples, picked and ordered by the persona's seed and the attempt: prompts vary across
+personas (small models copy the nearest example, and every model anchors on the examples it sees) while a run
+stays reproducible and resumable, and a rewrite after a rejection sees other examples.
 """
 
 from __future__ import annotations
@@ -11,17 +13,31 @@ from __future__ import annotations
 import json
 import random
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from personagen.agents.prompting import PROMPTS_DIR
+from personagen.personas.text_units import base_language
 
 EXAMPLES_DIR = PROMPTS_DIR / "examples"
+DEFAULT_LANGUAGE = "en"
+
+
+def pool_path(agent: str, language: str | None = DEFAULT_LANGUAGE) -> Path:
+    """The pool file of `agent` for texts in `language`: its own when there is one, else the default pool."""
+    lang = base_language(language)
+    own = EXAMPLES_DIR / f"{agent}.{lang}.json"
+    return own if lang != DEFAULT_LANGUAGE and own.is_file() else EXAMPLES_DIR / f"{agent}.json"
 
 
 @cache
-def load_pool(agent: str) -> dict[str, Any]:
-    """The example pool file of `agent` (agents/prompts/examples/<agent>.json)."""
-    return json.loads((EXAMPLES_DIR / f"{agent}.json").read_text(encoding="utf-8"))
+def _read_pool(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def load_pool(agent: str, language: str | None = DEFAULT_LANGUAGE) -> dict[str, Any]:
+    """The example pool of `agent` for texts in `language` (agents/prompts/examples/<agent>[.<language>].json)."""
+    return _read_pool(pool_path(agent, language))
 
 
 def pick(salt: str, size: int, k: int, seed: int, attempt: int) -> list[int]:
@@ -29,9 +45,9 @@ def pick(salt: str, size: int, k: int, seed: int, attempt: int) -> list[int]:
     return random.Random(f"{salt}:{seed}:{attempt}").sample(range(size), min(k, size))
 
 
-def pool_texts(agent: str) -> list[str]:
+def pool_texts(agent: str, language: str | None = DEFAULT_LANGUAGE) -> list[str]:
     """Every piece of text the agent's pool could put in a prompt (what a copying model could give back)."""
-    pool = load_pool(agent)
+    pool = load_pool(agent, language)
     if "texts" in pool:  # the emotion writer: messages per emotion and writer
         return [text for pairs in pool["texts"].values() for pair in pairs for text in pair]
     return [value for example in pool["examples"] for value in _answer_values(example)]
@@ -43,7 +59,9 @@ def _answer_values(example: dict[str, Any]) -> list[str]:
     return [str(v) for v in answer.values() if v]
 
 
-def shown_examples(agent: str, k: int, seed: int, attempt: int) -> list[dict[str, Any]]:
-    """The `k` examples of the agent's pool that the prompt for this persona and attempt shows."""
-    examples = load_pool(agent)["examples"]
+def shown_examples(agent: str, k: int, seed: int, attempt: int,
+                   language: str | None = DEFAULT_LANGUAGE) -> list[dict[str, Any]]:
+    """The `k` examples of the agent's pool (for texts in `language`) that the prompt for this persona and
+    attempt shows."""
+    examples = load_pool(agent, language)["examples"]
     return [examples[i] for i in pick(agent, len(examples), k, seed, attempt)]

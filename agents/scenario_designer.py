@@ -32,12 +32,12 @@ class SceneAnswer(BaseModel):
     description: str = Field(description="One or two sentences setting the scene in which the person writes.")
 
 
-def examples_block(seed: int, attempt: int) -> str:
+def examples_block(seed: int, attempt: int, language: str = "en") -> str:
     """The few-shot scenes this persona's prompt shows (agents/prompts/examples/scenario_designer.json)."""
     return "\n".join(
         f"Person: {e['person']}\nSetting: {e['setting']}\n"
         f"Scene: {json.dumps({'description': e['scene']}, ensure_ascii=False)}\n"
-        for e in shown_examples(AGENT, EXAMPLES_SHOWN, seed, attempt)
+        for e in shown_examples(AGENT, EXAMPLES_SHOWN, seed, attempt, language)
     )
 
 
@@ -55,7 +55,7 @@ async def design_scenario(state: dict[str, Any], runtime: Runtime[AgentContext])
     attempt = state["scenario_attempts"] + 1
     slots = sample_slots(ctx.vocab or load_vocab(None), state["seed"] * 31 + attempt)
     messages = render(AGENT, persona=persona_line(state), language=ctx.language_name,
-                      examples=examples_block(state["seed"], attempt),
+                      examples=examples_block(state["seed"], attempt, ctx.language),
                       feedback=stage_feedback(ctx, state, "scenario", attempt, ("description",)), **slots)
     scenario, error = await draft(ctx, AGENT, state["base"].id, messages, SceneAnswer,
                                   lambda answer: Scenario(**slots, description=answer.description),

@@ -45,10 +45,10 @@ def enrichment_schema(missing: tuple[str, ...]) -> type[Enrichment]:
     return create_model("Enrichment", __base__=Enrichment, **extra) if extra else Enrichment
 
 
-def examples_block(seed: int, attempt: int) -> str:
+def examples_block(seed: int, attempt: int, language: str = "en") -> str:
     """The few-shot backgrounds this persona's prompt shows (agents/prompts/examples/socio_enricher.json)."""
     return "\n".join(f"Person: {e['person']}\nBackground: {json.dumps(e['background'], ensure_ascii=False)}\n"
-                     for e in shown_examples(AGENT, EXAMPLES_SHOWN, seed, attempt))
+                     for e in shown_examples(AGENT, EXAMPLES_SHOWN, seed, attempt, language))
 
 
 def known_line(fields: dict[str, str]) -> str:
@@ -65,7 +65,7 @@ async def enrich_socio(state: dict[str, Any], runtime: Runtime[AgentContext]) ->
     missing = tuple(name for name in TABLE_FIELDS if name not in fields)
     messages = render(AGENT, persona=f"{base.summary()}, locale {base.locale}; {known_line(fields)}",
                       language=ctx.language_name, fields=", ".join(("residence", "beliefs", *missing)),
-                      examples=examples_block(state["seed"], attempt),
+                      examples=examples_block(state["seed"], attempt, ctx.language),
                       feedback=stage_feedback(ctx, state, "socio", attempt, ("residence", "beliefs", *missing)))
     provenance = {name: sampled for name, (_, sampled) in drawn.items()}
     socio, error = await draft(ctx, AGENT, base.id, messages, enrichment_schema(missing),

@@ -1,18 +1,23 @@
 #!/usr/bin/env python3
-"""PersonaGen throughput against the stub server: model calls/s, CPU per call, peak memory; peers for scale.
+"""PersonaGen throughput against the stub server, side by side with its peers: calls/s, CPU per call, RSS.
 
-    .venv/bin/python bench/bench_throughput.py --n 256 --concurrency 64 --latency 0.1 \
-        --memory 1000,10000 --sequential 20 [--peers] [--json-out F]
+    .venv/bin/python bench/bench_throughput.py --n 256 --concurrency 64 --latency 0.1 --repeat 3 \
+        --dd-venv /tmp/peers/venv-dd --distilabel-venv /tmp/peers/venv-distilabel --json-out /tmp/bench.json \
+        [--no-peers] [--sequential 20] [--memory 1000,10000]
 
-Starts one stub (bench/stub_server.py, `--latency`, big backlog) and runs, each as a child process measured
-from outside (wait4 rusage, GET /v1/stats deltas; bench/peers_bench.py does the measuring):
-- `throughput`: `personagen run -n N --concurrency C -k 1 -e joy,anger -q --json` (model calls/s; CPU per
-  model call from the run's own generation-phase CPU and from the whole child);
-- `sequential`: the same with --concurrency 1, the naive one-persona-at-a-time loop over the graph;
-- `memory-<n>`: peak RSS for each n in --memory, with `--stages base -k 1 -e joy` against a second stub with
-  latency 0 (memory must be flat in n: nothing accumulates per persona);
-- with --peers, the asyncio+openai reference and NeMo Data Designer (their venvs, see docs/benchmarks.md).
-Prints a table and one JSON document.
+Every client runs against both stub modes (`--modes keep-alive,no-keep-alive`: bench/stub_server.py keeping
+connections alive, or closing them after each answer), `--repeat` interleaved rounds (bench/peers_bench.py's
+`run_rounds`: each round runs every client once per mode, the order rotating), each as a child process measured
+from outside (wait4 rusage, GET /v1/stats deltas). Clients:
+- `personagen`: `personagen run -n N --concurrency C -k 1 -e joy,anger -q --json` (full stages, ~12 calls per
+  persona; calls/s and CPU per call over the run's generation phase, from its own summary);
+- unless --no-peers: the asyncio+openai reference on openai's default client (`reference`) and on its aiohttp
+  transport (`reference_aiohttp`), NeMo Data Designer and distilabel (their venvs; a missing one is a skipped row);
+then, once each, on the keep-alive stub:
+- `sequential`: PersonaGen with --concurrency 1 (the naive one-persona-at-a-time loop), `--sequential` personas;
+- `memory-<n>`: peak RSS for each n in --memory, `--stages base -k 1 -e joy` against a stub with latency 0.
+Prints the machine line (CPU, cores, load, versions), one table per stub mode (median [min-max] over the rounds;
+`vs ref`: calls/s over the reference's in the same round) and one JSON document.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from bench.stub_process import start_stub  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PERSONAGEN = str(ROOT / ".venv" / "bin" / "personagen")
+PEERS = "reference,reference_aiohttp,data_designer,distilabel"
 
 
 def personagen_argv(base_url: str, runs: str, n: int, concurrency: int, *extra: str) -> list[str]:
@@ -36,59 +42,59 @@ def personagen_argv(base_url: str, runs: str, n: int, concurrency: int, *extra: 
             str(concurrency), "-k", "1", "-q", "--json", "--runs-dir", runs, *extra]
 
 
-def measure(name: str, argv: list[str], url: str, workdir: str, timeout: float) -> dict[str, Any]:
-    row = peers_bench.run_target(peers_bench.Target(name, argv), url, workdir, timeout)
-    row.pop("reported", None)
-    return row
+def clients(args: argparse.Namespace, runs: str, base_url: str) -> list[peers_bench.Target]:
+    """The peers (unless --no-peers) and PersonaGen, against one stub."""
+    found = [] if args.no_peers else peers_bench.targets(args, base_url)
+    argv = personagen_argv(base_url, runs, args.n, args.concurrency, "-e", "joy,anger")
+    return [*found, peers_bench.Target("personagen", argv)]
 
 
-def personagen_rows(args: argparse.Namespace, url: str, fast_url: str, tmp: str) -> list[dict[str, Any]]:
-    """The PersonaGen measurements: throughput, sequential loop, memory at each size."""
-    runs = str(Path(tmp) / "runs")
-    rows = [measure("personagen", personagen_argv(url, runs, args.n, args.concurrency, "-e", "joy,anger"),
-                    url, tmp, args.timeout)]
+def single_rows(args: argparse.Namespace, mode: str, url: str, runs: str, tmp: str) -> list[dict[str, Any]]:
+    """The sequential loop (on the `mode` stub) and the memory runs (on a stub with latency 0), once each."""
+    rows = []
     if args.sequential:
-        rows.append(measure("sequential", personagen_argv(url, runs, args.sequential, 1, "-e", "joy,anger"),
-                            url, tmp, args.timeout))
-    for n in args.memory:
-        argv = personagen_argv(fast_url, runs, n, args.concurrency, "-e", "joy", "--stages", "base")
-        rows.append(measure(f"memory-{n}", argv, fast_url, tmp, args.timeout))
+        argv = personagen_argv(url, runs, args.sequential, 1, "-e", "joy,anger")
+        rows.append(peers_bench.run_target(peers_bench.Target("sequential", argv), url, tmp, args.timeout))
+    if args.memory:
+        with start_stub(latency=0.0, backlog=args.backlog, **peers_bench.MODES[mode]) as (_, fast_url):
+            for n in args.memory:
+                argv = personagen_argv(fast_url, runs, n, args.concurrency, "-e", "joy", "--stages", "base")
+                target = peers_bench.Target(f"memory-{n}", argv)
+                rows.append(peers_bench.run_target(target, fast_url, tmp, args.timeout))
+    for row in rows:
+        row.pop("reported", None)
+        row.update(round=1, mode=mode if row["tool"] == "sequential" else f"{mode}, latency 0")
     return rows
 
 
-def peer_rows(args: argparse.Namespace, url: str, tmp: str) -> list[dict[str, Any]]:
-    """The asyncio reference and Data Designer, through bench/peers_bench.py's targets."""
-    pargs = peers_bench.parse_args(["--n", str(args.n), "--concurrency", str(args.concurrency),
-                                    "--only", "ideal_asyncio,data_designer"])
-    return [peers_bench.run_target(t, url, tmp, args.timeout) for t in peers_bench.targets(pargs, url)]
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description="PersonaGen throughput and memory on the stub server.")
-    p.add_argument("--n", type=int, default=256, help="personas of the throughput run (records for peers)")
-    p.add_argument("--concurrency", type=int, default=64)
-    p.add_argument("--latency", type=float, default=0.1)
-    p.add_argument("--sequential", type=int, default=20, help="personas of the sequential run (0: skip)")
+    p = argparse.ArgumentParser(description="PersonaGen throughput and memory on the stub server, with its peers.")
+    peers_bench.add_common(p)
+    p.add_argument("--no-peers", action="store_true", help="PersonaGen only")
+    p.add_argument("--sequential", type=int, default=0, help="personas of the sequential run (0: skip)")
     p.add_argument("--memory", default="", help="comma list of persona counts for the memory runs")
-    p.add_argument("--peers", action="store_true", help="also run the asyncio reference and Data Designer")
-    p.add_argument("--timeout", type=float, default=1800)
-    p.add_argument("--json-out", default=None)
     args = p.parse_args(argv)
+    args.modes = peers_bench.parse_modes("no-keep-alive" if args.no_keep_alive else args.modes)
     args.memory = [int(x) for x in args.memory.split(",") if x.strip()]
+    args.only = PEERS  # the peers' order in each round (personagen comes last, then rotates)
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    machine = peers_bench.bench_report.machine_info(peers_bench.interpreters(args), str(ROOT))
+    log = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
     with (
         tempfile.TemporaryDirectory(prefix="bench-throughput-") as tmp,
-        start_stub(latency=args.latency, backlog=4096) as (_, url),
-        start_stub(latency=0.0, backlog=4096) as (_, fast_url),
+        peers_bench.start_stubs(args.modes, args.latency, args.backlog) as urls,
     ):
-        rows = peer_rows(args, url, tmp) if args.peers else []
-        rows += personagen_rows(args, url, fast_url, tmp)
-    settings = {k: getattr(args, k) for k in ("n", "concurrency", "latency", "memory")}
-    return peers_bench.report(rows, settings, args.json_out)
+        workdir, runs = args.workdir or tmp, str(Path(tmp) / "runs")
+        rows = peers_bench.run_rounds(lambda url: clients(args, runs, url), urls, args.repeat, workdir,
+                                      args.timeout, log=log)
+        mode = "keep-alive" if "keep-alive" in urls else args.modes[0]
+        rows += single_rows(args, mode, urls[mode], runs, workdir)
+    settings = peers_bench.settings_of(args, "no_peers", "sequential", "memory")
+    return peers_bench.report(rows, settings, machine, args.json_out)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,8 @@ content (a prose sentence, then the arguments JSON in a ```json fence), as serve
 to call the tool do.
 Everything is drawn from a `random.Random` seeded with a hash of the messages, so identical requests get
 identical answers (a deterministic backend for resume tests). `malformed=True` cuts JSON answers short.
+Texts are English, or Japanese when the first (system) message asks for it ("Write in Japanese", as the
+agents' prompts do for `--language ja`): `lexicon_for(body)`, one substring test per request.
 """
 
 from __future__ import annotations
@@ -18,15 +20,17 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import re
 import time
 from typing import Any
 
 try:  # imported as bench.stub_replies (tests) or as a sibling script module
-    from .stub_schema import WORDS, generate
+    from .stub_schema import ENGLISH, JAPANESE, Lexicon, generate
 except ImportError:  # pragma: no cover - script mode
-    from stub_schema import WORDS, generate  # type: ignore[no-redef]
+    from stub_schema import ENGLISH, JAPANESE, Lexicon, generate  # type: ignore[no-redef]
 
 MODEL = "stub"
+QUOTED_WORD = re.compile(r"'(\w+)'")  # a word a critic's reason names, e.g. "uses the word 'rain'"
 
 
 def request_digest(body: dict[str, Any]) -> str:
@@ -91,16 +95,35 @@ def _dump(value: Any, malformed: bool) -> str:
     return text[: max(1, len(text) // 2)] + ',"' if malformed else text
 
 
-def plain_text(rng: random.Random) -> str:
+def lexicon_for(body: dict[str, Any]) -> Lexicon:
+    """JAPANESE when the first message asks for Japanese ("Write in Japanese", "in Japanese"), else ENGLISH; without
+    the words a rewrite's feedback names ("Why: ... 'rain'"): the stub heeds reasons as an instruction-following
+    model would (bench/bench_feedback.py measures what that feedback is worth)."""
+    messages = body.get("messages") or [{}]
+    first = messages[0].get("content") if isinstance(messages[0], dict) else None
+    lexicon = JAPANESE if isinstance(first, str) and "in Japanese" in first else ENGLISH
+    last = messages[-1].get("content") if isinstance(messages[-1], dict) else None
+    if isinstance(last, str) and "Why:" in last:
+        named = {w for line in last.splitlines() if line.startswith("Why:") for w in QUOTED_WORD.findall(line)}
+        kept = tuple(w for w in lexicon.words if w not in named)
+        if named and kept and len(kept) < len(lexicon.words):
+            return Lexicon(kept, lexicon.sep, lexicon.end)
+    return lexicon
+
+
+def plain_text(rng: random.Random, lexicon: Lexicon = ENGLISH) -> str:
     """A short first-person sentence."""
-    words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 12)))
-    return f"I keep thinking about the {words}."
+    if lexicon is JAPANESE:
+        return f"{lexicon.phrase(rng, 3, 6)[:-1]}のことをずっと考えている。"
+    return f"I keep thinking about the {lexicon.phrase(rng, 6, 12)}."
 
 
-def _tool_arguments(body: dict[str, Any], rng: random.Random) -> tuple[dict[str, Any], Any]:
+def _tool_arguments(
+    body: dict[str, Any], rng: random.Random, lexicon: Lexicon = ENGLISH
+) -> tuple[dict[str, Any], Any]:
     """(the chosen function, arguments satisfying its `parameters` schema)."""
     fn = _chosen_function(body)
-    return fn, generate(fn.get("parameters") or {"type": "object", "properties": {}}, rng)
+    return fn, generate(fn.get("parameters") or {"type": "object", "properties": {}}, rng, lexicon=lexicon)
 
 
 def tool_content(name: str, args: Any, malformed: bool = False) -> str:
@@ -117,12 +140,13 @@ def build_message(
     digest = request_digest(body)
     rng = random.Random(digest)
     kind = kind or reply_kind(body)
+    lexicon = lexicon_for(body)
     if kind == "tool_content":
-        fn, args = _tool_arguments(body, rng)
+        fn, args = _tool_arguments(body, rng, lexicon)
         content = tool_content(fn.get("name", "tool"), args, malformed)
         return {"role": "assistant", "content": content}, "stop", kind, digest
     if kind == "tool_call":
-        fn, args = _tool_arguments(body, rng)
+        fn, args = _tool_arguments(body, rng, lexicon)
         call = {
             "id": f"call_{digest[:24]}",
             "type": "function",
@@ -131,11 +155,11 @@ def build_message(
         return {"role": "assistant", "content": None, "tool_calls": [call]}, "tool_calls", kind, digest
     schema = _schema_for(body, kind)
     if kind == "text":
-        content = plain_text(rng)
+        content = plain_text(rng, lexicon)
     elif schema:
-        content = _dump(generate(schema, rng), malformed)
+        content = _dump(generate(schema, rng, lexicon=lexicon), malformed)
     else:
-        content = _dump({"text": plain_text(rng)}, malformed)
+        content = _dump({"text": plain_text(rng, lexicon)}, malformed)
     return {"role": "assistant", "content": content}, "stop", kind, digest
 
 

@@ -5,7 +5,8 @@ LangChain emit: objects (all properties filled), arrays (minItems/maxItems, uniq
 (minLength/maxLength, enum/const, a few formats), integers/numbers within bounds (incl. exclusive bounds and
 multipleOf), booleans (always true, so critics built on `passed: bool` accept), null, `$ref` into
 `$defs`/`definitions`, `anyOf`/`oneOf` (the first non-null branch) and `allOf` (merged objects).
-The same `random.Random` seed gives the same value, so answers are deterministic per request.
+The same `random.Random` seed gives the same value, so answers are deterministic per request. Strings are
+phrases of a `Lexicon`: English words by default, Japanese ones (`JAPANESE`) when the request asks for Japanese.
 `strict_violations(schema)` checks a schema against OpenAI's strict Structured Outputs subset (personalities).
 """
 
@@ -13,12 +14,31 @@ from __future__ import annotations
 
 import math
 import random
+from dataclasses import dataclass
 from typing import Any
 
 WORDS = (
     "calm bright morning river quiet friend letter garden coffee rain window train city evening "
     "music laugh walk memory warm small kitchen message promise street light hope dinner sister"
 ).split()
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The words generated strings are made of, what joins them (a space; の in Japanese) and ends them."""
+
+    words: tuple[str, ...]
+    sep: str = " "
+    end: str = ""
+
+    def phrase(self, rng: random.Random, lo: int, hi: int) -> str:
+        return self.sep.join(rng.choice(self.words) for _ in range(rng.randint(lo, hi))) + self.end
+
+
+ENGLISH = Lexicon(tuple(WORDS))
+JAPANESE = Lexicon(tuple(
+    "静けさ 朝 川 友達 手紙 庭 コーヒー 雨 窓 電車 街 夕方 音楽 笑い声 散歩 思い出 ぬくもり 小道 台所 "
+    "メッセージ 約束 通り 光 希望 夕ご飯 姉".split()), sep="の", end="。")
 
 _FORMATS = {
     "date": "2024-05-17",
@@ -37,29 +57,30 @@ def generate(
     root: dict[str, Any] | None = None,
     name: str = "value",
     depth: int = 0,
+    lexicon: Lexicon = ENGLISH,
 ) -> Any:
-    """A value valid for `schema`; `root` resolves `$ref`s (defaults to `schema` itself)."""
+    """A value valid for `schema`; `root` resolves `$ref`s (defaults to `schema` itself); strings from `lexicon`."""
     if schema is True or schema is False or not isinstance(schema, dict):
-        return _text(rng, name, 1, 40)
+        return _text(rng, name, 1, 40, lexicon)
     root = schema if root is None else root
     if depth > MAX_DEPTH:
         return None
     if "$ref" in schema:
-        return generate(resolve_ref(root, schema["$ref"]), rng, root, name, depth + 1)
+        return generate(resolve_ref(root, schema["$ref"]), rng, root, name, depth + 1, lexicon)
     if "const" in schema:
         return schema["const"]
     if "enum" in schema:
         return rng.choice(schema["enum"])
     for key in ("anyOf", "oneOf"):
         if key in schema:
-            return generate(_pick_branch(schema[key]), rng, root, name, depth + 1)
+            return generate(_pick_branch(schema[key]), rng, root, name, depth + 1, lexicon)
     if "allOf" in schema:
-        return generate(_merge_all_of(schema["allOf"], root), rng, root, name, depth + 1)
+        return generate(_merge_all_of(schema["allOf"], root), rng, root, name, depth + 1, lexicon)
     kind = _type_of(schema)
     if kind == "object":
-        return _object(schema, rng, root, depth)
+        return _object(schema, rng, root, depth, lexicon)
     if kind == "array":
-        return _array(schema, rng, root, name, depth)
+        return _array(schema, rng, root, name, depth, lexicon)
     if kind == "integer":
         return _integer(schema, rng)
     if kind == "number":
@@ -68,7 +89,7 @@ def generate(
         return True
     if kind == "null":
         return None
-    return _string(schema, rng, name)
+    return _string(schema, rng, name, lexicon)
 
 
 def resolve_ref(root: dict[str, Any], ref: str) -> dict[str, Any]:
@@ -121,30 +142,32 @@ def _merge_all_of(parts: list[Any], root: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _object(schema: dict[str, Any], rng: random.Random, root: dict[str, Any], depth: int) -> dict[str, Any]:
+def _object(
+    schema: dict[str, Any], rng: random.Random, root: dict[str, Any], depth: int, lexicon: Lexicon
+) -> dict[str, Any]:
     props = schema.get("properties") or {}
-    out = {key: generate(sub, rng, root, key, depth + 1) for key, sub in props.items()}
+    out = {key: generate(sub, rng, root, key, depth + 1, lexicon) for key, sub in props.items()}
     for key in schema.get("required", []):
         if key not in out:
-            out[key] = _text(rng, key, 1, 40)
+            out[key] = _text(rng, key, 1, 40, lexicon)
     return out
 
 
 def _array(
-    schema: dict[str, Any], rng: random.Random, root: dict[str, Any], name: str, depth: int
+    schema: dict[str, Any], rng: random.Random, root: dict[str, Any], name: str, depth: int, lexicon: Lexicon
 ) -> list[Any]:
     prefix = schema.get("prefixItems") or []
     lo = int(schema.get("minItems", 0))
     hi = int(schema.get("maxItems", max(lo, 3)))
     count = max(lo, min(hi, max(lo, 2), 50))
-    items = [generate(sub, rng, root, name, depth + 1) for sub in prefix[:count]]
+    items = [generate(sub, rng, root, name, depth + 1, lexicon) for sub in prefix[:count]]
     item_schema = schema.get("items", {})
     if schema.get("uniqueItems") and isinstance(item_schema, dict) and "enum" in item_schema:
         pool = list(item_schema["enum"])
         rng.shuffle(pool)
         return items + pool[: max(0, count - len(items))]
     while len(items) < count:
-        items.append(generate(item_schema, rng, root, f"{name}{len(items)}", depth + 1))
+        items.append(generate(item_schema, rng, root, f"{name}{len(items)}", depth + 1, lexicon))
     return items
 
 
@@ -195,19 +218,18 @@ def _number(schema: dict[str, Any], rng: random.Random) -> float:
     return min(max(value, lo), hi)
 
 
-def _string(schema: dict[str, Any], rng: random.Random, name: str) -> str:
+def _string(schema: dict[str, Any], rng: random.Random, name: str, lexicon: Lexicon) -> str:
     fmt = schema.get("format")
     if fmt in _FORMATS:
         return _FORMATS[fmt]
     lo = int(schema.get("minLength", 1))
     hi = int(schema.get("maxLength", max(lo, 120)))
-    return _text(rng, name, lo, hi)
+    return _text(rng, name, lo, hi, lexicon)
 
 
-def _text(rng: random.Random, name: str, lo: int, hi: int) -> str:
+def _text(rng: random.Random, name: str, lo: int, hi: int, lexicon: Lexicon = ENGLISH) -> str:
     """A short readable phrase of length within [lo, hi] (padded or cut as needed)."""
-    words = [rng.choice(WORDS) for _ in range(rng.randint(3, 8))]
-    text = f"{name.replace('_', ' ')}: {' '.join(words)}"[: max(hi, 0)]
+    text = f"{name.replace('_', ' ')}: {lexicon.phrase(rng, 3, 8)}"[: max(hi, 0)]
     return text + "x" * max(0, lo - len(text))
 
 

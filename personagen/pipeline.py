@@ -7,6 +7,7 @@ from then on the run folder is always consistent (whole lines, a summary with th
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ import personagen
 from personagen.agents.context import AgentContext
 from personagen.agents.critics.registry import CriticError, CriticSpec, plugin_warnings, select_critics
 from personagen.backends.model_set import ModelSet
+from personagen.curation.hook import curate_after_run
 from personagen.early_stop import EarlyStop
 from personagen.graph.build import build_graph
 from personagen.graph.runner import (
@@ -70,7 +72,7 @@ def build_context(settings: Settings, models: Any) -> AgentContext:
     try:
         emotions = resolve_emotions(run.emotions)
         load_locale(run.locale)
-        vocab = load_vocab(settings.scenario_vocab)
+        vocab = load_vocab(settings.scenario_vocab, locale=run.locale, language=run.language)
         critics = select_critics(settings.critics.enable, settings.critics.disable)
     except (ValueError, CriticError) as exc:  # TableError and vocabulary errors are ValueErrors
         raise ConfigError(str(exc)) from None
@@ -189,7 +191,17 @@ def execute(settings: Settings, runs_dir: Path, run_id: str | None = None, obser
         summary = tally.summary(status, message, shard=settings.run.shard,
                                 backends={name: p.report() for name, p in pacers.items()})
         store.close(summary)
-        return RunResult(store.folder, summary)
+    if status == "finished" and settings.run.curate and not settings.run.shard:  # shards: curate the merged run
+        curate_after_run(store.folder, observer.note)
+    return RunResult(store.folder, summary)
+
+
+def frozen_heap() -> None:
+    """Move what exists before the run (modules, tables, models) out of the collector's sight: full collections
+    then scan only what the run allocates (measured: 134-166 ms pauses down to 6-15 ms, ~0.5 ms CPU per model
+    call on long runs; docs/benchmarks.md)."""
+    gc.collect()
+    gc.freeze()
 
 
 def run_graph(ctx: AgentContext, plan: RunPlan, on_done: Callable[..., None],
@@ -204,6 +216,7 @@ def run_graph(ctx: AgentContext, plan: RunPlan, on_done: Callable[..., None],
             if hasattr(ctx.models, "aclose"):
                 await ctx.models.aclose()
 
+    frozen_heap()
     try:
         asyncio.run(main())
     except RunAborted as exc:

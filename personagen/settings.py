@@ -12,6 +12,7 @@ Config file (all sections optional):
     [models.<agent or critic name>]   the same keys; unset ones are taken from models.default, except that an
                        entry naming its own `backend` takes nothing endpoint-specific (ENDPOINT_FIELDS) from it
     [scenario_vocab]   overrides of the scenario vocabularies
+    [scale]     executor = "local" | "ray", address, shards, num_cpus, storage, max_retries (docs/scaling.md)
 
 API keys are never read from the file: `api_key_env` names the environment variable that holds one.
 """
@@ -93,11 +94,23 @@ class RunSettings(Strict):
     stages: Literal["base", "base+socio", "full"] = "full"
     shard: str | None = Field(default=None, pattern=r"^\d+/[1-9]\d*$")  # "I/N": persona indices with index % N == I
     token_budget: int | None = Field(default=None, gt=0)  # stop (status "budget") once the run used this many tokens
+    curate: bool = Field(default=True, exclude=True)  # curate when finished (docs/curation.md); not in dumps
 
     @field_validator("emotions", mode="before")
     @classmethod
     def join_list(cls, v: Any) -> Any:
         return ",".join(v) if isinstance(v, list) else v
+
+
+class ScaleSettings(Strict):
+    """How a run is spread over processes or machines; it never changes the dataset (docs/scaling.md)."""
+
+    executor: Literal["local", "ray"] = "local"  # local: this process; ray: one Ray task per shard
+    address: str | None = None  # None: a local Ray instance; "auto" or "ray://HOST:10001": an existing cluster
+    shards: int | None = Field(default=None, gt=0, le=100_000)  # None: the Ray cluster's CPUs
+    num_cpus: int | None = Field(default=None, gt=0)  # CPUs of a local Ray instance (None: `shards`, else all)
+    storage: str | None = None  # folder of the shard runs, the same path on every node (None: --runs-dir)
+    max_retries: int = Field(default=3, ge=0)  # resumes of a shard whose worker died, per shard
 
 
 class Settings(Strict):
@@ -106,6 +119,8 @@ class Settings(Strict):
     critics: CriticSettings = Field(default_factory=CriticSettings)
     models: dict[str, ModelSettings] = Field(default_factory=dict)
     scenario_vocab: dict[str, list[str]] | None = None
+    # how, not what: left out of dumps (config.json `settings`); the Ray driver keeps it in its ray.json
+    scale: ScaleSettings = Field(default_factory=ScaleSettings, exclude=True)
 
     def model_for(self, agent: str) -> ModelSettings:
         default = self.models.get("default", ModelSettings())

@@ -12,11 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from personagen.agents.events import CRITIC_PREFIX, EventType
 from personagen.runfiles import iter_jsonl
 
 USAGE_KEYS = ("calls", "failed_parses", "content_fallbacks", "tokens_in", "tokens_out", "latency_s")
 Prices = tuple[float | None, float | None]
-COUNTED_TYPES = ('"type":"llm_call"', '"type":"verdict"', '"type":"error"', '"type":"resume"')
+COUNTED = (EventType.LLM_CALL, EventType.VERDICT, EventType.ERROR, EventType.RESUME)
+COUNTED_TYPES = tuple(f'"type":"{t}"' for t in COUNTED)  # how these events' lines look (compact JSON)
 
 
 class RunTally:
@@ -40,8 +42,8 @@ class RunTally:
         self.resumed = 0
 
     def event(self, e: dict[str, Any]) -> None:
-        kind = e["type"]
-        if kind == "llm_call":
+        kind = e["type"]  # e is a line of events.jsonl: the fields of personagen/agents/events.py
+        if kind == EventType.LLM_CALL:
             a = self.agents[e["agent"]]
             a["calls"] += 1
             data = e.get("data") or {}
@@ -53,13 +55,13 @@ class RunTally:
             a["latency_s"] += e.get("latency_s") or 0.0
             self.tokens_total += used_in + used_out
             self.models.add(e.get("model") or "?")
-        elif kind == "verdict":
+        elif kind == EventType.VERDICT:
             data = e["data"]
             outcome = "passed" if data["passed"] else "advised_against" if data.get("advisory") else "rejected"
-            self.critics[e["agent"].removeprefix("critic:")][outcome] += 1
-        elif kind == "error" and e["agent"].startswith("critic:"):
-            self.critics[e["agent"].removeprefix("critic:")]["errors"] += 1
-        elif kind == "resume":
+            self.critics[e["agent"].removeprefix(CRITIC_PREFIX)][outcome] += 1
+        elif kind == EventType.ERROR and e["agent"].startswith(CRITIC_PREFIX):
+            self.critics[e["agent"].removeprefix(CRITIC_PREFIX)]["errors"] += 1
+        elif kind == EventType.RESUME:
             self.resumed += 1
             self.add_usage((e.get("data") or {}).get("discarded_usage") or {})
 

@@ -1,6 +1,7 @@
 """The live terminal view of a run: a progress bar and a compact trace of each agent's decisions.
 
-All rendering of run events lives here; it consumes the same events that go to events.jsonl.
+All rendering of run events lives here; it consumes the same events that go to events.jsonl, read through their
+typed models (personagen/agents/events.py).
 """
 
 from __future__ import annotations
@@ -12,6 +13,18 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from personagen.agents.events import (
+    DropEvent,
+    ErrorEvent,
+    OutputEvent,
+    RetryEvent,
+    SampleEvent,
+    ScenarioData,
+    SocioData,
+    VerdictEvent,
+    parse_event,
+)
+
 WIDTH = 90
 
 
@@ -21,29 +34,34 @@ def short(text: Any, width: int = WIDTH) -> str:
 
 
 def describe_event(e: dict[str, Any]) -> str | None:
-    """One trace line for an event, or None for events too fine-grained to show live."""
-    kind, data, agent = e["type"], e.get("data") or {}, e["agent"]
-    who = f"[dim]{e.get('persona_id') or '-'}[/]"
-    if kind == "sample":
-        fields = f"{data['age']} {data['gender']}, {data['occupation']}, {data['mbti']}"
-        return f"{who} [cyan]sampled[/]  {short(fields)} [dim](try {e['attempt']})[/]"
-    if kind == "verdict":
-        name = agent.removeprefix("critic:")
-        if data["passed"]:
-            return None if data["stage"] == "expression" else f"{who} [green]✓ {name}[/] {data['score']:.2f}"
-        if data.get("advisory"):
-            return f"{who} [yellow]~ {name}[/] [dim](advisory)[/] {short('; '.join(data['reasons']), 60)}"
-        return f"{who} [red]✗ {name}[/] {short('; '.join(data['reasons']), 70)}"
-    if kind == "output" and e.get("stage") in ("socio", "scenario"):
-        text = data.get("description") or f"{data.get('education')}; {data.get('residence')}"
-        return f"{who} [blue]{agent}[/] {short(text, 70)}"
-    if kind == "retry":
-        return f"{who} [yellow]↻ {data['stage']}[/] rewrite/resample"
-    if kind == "drop":
-        return f"{who} [red]dropped {data['stage']}[/]: {short('; '.join(data.get('reasons', [])), 70)}"
-    if kind == "error":
-        return f"{who} [bold red]error[/] {agent}: {short(data.get('message'), 80)}"
+    """One trace line for an event (a line of events.jsonl), or None for events too fine-grained to show live."""
+    event = parse_event(e)
+    data, who = event.data, f"[dim]{event.persona_id or '-'}[/]"
+    if isinstance(event, SampleEvent):
+        fields = f"{data.age} {data.gender}, {data.occupation}, {data.mbti}"
+        return f"{who} [cyan]sampled[/]  {short(fields)} [dim](try {event.attempt})[/]"
+    if isinstance(event, VerdictEvent):
+        return verdict_line(who, event)
+    if isinstance(event, OutputEvent) and isinstance(data, SocioData | ScenarioData):
+        text = data.description if isinstance(data, ScenarioData) else f"{data.education}; {data.residence}"
+        return f"{who} [blue]{event.agent}[/] {short(text, 70)}"
+    if isinstance(event, RetryEvent):
+        return f"{who} [yellow]↻ {data.stage}[/] rewrite/resample"
+    if isinstance(event, DropEvent):
+        return f"{who} [red]dropped {data.stage}[/]: {short('; '.join(data.reasons), 70)}"
+    if isinstance(event, ErrorEvent):
+        return f"{who} [bold red]error[/] {event.agent}: {short(data.message, 80)}"
     return None
+
+
+def verdict_line(who: str, event: VerdictEvent) -> str | None:
+    """A critic's verdict; passed verdicts on texts are left out (too many)."""
+    verdict, name = event.data, event.data.critic
+    if verdict.passed:
+        return None if verdict.stage == "expression" else f"{who} [green]✓ {name}[/] {verdict.score:.2f}"
+    if verdict.advisory:
+        return f"{who} [yellow]~ {name}[/] [dim](advisory)[/] {short('; '.join(verdict.reasons), 60)}"
+    return f"{who} [red]✗ {name}[/] {short('; '.join(verdict.reasons), 70)}"
 
 
 class TerminalTrace:

@@ -1,6 +1,9 @@
 """Scenario vocabularies: the kinds of place, activity, partner, medium and language style a scene draws on.
 
-Input: personas/tables/scenario_vocab.json, optionally overridden per key by a dict from the user config.
+Input: personas/tables/scenario_vocab.json (English), or the locale's vocabulary for the language of the texts
+when it has one (personas/tables/<locale>/scenario_vocab.<language>.json, e.g. jp/scenario_vocab.ja.json: Japanese
+places, media and registers for Japanese texts), optionally overridden per key by a dict from the user config.
+Keys starting with "_" (such as "_about") are notes, not slots.
 Output: a validated, immutable `Vocab`; `sample_slots(vocab, seed)` picks one value of each slot.
 """
 
@@ -11,7 +14,8 @@ import random
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-VOCAB_FILE = Path(__file__).parent / "tables" / "scenario_vocab.json"
+TABLES_DIR = Path(__file__).parent / "tables"
+VOCAB_FILE = TABLES_DIR / "scenario_vocab.json"
 
 # vocabulary key -> Scenario field it fills
 SLOTS = {
@@ -53,18 +57,31 @@ def _check_keys(data: dict, origin: str, *, require_all: bool) -> None:
         raise ValueError(f"{origin}: scenario vocabulary is missing key(s) {missing}")
 
 
-def load_vocab(overrides: dict | None = None, path: Path | None = None) -> Vocab:
-    """The shipped vocabulary (or the JSON file `path`) with each key in `overrides` replacing its list.
+def vocab_file(locale: str | None = None, language: str | None = None) -> Path:
+    """The shipped vocabulary for a locale and language of the texts: the locale's own file for that language
+    when there is one (tables/<locale>/scenario_vocab.<language>.json), else the default (English) one."""
+    if locale and language:
+        own = TABLES_DIR / locale / f"scenario_vocab.{language}.json"
+        if own.is_file():
+            return own
+    return VOCAB_FILE
+
+
+def load_vocab(overrides: dict | None = None, path: Path | None = None, *, locale: str | None = None,
+               language: str | None = None) -> Vocab:
+    """The shipped vocabulary (for `locale` and `language`, see `vocab_file`; or the JSON file `path`) with each
+    key in `overrides` replacing its list.
 
     Raises ValueError naming the key when a list is empty or not a list of strings, or a key is unknown.
     """
-    path = path or VOCAB_FILE
+    path = path or vocab_file(locale, language)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise ValueError(f"{path}: cannot read scenario vocabulary ({exc})") from exc
     if not isinstance(data, dict):
         raise ValueError(f"{path}: scenario vocabulary must be a JSON object")
+    data = {k: v for k, v in data.items() if not k.startswith("_")}
     _check_keys(data, str(path), require_all=True)
     merged = {k: _clean(k, v, str(path)) for k, v in data.items()}
     if overrides:

@@ -1,4 +1,10 @@
-"""Built-in rule critics: cheap, deterministic checks that run before any model is asked."""
+"""Built-in rule critics: cheap, deterministic checks that run before any model is asked.
+
+The text rules read the candidate's language (`Candidate.language`): length is counted in words, or in
+characters for a language written without spaces (Japanese); copies are found on the word trigrams of
+`personagen.personas.text_units.words` for that language, against the few-shot pool of that language.
+Length bounds and where they come from: docs/evaluation.md ("Tokenisation").
+"""
 
 from __future__ import annotations
 
@@ -10,12 +16,24 @@ from personagen.agents.examples import pool_texts
 from personagen.personas.constraints import ConstraintGraph
 from personagen.personas.locale import load_locale
 from personagen.personas.models import Stage, Verdict
-from personagen.personas.text_units import Gram, ngram_set, normalised, word_count, words
+from personagen.personas.text_units import Gram, base_language, ngram_set, normalised, text_length, words
 
 MIN_WORDS, MAX_WORDS = 3, 80
+# Languages written without spaces, in characters: the English bounds' ratio to the English few-shot messages
+# (3-80 words against 8-25) applied to the Japanese ones (17-43 characters): 6-138, rounded to 6-140.
+MIN_CHARS, MAX_CHARS = 6, 140
+BOUNDS = {"words": (MIN_WORDS, MAX_WORDS), "characters": (MIN_CHARS, MAX_CHARS)}
 COPY_SHARE = 0.4  # share of trigrams in common that makes a text a copy of a few-shot example
 SCAFFOLD = re.compile(r"^\s*(person|situation|emotion|example|texts?|message)\s*:", re.IGNORECASE | re.MULTILINE)
 JSON_DEBRIS = re.compile(r"[{}]|\"texts\"")  # the answer format leaking into the text, e.g. a trailing '},'
+# Japanese: the prompt's labels in either language, with an ASCII or full-width colon or in 【】 brackets, and
+# full-width braces or quotes around "texts".
+SCAFFOLD_JA = re.compile(
+    r"^\s*(?:(?:person|situation|emotion|example|texts?|messages?|人物|書き手|状況|場面|シーン|感情|気持ち|例|"
+    r"文章|テキスト|メッセージ)\s*[:：]|【\s*(?:人物|書き手|状況|場面|感情|例|文章|テキスト|メッセージ)\s*】)",
+    re.IGNORECASE | re.MULTILINE)
+JSON_DEBRIS_JA = re.compile(r"[{}｛｝]|[\"＂“”]texts[\"＂“”]", re.IGNORECASE)
+TEXT_PATTERNS = {"en": (SCAFFOLD, JSON_DEBRIS), "ja": (SCAFFOLD_JA, JSON_DEBRIS_JA)}
 
 
 @cache
@@ -40,47 +58,53 @@ def socio_constraints(c: Candidate) -> Verdict:
 
 
 @critic("text_shape", stage=Stage.EXPRESSION,
-        description=f"Text is {MIN_WORDS}-{MAX_WORDS} words and carries no prompt scaffolding or JSON debris.")
+        description=f"Text is {MIN_WORDS}-{MAX_WORDS} words ({MIN_CHARS}-{MAX_CHARS} characters in a language written "
+                    "without spaces) and carries no prompt scaffolding or JSON debris.")
 def text_shape(c: Candidate) -> Verdict:
     text = c.expression.text if c.expression else ""
-    count = word_count(text)
-    if count < MIN_WORDS or count > MAX_WORDS:
-        return reject(f"{count} words; expected {MIN_WORDS}-{MAX_WORDS}")
-    if SCAFFOLD.search(text):
+    count, unit = text_length(text, c.language)
+    low, high = BOUNDS[unit]
+    if count < low or count > high:
+        return reject(f"{count} {unit}; expected {low}-{high}")
+    scaffold, debris = TEXT_PATTERNS.get(base_language(c.language), TEXT_PATTERNS["en"])
+    if scaffold.search(text):
         return reject("text repeats the prompt's scaffolding (e.g. 'Person:')")
-    if JSON_DEBRIS.search(text):
+    if debris.search(text):
         return reject("text carries pieces of the JSON answer format (braces)")
-    return accept(f"{count} words")
+    return accept(f"{count} {unit}")
 
 
-def trigrams(text: str) -> frozenset[Gram]:
+def trigrams(text: str, language: str = "en") -> frozenset[Gram]:
     """The word trigrams of a text (case and punctuation ignored)."""
-    return ngram_set(words(text), 3)
+    return ngram_set(words(text, language), 3)
 
 
 @cache
-def pool_trigrams(agent: str) -> tuple[frozenset[Gram], ...]:
+def pool_trigrams(agent: str, language: str = "en") -> tuple[frozenset[Gram], ...]:
     """The word trigrams of every text of the agent's few-shot pool (small models copy them)."""
-    return tuple(trigrams(t) for t in pool_texts(agent))
+    return tuple(trigrams(t, language) for t in pool_texts(agent, language))
 
 
 @cache
-def pool_normalised(agent: str) -> frozenset[str]:
-    return frozenset(normalised(t) for t in pool_texts(agent))
+def pool_normalised(agent: str, language: str = "en") -> frozenset[str]:
+    return frozenset(normalised(t, language) for t in pool_texts(agent, language))
 
 
-def copies_an_example(text: str, agent: str = "emotion_writer") -> bool:
-    """True when text and some text of the agent's pool share at least COPY_SHARE of the word trigrams of the
-    shorter one (and at least 3): a verbatim copy, or one with a few words changed. One common phrase is not."""
-    own = trigrams(text)
-    return any(len(own & ex) >= max(3, COPY_SHARE * min(len(own), len(ex))) for ex in pool_trigrams(agent))
+def copies_an_example(text: str, agent: str = "emotion_writer", language: str = "en") -> bool:
+    """True when text and some text of the agent's pool (for `language`) share at least COPY_SHARE of the word
+    trigrams of the shorter one (and at least 3): a verbatim copy, or one with a few words changed. One common
+    phrase is not."""
+    own = trigrams(text, language)
+    return any(len(own & ex) >= max(3, COPY_SHARE * min(len(own), len(ex)))
+               for ex in pool_trigrams(agent, base_language(language)))
 
 
 @critic("copied_background", stage=Stage.SOCIO,
         description="Residence and beliefs are not copied word for word from a few-shot example.")
 def copied_background(c: Candidate) -> Verdict:
     fields = {"residence": c.socio.residence, "beliefs": c.socio.beliefs} if c.socio else {}
-    copied = [name for name, value in fields.items() if normalised(value) in pool_normalised("socio_enricher")]
+    pool = pool_normalised("socio_enricher", base_language(c.language))
+    copied = [name for name, value in fields.items() if normalised(value, c.language) in pool]
     return reject(*(f"{name} copies a few-shot example" for name in copied)) if copied else accept("own words")
 
 
@@ -88,7 +112,7 @@ def copied_background(c: Candidate) -> Verdict:
         description="The scene is not a few-shot example copied, even with a few words changed.")
 def copied_scene(c: Candidate) -> Verdict:
     scene = c.scenario.description if c.scenario else ""
-    if copies_an_example(scene, "scenario_designer"):
+    if copies_an_example(scene, "scenario_designer", c.language):
         return reject("the scene copies a few-shot example")
     return accept("own scene")
 
@@ -97,8 +121,9 @@ def copied_scene(c: Candidate) -> Verdict:
         description="Text repeats neither one this persona already has nor a few-shot example.")
 def duplicates(c: Candidate) -> Verdict:
     text = c.expression.text if c.expression else ""
-    if any(normalised(t) == normalised(text) for t in c.earlier_texts):
+    own = normalised(text, c.language)
+    if any(normalised(t, c.language) == own for t in c.earlier_texts):
         return reject("same text as an earlier one of this persona")
-    if copies_an_example(text):
+    if copies_an_example(text, language=c.language):
         return reject("copies an example from the writer's few-shot pool")
     return accept("new text")

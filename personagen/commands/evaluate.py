@@ -47,6 +47,14 @@ JudgeConcurrency = Annotated[int, typer.Option("--judge-concurrency", min=1, hel
 NoJudge = Annotated[bool, typer.Option("--no-judge", help="Skip the LLM judge (human-likeness).")]
 OutDir = Annotated[Path | None, typer.Option("--out", help="Output folder (default: RUN/eval).")]
 JsonOut = Annotated[bool, typer.Option("--json", help="Print metrics.json to stdout instead of a table.")]
+EmbeddingModel = Annotated[
+    Path | None,
+    typer.Option(
+        "--embedding-model",
+        help="Folder of an ONNX sentence-embedding model (model.onnx + tokenizer.json), e.g. a multilingual one "
+        "exported with optimum-cli; default: the packaged all-MiniLM-L6-v2 (English only).",
+    ),
+]
 
 
 def judge_settings(
@@ -99,6 +107,7 @@ def evaluate_command(
     config: ConfigFile = None,
     model_path: ModelPath = None,
     json_output: JsonOut = False,
+    embedding_model: EmbeddingModel = None,
 ) -> None:
     """Measure a run: diversity, human-likeness (LLM judge), realism, downstream use, population fidelity."""
     from personagen.evaluation.runner import EvalOptions, evaluate, prepare
@@ -111,6 +120,7 @@ def evaluate_command(
         judge_sample=judge_sample,
         judge_concurrency=judge_concurrency,
         out=out,
+        embedding_model=embedding_model,
     )
     progress = lambda message: err_console.print(f"[dim]eval:[/] {message}", highlight=False)  # noqa: E731
     try:

@@ -24,6 +24,8 @@ from personagen.commands.options import (
 from personagen.pipeline import execute
 from personagen.resume import overlay, resume_settings, run_folder, stored_settings
 from personagen.runfiles import find_run_dir
+from personagen.scale import layout as ray_layout
+from personagen.scale.options import resume_scale, with_scale
 from personagen.settings import Settings, load_settings, read_config
 from personagen.trace import TerminalTrace, summary_table
 
@@ -59,31 +61,53 @@ def run(
                                      "(join the shards with `personagen merge`).")] = None,
     max_tokens: Annotated[int | None, Opt("--max-tokens", help="Token budget of the whole run: stop "
                                           "(status budget, exit 3, resumable) once it is used.")] = None,
+    curate: Annotated[bool | None, Opt("--curate/--no-curate", help="Curate when finished (default on).")] = None,
+    ray: Annotated[bool, Opt("--ray", help="Run the personas as shards on Ray (a local Ray instance unless "
+                             "--ray-address) and merge them into one run; needs personagen[ray].")] = False,
+    ray_address: Annotated[str | None, Opt("--ray-address", help="An existing Ray cluster: auto, or "
+                                           "ray://HOST:10001 (implies --ray).")] = None,
+    ray_shards: Annotated[int | None, Opt("--ray-shards", help="Shards of a --ray run (default: one per "
+                                          "CPU of the Ray cluster).")] = None,
 ) -> None:
     """Generate emotion-labelled texts from layered personas into runs/<run-id>/ (or continue one: --resume)."""
     run_values = {"personas": personas, "emotions": emotions, "texts_per_emotion": texts_per_emotion,
                   "locale": locale, "language": language, "seed": seed, "concurrency": concurrency,
-                  "method": method, "stages": stages, "shard": shard, "token_budget": max_tokens}
+                  "method": method, "stages": stages, "shard": shard, "token_budget": max_tokens, "curate": curate}
     models = backend_values(base_url, model, model_path)
     critics = {"enable": critic or None, "disable": no_critic or None}
+    scale = {"executor": "ray" if ray or ray_address else None, "address": ray_address, "shards": ray_shards}
     if resume:
         if run_id:
             raise UsageError("--resume names the run to continue: leave out --run-id")
-        folder = find_run_dir(runs_dir, resume)  # an id, a unique prefix of one, or the run folder's path
-        runs_dir, run_id = folder.parent, folder.name
-        settings = settings_for_resume(runs_dir, run_id, config, run_values, models, critics)
+        if home := ray_layout.find_home(runs_dir, resume):  # a Ray run not merged yet: its driver folder
+            runs_dir, run_id = home.parent, home.name.removesuffix(ray_layout.SUFFIX)
+            stored = ray_layout.load(home)[1]
+        else:
+            folder = find_run_dir(runs_dir, resume)  # an id, a unique prefix of one, or the run folder's path
+            runs_dir, run_id = folder.parent, folder.name
+            stored = stored_settings(run_folder(runs_dir, run_id))
+        settings = settings_for_resume(stored, run_id, config, run_values, models, critics)
+        settings = resume_scale(settings, stored.scale, scale, is_ray=home is not None)
     else:
         settings = load_settings(config, run=run_values, models=models, critics=critics)
+        settings = with_scale(settings, scale)
     console = Console(stderr=True, quiet=quiet and as_json)
+    run_fn = execute_ray if settings.scale.executor == "ray" else execute
     with TerminalTrace(console, settings.run.personas, trace=not quiet) as trace:
-        result = execute(settings, runs_dir, run_id, observer=trace, resume=bool(resume))
+        result = run_fn(settings, runs_dir, run_id, observer=trace, resume=bool(resume))
     report(result.folder, result.summary, as_json)
 
 
-def settings_for_resume(runs_dir: Path, run_id: str, config: Path | None, run_values: dict[str, Any],
+def execute_ray(*args: Any, **kwargs: Any) -> Any:
+    """The Ray executor, imported only when used (it imports Ray, an optional extra)."""
+    from personagen.scale.driver import execute_ray as run_on_ray
+
+    return run_on_ray(*args, **kwargs)
+
+
+def settings_for_resume(stored: Settings, run_id: str, config: Path | None, run_values: dict[str, Any],
                         models: dict[str, Any], critics: dict[str, Any]) -> Settings:
     """The stored settings of run `run_id` with the options given now (only those that keep the dataset)."""
-    stored = stored_settings(run_folder(runs_dir, run_id))
     raw = read_config(config)
     run_values = {**raw.get("run", {}), **{k: v for k, v in run_values.items() if v is not None}}
     critics = {**raw.get("critics", {}), **{k: v for k, v in critics.items() if v is not None}}

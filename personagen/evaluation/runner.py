@@ -20,12 +20,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from personagen.agents.critics.offline_emotion import NAME as OFFLINE_EMOTION
 from personagen.agents.llm import ModelHandle, close_handle
 from personagen.evaluation import human_likeness, plots
 from personagen.evaluation.corpus import RealCorpus, load_real, read_label_map
 from personagen.evaluation.diversity import diversity_metrics
 from personagen.evaluation.downstream import check_trainable, downstream_metrics
-from personagen.evaluation.embeddings import MODEL_ID, Embedder, embed_cached, shared_cache_dir
+from personagen.evaluation.embeddings import Embedder, embed_cached, language_warning, shared_cache_dir
 from personagen.evaluation.errors import EvalError, require_eval_extra
 from personagen.evaluation.population import population_metrics
 from personagen.evaluation.realism import compare_sets, realism_metrics
@@ -46,6 +47,7 @@ class EvalOptions:
     out: Path | None = None
     seed: int = 0
     cache: bool = True
+    embedding_model: Path | None = None  # a folder with model.onnx + tokenizer.json; None: MiniLM
 
 
 @dataclass
@@ -79,6 +81,8 @@ class _Clock:
 def prepare(options: EvalOptions) -> tuple[RunData, RealCorpus | None]:
     """Read and check every input; raises EvalError before any work is done."""
     require_eval_extra()
+    if options.embedding_model is not None:
+        Embedder(options.embedding_model)  # checks the folder; the model loads when it embeds
     run = load_run(options.run, options.runs_dir)
     real = None
     if options.real is not None:
@@ -134,9 +138,21 @@ def _real_metrics(run: RunData, real: RealCorpus, vectors: Any, embed: Callable,
         (real.train.texts, real.train.labels, train_vectors),
         (real.test.texts, real.test.labels, test_vectors),
         seed,
+        run.language,
     )
     all_vectors = np.vstack([train_vectors, test_vectors])
     return {"realism": realism, "downstream": downstream, "_real_vectors": all_vectors}
+
+
+def critic_warning(run: RunData, real: RealCorpus | None) -> str | None:
+    """A warning when the offline emotion critic (trained on GoEmotions-6) filtered a run compared with GoEmotions."""
+    enforced = set(run.config.get("critics") or []) - set(run.config.get("advisory_critics") or [])
+    name = (real.source if real is not None else "").lower().replace("_", "").replace("-", "")
+    if OFFLINE_EMOTION not in enforced or "goemotions" not in name:
+        return None
+    return (f"the critic {OFFLINE_EMOTION} filtered this run with a classifier trained on GoEmotions-6, the real "
+            "corpus here: realism and downstream figures against it are optimistic (the texts were selected to "
+            "look like its labels); compare with a run made with --no-critic offline_emotion or another corpus")
 
 
 def make_plots(metrics: dict[str, Any], vectors: Any, labels: list[str], real_vectors: Any) -> dict[str, str]:
@@ -190,12 +206,14 @@ def _measure(
         "run_path": str(run.path),
         "method": run.config.get("method"),
         "evaluated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "embedding_model": MODEL_ID,
+        "embedding_model": embedder.model_id,
+        "embedding": embedder.describe(),
         "n_texts": len(run.texts),
+        "language": run.language,
         "labels": dict(sorted(Counter(run.labels).items())),
     }
     clock.step("diversity", "measuring diversity")
-    metrics["diversity"] = diversity_metrics(vectors, run.texts, run.labels, options.seed)
+    metrics["diversity"] = diversity_metrics(vectors, run.texts, run.labels, options.seed, run.language)
     real_vectors = None
     if real is not None:
         clock.step("real", f"comparing with the real corpus ({len(real.train)} train, {len(real.test)} test)")
@@ -209,6 +227,7 @@ def _measure(
             "dropped_labels": real.dropped,
             "note": real.note,
         }
+    run.warnings.extend(w for w in (language_warning(embedder, run.language), critic_warning(run, real)) if w)
     clock.step("population", "measuring population fidelity")
     metrics["population"] = _population(run)
     clock.step("judge", "judging texts" if judge else "judge skipped")
@@ -236,7 +255,8 @@ def evaluate(
     run, real = prepared or prepare(options)
     out = Path(options.out) if options.out else run.path / "eval"
     with threadpool_limits(limits=1):
-        metrics, vectors, real_vectors = _measure(run, real, options, judge, embedder or Embedder(), clock, out)
+        embedder = embedder or Embedder(options.embedding_model)
+        metrics, vectors, real_vectors = _measure(run, real, options, judge, embedder, clock, out)
         clock.step("report", "writing the report")
         report = render_report(metrics, make_plots(metrics, vectors, run.labels, real_vectors))
     metrics["timings_s"] = clock.done()

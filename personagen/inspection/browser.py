@@ -21,8 +21,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
 
+from personagen.agents.events import SampleEvent
 from personagen.inspection import journey_view
-from personagen.inspection.events import data_of
 from personagen.inspection.funnel import rejection_list
 from personagen.inspection.journey import Journey, journey
 from personagen.inspection.reader import Run
@@ -72,12 +72,12 @@ def persona_rows(run: Run) -> list[PersonaRow]:
             counts = int(texts.get("accepted") or 0), int(texts.get("dropped") or 0)
             rows[pid] = PersonaRow(pid, status, who, *counts, rejections[pid])
     for event in run.events:
-        pid = str(event.get("persona_id") or "")
+        pid = event.persona_id
         if not pid or (pid in rows and rows[pid].status != "unfinished"):
             continue
         row = rows.setdefault(pid, PersonaRow(pid, "unfinished", "?", None, None, rejections[pid]))
-        if event.get("type") == "sample":
-            row.who = _who(data_of(event))
+        if isinstance(event, SampleEvent):
+            row.who = _who(event.data.model_dump())
     return sorted(rows.values(), key=lambda r: r.id)
 
 

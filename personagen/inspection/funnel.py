@@ -15,18 +15,17 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from personagen.inspection.events import (
-    STAGES,
+from personagen.agents.events import (
+    DropEvent,
+    ErrorEvent,
     Event,
-    EventFilter,
-    attribute_texts,
-    critic_of,
-    data_of,
-    emotion_of,
-    is_rejection,
-    stage_of,
-    texts_of,
+    LlmCallEvent,
+    OutputEvent,
+    RetryEvent,
+    SampleEvent,
+    VerdictEvent,
 )
+from personagen.inspection.events import STAGES, EventFilter, critic_of, emotion_of, is_rejection, texts_of
 from personagen.inspection.reader import Run
 from personagen.inspection.runs_table import RunRow, run_row
 
@@ -103,56 +102,40 @@ class Overview:
 
 
 def texts_in(event: Event, emotion: str | None = None) -> int:
-    """How many candidate texts (of `emotion`, when given) an expression-stage `output` event holds."""
-    items = texts_of(event)
-    if not items:
-        return 0 if isinstance(event.get("data"), list) else 1
-    if emotion is not None:
-        items = [t for t in items if not isinstance(t, dict) or t.get("emotion") in (None, emotion)]
-    return len(items)
-
-
-def _loop_key(event: Event) -> tuple[Any, ...]:
-    """Which critic loop a retry or drop belongs to: persona, stage and (for texts) slot."""
-    slot = data_of(event).get("slot") if stage_of(event) == "expression" else None
-    return event.get("persona_id"), stage_of(event), slot
+    """How many candidate texts (of `emotion`, when given) an emotion writer's `output` holds."""
+    return sum(1 for t in texts_of(event) if emotion in (None, t.emotion))
 
 
 def funnel(events: list[Event], records: int, emotion: str | None = None,
-           accepted_ids: set[str] | None = None) -> list[StageRow]:
+           accepted_ids: frozenset[str] | set[str] = frozenset()) -> list[StageRow]:
     """The funnel per stage.
 
     sampled: candidates produced (base samples, socio / scenario outputs, texts written; at least the sum of
-    the outcomes, so a failed model answer that was retried counts as a candidate). accepted: personas that
-    went on to a later stage or finished accepted (`accepted_ids`, from personas.jsonl); for texts, `record`
-    events or else `records`. A rejection followed by a drop with no new candidate in between is a drop only.
+    the outcomes, so a model answer that did not parse and was retried counts as a candidate). resampled:
+    `retry` events (a retry is written only when another attempt follows); dropped: `drop` events. accepted:
+    personas with events at the stage that went on to a later stage or finished accepted (`accepted_ids`, from
+    personas.jsonl); for texts, the records.
     """
     rows = {s: StageRow(s) for s in STAGES}
     reached: dict[str, int] = {}
-    open_retry: dict[tuple[Any, ...], bool] = {}
-    record_events = 0
+    seen: dict[str, set[str]] = {s: set() for s in STAGES}
     for event in events:
-        kind, stage, pid = event.get("type"), stage_of(event), event.get("persona_id")
-        if pid and stage in rows:
+        stage, pid = event.stage, event.persona_id
+        if stage not in rows:
+            continue
+        if pid:
             reached[pid] = max(reached.get(pid, 0), STAGES.index(stage))
-        if kind in ("sample", "output") and stage in rows:
+            seen[stage].add(pid)
+        if isinstance(event, SampleEvent | OutputEvent):
             rows[stage].sampled += texts_in(event, emotion) if stage == "expression" else 1
-            for key in [k for k in open_retry if k[:2] == (pid, stage)]:
-                open_retry[key] = False
-        elif kind == "retry" and stage in rows:
+        elif isinstance(event, RetryEvent):
             rows[stage].resampled += 1
-            open_retry[_loop_key(event)] = True
-        elif kind == "drop" and stage in rows:
+        elif isinstance(event, DropEvent):
             rows[stage].dropped += 1
-            if open_retry.pop(_loop_key(event), False):
-                rows[stage].resampled -= 1
-        elif kind == "record":
-            record_events += 1
-        elif kind == "persona_done" and data_of(event).get("status") == "accepted" and pid:
-            (accepted_ids := accepted_ids or set()).add(pid)
     for index, stage in enumerate(STAGES[:-1]):
-        rows[stage].accepted = len({p for p, at in reached.items() if at > index} | (accepted_ids or set()))
-    rows["expression"].accepted = record_events or records
+        went_on = {p for p, at in reached.items() if at > index} | set(accepted_ids)
+        rows[stage].accepted = len(seen[stage] & went_on)
+    rows["expression"].accepted = records
     for row in rows.values():
         row.sampled = max(row.sampled, row.accepted + row.resampled + row.dropped)
     return [r for r in rows.values() if r.sampled]
@@ -169,17 +152,17 @@ def critic_table(events: list[Event]) -> tuple[list[CriticRow], list[tuple[str, 
     rows: dict[str, CriticRow] = {}
     reasons: Counter[tuple[str, str]] = Counter()
     for event in events:
-        if event.get("type") != "verdict":
+        if not isinstance(event, VerdictEvent):
             continue
-        data, name = data_of(event), critic_of(event) or "?"
-        row = rows.setdefault(name, CriticRow(name, stage_of(event), data.get("kind")))
+        verdict = event.data
+        row = rows.setdefault(verdict.critic, CriticRow(verdict.critic, verdict.stage, verdict.kind))
         row.judged += 1
-        row.score_sum += float(data.get("score") or 0.0)
-        if data.get("passed"):
+        row.score_sum += verdict.score
+        if verdict.passed:
             row.passed += 1
         else:
-            for reason in data.get("reasons") or ["(no reason given)"]:
-                reasons[(name, reason_kind(str(reason)))] += 1
+            for reason in verdict.reasons or ["(no reason given)"]:
+                reasons[(verdict.critic, reason_kind(reason))] += 1
     order = sorted(rows.values(), key=lambda r: (_stage_index(r.stage), r.critic))
     return order, [(c, r, n) for (c, r), n in reasons.most_common(TOP_REASONS)]
 
@@ -188,47 +171,51 @@ def agent_table(events: list[Event]) -> list[AgentRow]:
     """Model calls, tokens and time per (agent, model), busiest first."""
     rows: dict[tuple[str, str | None], AgentRow] = {}
     for event in events:
-        if event.get("type") != "llm_call":
+        if not isinstance(event, LlmCallEvent):
             continue
-        key = (str(event.get("agent") or "?"), event.get("model"))
+        key = (event.agent, event.model)
         row = rows.setdefault(key, AgentRow(*key))
         row.calls += 1
-        row.errors += bool(data_of(event).get("error"))
-        row.tokens_in += int(event.get("tokens_in") or 0)
-        row.tokens_out += int(event.get("tokens_out") or 0)
-        row.latency_s += float(event.get("latency_s") or 0.0)
+        row.errors += event.data.error is not None
+        row.tokens_in += event.tokens_in or 0
+        row.tokens_out += event.tokens_out or 0
+        row.latency_s += event.latency_s or 0.0
     return sorted(rows.values(), key=lambda r: (-r.latency_s, r.agent))
+
+
+def reasons_of(event: Event) -> list[str]:
+    """Why an event is a rejection: a verdict's or a drop's reasons, a failed call's or an error's message."""
+    if isinstance(event, VerdictEvent | DropEvent):
+        return list(event.data.reasons)
+    if isinstance(event, LlmCallEvent):
+        return [event.data.error] if event.data.error else []
+    if isinstance(event, ErrorEvent):
+        return [event.data.message]
+    return []
 
 
 def rejection_list(events: list[Event]) -> list[dict[str, Any]]:
     """Every failed verdict, drop, failed model call and error, in order (retries repeat verdicts)."""
-    out = []
-    for event in events:
-        if not is_rejection(event) or event.get("type") in ("retry", "persona_done"):
-            continue
-        data = data_of(event)
-        out.append(
-            {
-                "persona_id": event.get("persona_id"),
-                "type": event.get("type"),
-                "stage": stage_of(event),
-                "attempt": event.get("attempt"),
-                "emotion": emotion_of(event),
-                "critic": critic_of(event),
-                "score": data.get("score"),
-                "reasons": [
-                    str(r) for r in data.get("reasons") or [data.get("error") or data.get("message")] if r
-                ],
-            }
-        )
-    return out
+    return [
+        {
+            "persona_id": event.persona_id,
+            "type": event.type,
+            "stage": event.stage,
+            "attempt": event.attempt,
+            "emotion": emotion_of(event),
+            "critic": critic_of(event),
+            "score": event.data.score if isinstance(event, VerdictEvent) else None,
+            "reasons": reasons_of(event),
+        }
+        for event in events
+        if is_rejection(event) and not isinstance(event, RetryEvent)
+    ]
 
 
 def overview(run: Run, event_filter: EventFilter | None = None) -> Overview:
     """The numbers of a run, under a filter (`rejected` adds the rejection list; the funnel ignores it)."""
     event_filter = event_filter or EventFilter()
-    events = attribute_texts(run.events)
-    scoped = EventFilter(critic=event_filter.critic, emotion=event_filter.emotion).apply(events)
+    scoped = EventFilter(critic=event_filter.critic, emotion=event_filter.emotion).apply(run.events)
     records = [r for r in run.records if event_filter.emotion in (None, r.get("emotion"))]
     accepted = {str(p.get("id")) for p in run.personas if p.get("status") == "accepted"}
     critics, reasons = critic_table(scoped)

@@ -12,16 +12,18 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from personagen.inspection.events import (
+from personagen.agents.events import (
+    AboutText,
+    DropEvent,
+    ErrorEvent,
     Event,
-    EventFilter,
-    attribute_texts,
-    critic_of,
-    data_of,
-    emotion_of,
-    stage_of,
-    texts_of,
+    LlmCallEvent,
+    OutputEvent,
+    Record,
+    RetryEvent,
+    VerdictEvent,
 )
+from personagen.inspection.events import EventFilter, critic_of, emotion_of, texts_of
 from personagen.inspection.reader import Run
 
 SUMMARY_WIDTH = 160
@@ -48,7 +50,7 @@ class Step:
     attempt: int | None
     emotion: str | None
     summary: str
-    slot: int | str | None = None
+    slot: int | None = None
     critic: str | None = None
     passed: bool | None = None
     score: float | None = None
@@ -115,50 +117,45 @@ def _last_user_message(prompt: Any) -> str | None:
 
 def describe(event: Event) -> str:
     """The one-line summary of an event's data, by event type."""
-    kind, data = event.get("type"), data_of(event)
-    if kind == "verdict":
-        return "passed" if data.get("passed") else "advised against (advisory)" if data.get("advisory") else "rejected"
-    if kind == "llm_call":
-        if data.get("error"):
-            return f"error: {shorten(data['error'])}"
-        return f"{data.get('schema') or 'answer'}: {shorten(data.get('parsed'))}"
-    if kind == "retry":
-        return f"retry: {shorten(data.get('reason') or data.get('reasons') or '')}"
-    if kind == "drop":
-        return f"dropped: {shorten(data.get('reasons') or data.get('reason') or '')}"
-    texts = texts_of(event)
-    if kind == "output" and isinstance(event.get("data"), list | dict) and texts:
-        if all(isinstance(t, dict) for t in texts):
-            return " | ".join(f"{t.get('emotion')}#{t.get('slot', 0)}: {t.get('text')}" for t in texts)
-    if kind == "output" and isinstance(event.get("data"), list):
-        return "(no texts)" if not texts else shorten(texts)
-    if kind == "error":
-        return f"error: {shorten(data.get('message') or data)}"
-    return shorten(data)
+    data = event.data
+    if isinstance(event, VerdictEvent):
+        return "passed" if data.passed else "advised against (advisory)" if data.advisory else "rejected"
+    if isinstance(event, LlmCallEvent):
+        if data.error is not None:
+            return f"error: {shorten(data.error)}"
+        return f"{data.schema_name}: {shorten(data.parsed)}"
+    if isinstance(event, RetryEvent):
+        return f"retry: {shorten(data.reason)}"
+    if isinstance(event, DropEvent):
+        return f"dropped: {shorten(data.reasons)}"
+    if isinstance(event, ErrorEvent):
+        return f"error: {shorten(data.message)}"
+    if isinstance(event, OutputEvent) and isinstance(data, list):
+        return " | ".join(f"{t.emotion}#{t.slot}: {t.text}" for t in texts_of(event)) or "(no texts)"
+    return shorten(data.model_dump(by_alias=True) if isinstance(data, Record) else data)
 
 
 def make_step(n: int, t0: float, event: Event, prompts: bool) -> Step:
-    data = data_of(event)
     step = Step(
         n=n,
-        t=round(float(event.get("ts") or t0) - t0, 3),
-        agent=str(event.get("agent") or "?"),
-        type=str(event.get("type") or "?"),
-        stage=stage_of(event),
-        attempt=event.get("attempt"),
+        t=round(event.ts - t0, 3),
+        agent=event.agent,
+        type=event.type,
+        stage=event.stage,
+        attempt=event.attempt,
         emotion=emotion_of(event),
         summary=describe(event),
-        slot=event.get("slot", data.get("slot")),
+        slot=event.slot if isinstance(event, AboutText) else None,
     )
-    if step.type == "verdict":
-        step.critic, step.passed = critic_of(event), bool(data.get("passed"))
-        step.score, step.reasons = data.get("score"), [str(r) for r in data.get("reasons") or []]
-    if step.type == "llm_call":
-        step.input = _last_user_message(event.get("prompt"))
-        step.model, step.latency_s = event.get("model"), event.get("latency_s")
-        step.tokens_in, step.tokens_out = event.get("tokens_in"), event.get("tokens_out")
+    if isinstance(event, VerdictEvent):
+        step.critic, step.passed = critic_of(event), event.data.passed
+        step.score, step.reasons = event.data.score, list(event.data.reasons)
+    if isinstance(event, LlmCallEvent):
+        step.input = _last_user_message(event.prompt)
+        step.model, step.latency_s = event.model, event.latency_s
+        step.tokens_in, step.tokens_out = event.tokens_in, event.tokens_out
         if prompts:
-            step.prompt, step.raw = event.get("prompt") or [], event.get("raw")
+            step.prompt, step.raw = event.prompt, event.raw
     return step
 
 
@@ -166,7 +163,7 @@ def resolve_persona(run: Run, ref: str) -> str:
     """The persona id named by ref (an id, or an index such as '3' for the persona of index 3)."""
     known = [p.get("id") for p in run.personas if p.get("id")]
     for event in run.events:
-        pid = event.get("persona_id")
+        pid = event.persona_id
         if pid and pid not in known:
             known.append(pid)
     if ref in known:
@@ -183,8 +180,8 @@ def journey(run: Run, ref: str, event_filter: EventFilter | None = None, prompts
     """The persona's journey in order of completion, under the filter."""
     event_filter = event_filter or EventFilter()
     pid = resolve_persona(run, ref)
-    mine = attribute_texts([e for e in run.events if e.get("persona_id") == pid])
-    t0 = float(mine[0].get("ts") or 0.0) if mine else 0.0
+    mine = [e for e in run.events if e.persona_id == pid]
+    t0 = mine[0].ts if mine else 0.0
     steps = [make_step(n, t0, e, prompts) for n, e in enumerate(mine, start=1) if event_filter.keep(e)]
     persona = next((p for p in run.personas if p.get("id") == pid), None)
     records = [

@@ -50,7 +50,7 @@ def step_line(s: Step) -> Text:
     line.append(f"{where:<14}", style="magenta")
     line.append(f"{s.agent:<24} ", style="bold")
     if s.emotion:
-        slot = "" if s.slot is None or "#" in str(s.slot) else f"#{s.slot}"
+        slot = "" if s.slot is None else f"#{s.slot}"
         line.append(f"[{s.emotion}{slot}] ", style="cyan")
     if s.type == "verdict":
         mark, style = ("✔ passed", "green") if s.passed else ("✘ rejected", "red")

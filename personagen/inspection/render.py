@@ -26,6 +26,7 @@ STATUS_STYLE = {
     "crashed": "bold red",
     "failed": "red",
     "interrupted": "yellow",
+    "budget": "yellow",
 }
 
 

@@ -1,10 +1,21 @@
-"""The comparison harness: a missing peer is skipped, a PersonaGen command is measured from outside."""
+"""The comparison harness: a missing peer is skipped, a PersonaGen command is measured from outside, rounds are
+interleaved over both stub modes and summarised as median and spread, the reference uses openai's own client.
+
+No wall-clock assertions: only counts, statuses, order and arithmetic on given numbers.
+"""
 
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
-from bench import peers_bench
+import pytest
+
+from bench import bench_report, peers_bench
+from bench.reference_asyncio import split_client
+
+PEERS_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "bench" / "peers"
 
 FAKE_PERSONAGEN = (
     '{python} -c "import json, sys, urllib.request as u; '
@@ -15,54 +26,124 @@ FAKE_PERSONAGEN = (
 )
 
 
+def fake_client(name: str, base_url: str, calls: int) -> peers_bench.Target:
+    """A client making `calls` chat requests (urllib, no SDK) and reporting its records, as a Target."""
+    code = ("import json, urllib.request as u\n"
+            "body = json.dumps({'model': 'stub', 'messages': [{'role': 'user', 'content': 'hi'}]}).encode()\n"
+            f"for _ in range({calls}):\n"
+            f"    u.urlopen(u.Request('{base_url}/chat/completions', data=body,"
+            " headers={'Content-Type': 'application/json'})).read()\n"
+            f"print(json.dumps({{'records_ok': {calls}}}))\n")
+    return peers_bench.Target(name, [sys.executable, "-c", code])
+
+
 def test_missing_peer_skipped_and_personagen_measured(tmp_path, capsys) -> None:
     out = tmp_path / "bench.json"
     code = peers_bench.main(
-        [
-            "--n",
-            "3",
-            "--latency",
-            "0",
-            "--only",
-            "data_designer,personagen",
-            "--dd-venv",
-            str(tmp_path / "no-venv"),
-            "--personagen-cmd",
-            FAKE_PERSONAGEN,
-            "--workdir",
-            str(tmp_path),
-            "--json-out",
-            str(out),
-            "--timeout",
-            "60",
-        ]
+        ["--n", "3", "--latency", "0", "--only", "data_designer,personagen", "--dd-venv", str(tmp_path / "no-venv"),
+         "--personagen-cmd", FAKE_PERSONAGEN, "--workdir", str(tmp_path), "--json-out", str(out), "--timeout", "60",
+         "--repeat", "1", "--modes", "keep-alive"]
     )
     assert code == 0
-    rows = {r["tool"]: r for r in json.loads(out.read_text())["results"]}
+    doc = json.loads(out.read_text())
+    rows = {r["tool"]: r for r in doc["results"]}
     assert rows["data_designer"]["status"] == "skipped" and "no venv" in rows["data_designer"]["note"]
     pg = rows["personagen"]
     assert pg["status"] == "ok" and pg["calls"] == 6 and pg["records"] == 3
     assert pg["cpu_ms_per_call"] > 0 and pg["peak_rss_mb"] > 0
-    assert "personagen" in capsys.readouterr().out
+    assert pg["mode"] == "keep-alive" and pg["round"] == 1
+    assert doc["machine"]["cores"] >= 1 and doc["machine"]["cpu"]
+    assert "openai" in doc["machine"]["interpreters"]["harness"]
+    printed = capsys.readouterr().out
+    assert "personagen" in printed and "cores" in printed.splitlines()[0]
 
 
 def test_failing_command_reported(tmp_path) -> None:
     cmd = "{python} -c \"import sys; sys.exit('personagen: boom')\""
     out = tmp_path / "bench.json"
-    args = [
-        "--n",
-        "1",
-        "--latency",
-        "0",
-        "--only",
-        "personagen",
-        "--personagen-cmd",
-        cmd,
-        "--workdir",
-        str(tmp_path),
-        "--json-out",
-        str(out),
-    ]
+    args = ["--n", "1", "--latency", "0", "--only", "personagen", "--personagen-cmd", cmd, "--workdir", str(tmp_path),
+            "--json-out", str(out), "--repeat", "1", "--no-keep-alive"]
     assert peers_bench.main(args) == 1
     row = json.loads(out.read_text())["results"][0]
     assert row["status"] == "failed (exit 1)" and row["note"] == "personagen: boom"
+    assert row["mode"] == "no-keep-alive"
+
+
+def test_rounds_interleave_tools_over_both_stub_modes(tmp_path) -> None:
+    with peers_bench.start_stubs(["keep-alive", "no-keep-alive"], latency=0.0, backlog=64) as urls:
+        rows = peers_bench.run_rounds(
+            lambda url: [fake_client("reference", url, 4), fake_client("personagen", url, 2)],
+            urls, repeat=2, workdir=str(tmp_path), timeout=60)
+    order = [(r["round"], r["mode"], r["tool"]) for r in rows]
+    assert order == [
+        (1, "keep-alive", "reference"), (1, "keep-alive", "personagen"),
+        (1, "no-keep-alive", "reference"), (1, "no-keep-alive", "personagen"),
+        (2, "keep-alive", "personagen"), (2, "keep-alive", "reference"),  # the order rotates each round
+        (2, "no-keep-alive", "personagen"), (2, "no-keep-alive", "reference"),
+    ]
+    assert all(r["status"] == "ok" for r in rows)
+    assert [r["calls"] for r in rows if r["tool"] == "personagen"] == [2, 2, 2, 2]
+    assert all(r["vs_ref"] == 1.0 for r in rows if r["tool"] == "reference")
+    assert all(r["vs_ref"] is not None for r in rows)
+    summary = bench_report.summarise(rows)
+    assert [(e["mode"], e["tool"], e["ok_runs"]) for e in summary] == [
+        ("keep-alive", "reference", 2), ("keep-alive", "personagen", 2),
+        ("no-keep-alive", "reference", 2), ("no-keep-alive", "personagen", 2),
+    ]
+
+
+def test_summary_medians_spread_and_ratios_within_a_round() -> None:
+    rows = [
+        {"tool": "reference", "status": "ok", "round": 1, "mode": "keep-alive", "calls_per_s": 100.0,
+         "cpu_ms_per_call": 6.0},
+        {"tool": "pg", "status": "ok", "round": 1, "mode": "keep-alive", "calls_per_s": 80.0, "cpu_ms_per_call": 9.0},
+        {"tool": "reference", "status": "ok", "round": 2, "mode": "keep-alive", "calls_per_s": 50.0,
+         "cpu_ms_per_call": 12.0},
+        {"tool": "pg", "status": "ok", "round": 2, "mode": "keep-alive", "calls_per_s": 45.0,
+         "cpu_ms_per_call": 13.2},
+        {"tool": "reference", "status": "ok", "round": 3, "mode": "keep-alive", "calls_per_s": 120.0,
+         "cpu_ms_per_call": 5.0},
+        {"tool": "pg", "status": "failed (exit 1)", "round": 3, "mode": "keep-alive", "note": "boom"},
+    ]
+    summary = {e["tool"]: e for e in bench_report.summarise(bench_report.with_ratios(rows, "reference"))}
+    ref, pg = summary["reference"], summary["pg"]
+    assert ref["calls_per_s"] == {"median": 100.0, "min": 50.0, "max": 120.0}
+    assert ref["vs_ref"] == {"median": 1.0, "min": 1.0, "max": 1.0}
+    # ratios are taken within a round (0.8 and 0.9), not between medians (80/100 vs 62.5/100)
+    assert pg["vs_ref"] == {"median": 0.85, "min": 0.8, "max": 0.9}
+    assert pg["cpu_vs_ref"] == {"median": 1.3, "min": 1.1, "max": 1.5}
+    assert (pg["runs"], pg["ok_runs"], pg["notes"]) == (3, 2, ["boom"])
+    text = bench_report.table(list(summary.values()))
+    assert "0.85 [0.80-0.90]" in text and "100 [50-120]" in text
+
+
+def test_reference_targets_use_openais_own_client(tmp_path) -> None:
+    args = peers_bench.parse_args(["--only", "reference,reference_aiohttp,ideal_asyncio", "--peers-dir",
+                                   str(tmp_path)])
+    ref, aio, shared = peers_bench.targets(args, "http://127.0.0.1:1/v1")
+    assert ref.argv[1].endswith("bench/reference_asyncio.py") and "--client" not in ref.argv
+    assert aio.argv[-2:] == ["--client", "aiohttp"] and aio.env["PEERS_DIR"] == str(tmp_path)
+    assert shared.argv is None and "not found" in shared.note  # the shared script is not in tmp_path
+    args = peers_bench.parse_args(["--only", "reference", "--asyncio-venv", str(tmp_path / "none")])
+    assert peers_bench.targets(args, "http://x/v1")[0].argv is None
+    assert peers_bench.parse_args([]).modes == ["keep-alive", "no-keep-alive"]
+    assert peers_bench.parse_args([]).repeat == 3
+
+
+def test_reference_client_flag_is_split_off() -> None:
+    assert split_client(["--base-url", "u", "--client", "aiohttp", "--n", "2"]) == ("aiohttp", ["--base-url", "u",
+                                                                                                "--n", "2"])
+    assert split_client(["--client=default"]) == ("default", [])
+    with pytest.raises(SystemExit):
+        split_client(["--client", "curl"])
+
+
+@pytest.mark.skipif(not (PEERS_DIR / "_peerlib.py").exists(), reason="the shared peers folder is not beside the repo")
+@pytest.mark.parametrize("target", ["reference", "reference_aiohttp"])
+def test_reference_runs_against_the_stub(tmp_path, target) -> None:
+    out = tmp_path / "bench.json"
+    args = ["--n", "2", "--concurrency", "2", "--latency", "0", "--only", target, "--peers-dir", str(PEERS_DIR),
+            "--workdir", str(tmp_path), "--json-out", str(out), "--repeat", "1", "--modes", "keep-alive"]
+    assert peers_bench.main(args) == 0
+    row = json.loads(out.read_text())["results"][0]
+    assert (row["tool"], row["status"], row["calls"], row["records"]) == (target, "ok", 8, 2)

@@ -1,5 +1,6 @@
 """docs/run-format.md matches what a real run writes: a run made by the real pipeline on the stub server has
-exactly the top-level keys of the doc's examples, and every event field and type it writes is documented."""
+exactly the top-level keys of the doc's examples, every event field and type it writes is documented, and the doc
+lists exactly the event types of personagen/agents/events.py."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from personagen.agents.events import EVENT_MODELS, EventType, Record, parse_event, record
 from personagen.cli import app
 from tests.docs.doc_blocks import ROOT, parse
 
@@ -31,7 +33,8 @@ def doc_examples() -> dict[str, dict]:
 
 def event_section() -> str:
     text = DOC.read_text(encoding="utf-8")
-    return text[text.index("## events.jsonl"):]
+    start = text.index("## events.jsonl")
+    return text[start:text.index("\n## ", start)]
 
 
 @pytest.fixture(scope="module")
@@ -70,14 +73,40 @@ def test_nested_config_and_persona_keys_match(run_folder: Path):
     assert set(doc["records.jsonl"]["persona"]) == set(record["persona"])
 
 
+def documented_types() -> list[str]:
+    return re.findall(r"^\| `(\w+)`", event_section(), flags=re.M)
+
+
+def test_the_doc_lists_exactly_the_event_types_of_the_events_module():
+    assert sorted(documented_types()) == sorted(EventType) == sorted(EVENT_MODELS)
+
+
 def test_every_event_field_and_type_is_documented(run_folder: Path):
     section = event_section()
-    documented_types = set(re.findall(r"^\| `(\w+)`", section, flags=re.M))
+    documented = set(documented_types())
     events = [json.loads(line) for line in (run_folder / "events.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert {e["type"] for e in events} <= documented_types
+    assert {e["type"] for e in events} <= documented
     fields = {key for e in events for key in e}
     undocumented = sorted(f for f in fields if f"`{f}`" not in section)
     assert undocumented == []
+
+
+def test_every_event_line_is_its_typed_event(run_folder: Path):
+    """Each line validates as its model with no key the model does not know, and writes back unchanged."""
+    for line in (run_folder / "events.jsonl").read_text(encoding="utf-8").splitlines():
+        written = json.loads(line)
+        event = parse_event(written)
+        assert event.v == 1 and not event.model_extra
+        assert not isinstance(event.data, Record) or not event.data.model_extra
+        assert json.loads(json.dumps(record(event))) == written
+
+
+@pytest.mark.parametrize("type_", ["llm_call", "verdict", "retry", "drop", "error", "resume"])
+def test_the_doc_names_every_data_field(type_: str):
+    rows = dict(re.findall(r"^\| `(\w+)` \|[^|]*\| (.*) \|$", event_section(), flags=re.M))
+    model = EVENT_MODELS[type_].model_fields["data"].annotation
+    names = {field.alias or name for name, field in model.model_fields.items()}
+    assert sorted(n for n in names if f'"{n}"' not in rows[type_]) == []
 
 
 def test_documented_statuses_include_every_summary_status():

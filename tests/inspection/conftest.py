@@ -1,11 +1,9 @@
-"""Fixtures for the inspection tests: a CLI app with only the inspection commands, and run folders."""
+"""Fixtures for the inspection tests: a CLI app with only the inspection commands, and run folders written by
+the real pipeline on a scripted model (tests/inspection/real_runs.py), built once per session."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +13,7 @@ from typer.testing import CliRunner
 
 from personagen.commands.inspect import register
 from tests.inspection.plugin_helpers import clean_registry, installed_plugin
-from tests.inspection.runfolder import write_run
+from tests.inspection.real_runs import write_runs
 
 
 @pytest.fixture
@@ -36,37 +34,17 @@ def cli(app: typer.Typer):
     return invoke
 
 
-def dead_pid() -> int:
-    """The pid of a process that has exited and been reaped."""
-    proc = subprocess.Popen([sys.executable, "-c", "pass"])
-    proc.wait()
-    return proc.pid
+@pytest.fixture(scope="session")
+def runs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Four real runs: finished, failed, running (live lock, torn last line) and crashed (dead lock, torn last
+    line). Shared by the whole session: tests that change a run use `runs_copy`."""
+    return write_runs(tmp_path_factory.mktemp("inspection") / "runs")
 
 
 @pytest.fixture
-def runs_dir(tmp_path: Path) -> Path:
-    """Four runs: finished, failed, still running (live lock, torn last lines) and crashed (dead lock)."""
-    runs = tmp_path / "runs"
-    host = socket.gethostname()
-    write_run(runs, "20261126-130501-aaaa", status="finished", created="2026-11-26T13:05:01Z")
-    write_run(runs, "20261126-140000-bbbb", status="failed", created="2026-11-26T14:00:00Z")
-    write_run(
-        runs,
-        "20261126-150000-cccc",
-        status=None,
-        lock={"pid": os.getpid(), "host": host},
-        torn=True,
-        created="2026-11-26T15:00:00Z",
-    )
-    write_run(
-        runs,
-        "20261126-160000-dddd",
-        status=None,
-        lock={"pid": dead_pid(), "host": host},
-        torn=True,
-        created="2026-11-26T16:00:00Z",
-    )
-    return runs
+def runs_copy(runs_dir: Path, tmp_path: Path) -> Path:
+    """A copy of `runs_dir` of this test's own."""
+    return Path(shutil.copytree(runs_dir, tmp_path / "runs"))
 
 
 @pytest.fixture

@@ -1,10 +1,12 @@
-"""`personagen browse RUN`: the Textual browser of personas and journeys, and its command's errors."""
+"""`personagen browse RUN`: the Textual browser of personas and journeys, and its command's errors, on a run
+written by the real pipeline and stopped hard in p000002's socio stage (tests/inspection/real_runs.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import builtins
 import io
+import json
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -18,15 +20,20 @@ from typer.testing import CliRunner
 from personagen.commands.browse import MISSING_TEXTUAL, register
 from personagen.inspection.browser import RunBrowser, persona_rows
 from personagen.inspection.reader import Run
-from tests.inspection.runfolder import write_run
-
-RUN_ID = "20261126-130501-aaaa"
+from tests.inspection.real_runs import CRASHED as RUN_ID
 
 
 @pytest.fixture
-def run_folder(tmp_path: Path) -> Path:
-    """The three-persona run of runfolder.py, stopped after p000002's base (no summary, dead lock)."""
-    return write_run(tmp_path / "runs", RUN_ID, status=None)
+def run_folder(runs_dir: Path) -> Path:
+    """The crashed run: p000000 accepted, p000001 dropped, p000002 unfinished (no summary, dead lock)."""
+    return runs_dir / RUN_ID
+
+
+def who(folder: Path, persona_id: str) -> str:
+    """'34 female Registered Nurses': the sampled persona as the list shows it."""
+    events = [json.loads(line) for line in (folder / "events.jsonl").read_text().splitlines()[:-1]]
+    base = [e["data"] for e in events if e["type"] == "sample" and e["persona_id"] == persona_id][-1]
+    return f"{base['age']} {base['gender']} {base['occupation']}"
 
 
 def drive(folder: Path, script: Callable[[RunBrowser, Any], Awaitable[None]]) -> None:
@@ -60,26 +67,28 @@ def test_persona_rows(run_folder: Path) -> None:
         ("p000001", "dropped", 0, 0),
         ("p000002", "unfinished", None, None),
     ]
-    assert [r.who for r in rows] == ["34 female Registered Nurses"] * 3
-    # p000000: base constraints and anger fidelity rejected once; p000001: consistency three times and a drop
-    assert [r.rejections for r in rows] == [2, 4, 0]
+    assert [r.who for r in rows] == [who(run_folder, p) for p in ("p000000", "p000001", "p000002")]
+    # p000000: plausibility and anger fidelity rejected once, scene_check failed; p000001: consistency thrice, a drop
+    assert [r.rejections for r in rows] == [3, 4, 0]
 
 
 def test_list_and_journey_follow_the_cursor(run_folder: Path) -> None:
     async def script(app: RunBrowser, pilot: Any) -> None:
-        assert listed(app) == [
-            ["p000000", "accepted", "34 female Registered Nurses", "2/0", "2"],
-            ["p000001", "dropped", "34 female Registered Nurses", "0/0", "4"],
-            ["p000002", "unfinished", "34 female Registered Nurses", "", ""],
+        assert [row[:2] + row[3:] for row in listed(app)] == [
+            ["p000000", "accepted", "2/0", "3"],
+            ["p000001", "dropped", "0/0", "4"],
+            ["p000002", "unfinished", "", ""],
         ]
         first = detail(app)
-        assert "Surgeons needs age >= 27" in first and "Unbelievable" in first and "Accepted texts" in first
+        assert "too young for the job: nobody is a surgeon at 19" in first and "Accepted texts" in first
+        assert "scene_check could not load its word list" in first and "p000000-anger-0" in first
         await pilot.press("down")
         await pilot.pause()
         assert app.current == "p000001"
         second = detail(app)
-        assert "religion contradicts beliefs" in second and "income too high for job" in second
-        assert "✘ rejected 0.00" in second and "dropped: socio: consistency rejected 3 times" in second
+        assert "religion contradicts beliefs" in second and "income too high for the job" in second
+        assert "✘ rejected 0.20" in second
+        assert "dropped: socio: 3 candidates rejected; last: income too high for the job" in second
         await pilot.press("down", "enter")
         await pilot.pause()
         assert app.current == "p000002" and "not finished yet" in detail(app)
@@ -105,15 +114,16 @@ def test_r_shows_only_rejected_personas(run_folder: Path) -> None:
 
 def test_p_reveals_prompts_and_raw_answers(run_folder: Path) -> None:
     async def script(app: RunBrowser, pilot: Any) -> None:
-        assert "You are the socio_enricher." not in detail(app)
-        assert "in: Enrich: 34-year-old nurse" in detail(app)
+        system = "Socio-cultural backgrounds of people."
+        assert system not in detail(app)
+        assert "in: …" in detail(app) and "Background:" in detail(app)
         await pilot.press("p")
         await pilot.pause()
         shown = detail(app)
-        assert "You are the socio_enricher." in shown and "raw answer" in shown and '"religion": "Catholic"' in shown
+        assert system in shown and "raw answer" in shown and '"beliefs": "values family"' in shown
         await pilot.press("p")
         await pilot.pause()
-        assert "You are the socio_enricher." not in detail(app)
+        assert system not in detail(app)
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running
@@ -131,7 +141,7 @@ def browse(*args: str):
 def test_command_starts_the_app(run_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     started: list[str] = []
     monkeypatch.setattr(RunBrowser, "run", lambda self: started.append(self.run_data.id))
-    result = browse("20261126", "--runs-dir", str(run_folder.parent))
+    result = browse(RUN_ID[:11], "--runs-dir", str(run_folder.parent))
     assert result.exit_code == 0 and started == [RUN_ID]
 
 

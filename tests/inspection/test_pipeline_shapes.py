@@ -1,104 +1,100 @@
-"""Events shaped as the pipeline writes them today: writer outputs as a list of texts, expression verdicts
-without an emotion (attributed from their order), and a persona-stage rejection that emits a retry and then a
-drop. The funnel must count the final rejection as a drop only."""
+"""Events as the pipeline writes them, against their contract (personagen/agents/events.py): every line of a real
+run is its typed event with no key the model does not know and writes back unchanged; every type of the module is
+written by some run; events about a text carry its emotion and slot; a loop's last rejection is a drop only."""
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
-from personagen.inspection.events import attribute_texts
-from personagen.inspection.funnel import overview
-from personagen.inspection.reader import Run
-from tests.inspection.runfolder import BASE, SOCIO, EventLog, write_jsonl
+import pytest
+from pydantic import ValidationError
+
+from personagen.agents.context import AgentContext
+from personagen.agents.events import (
+    EVENT_MODELS,
+    Record,
+    ResumeData,
+    SampleData,
+    ScenarioData,
+    SocioData,
+    TextData,
+    VerdictData,
+    parse_event,
+    record,
+)
+from personagen.personas.models import BasePersona, Expression, Scenario, SocioCultural, Verdict
+from personagen.resume import Repair
+from tests.inspection.real_runs import CRASHED, FINISHED, resume_run
 
 
-def build(log: EventLog) -> None:
-    p = "p000000"
-    log.add(p, "demographic_sampler", "sample", "base", 1, BASE)
-    log.verdict(p, "constraints", "base", 1, True, [])
-    log.add(p, "socio_enricher", "output", "socio", 1, SOCIO)
-    log.verdict(p, "consistency", "socio", 1, True, [], kind="llm")
-    texts = [
-        {"emotion": "joy", "text": "Got the keys!", "slot": 0, "attempt": 1},
-        {"emotion": "anger", "text": "I am angry.", "slot": 0, "attempt": 1},
-    ]
-    log.add(p, "emotion_writer", "output", "expression", None, texts)
-    log.verdict(p, "text_shape", "expression", 1, True, [])
-    log.call(p, "critic:emotion_fidelity", "expression", 1, "EmotionReading", {"emotion": "joy"}, "which?")
-    log.verdict(p, "emotion_fidelity", "expression", 1, True, ["reads as joy"], "llm")
-    log.verdict(p, "text_shape", "expression", 1, True, [])
-    log.call(p, "critic:emotion_fidelity", "expression", 1, "EmotionReading", {"emotion": "joy"}, "which?")
-    log.verdict(p, "emotion_fidelity", "expression", 1, False, ["reads as joy, not anger"], "llm")
-    log.add(
-        p,
-        "expression_critics",
-        "retry",
-        "expression",
-        1,
-        {"stage": "expression", "slot": "anger#0", "reason": "reads as joy, not anger"},
-    )
-    log.add(
-        p,
-        "emotion_writer",
-        "output",
-        "expression",
-        None,
-        [{"emotion": "anger", "text": "Cancelled. Again.", "slot": 0, "attempt": 2}],
-    )
-    log.verdict(p, "text_shape", "expression", 2, False, ["too short"])
-    log.add(
-        p,
-        "expression_critics",
-        "drop",
-        "expression",
-        None,
-        {"stage": "expression", "slot": "anger#0", "reasons": ["too short"]},
-    )
-    q = "p000001"
-    log.add(q, "demographic_sampler", "sample", "base", 1, BASE)
-    log.verdict(q, "constraints", "base", 1, True, [])
-    for attempt in (1, 2):
-        log.add(q, "socio_enricher", "output", "socio", attempt, SOCIO)
-        log.verdict(q, "consistency", "socio", attempt, False, ["incoherent"], kind="llm")
-        log.add(q, "socio_critics", "retry", "socio", attempt, {"stage": "socio", "reason": "incoherent"})
-    log.add(q, "socio_critics", "drop", "socio", None, {"stage": "socio", "reasons": ["socio: 2 rejected"]})
+def lines(folder: Path) -> list[dict]:
+    """The complete lines of events.jsonl (a torn last line left out)."""
+    text = (folder / "events.jsonl").read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines(keepends=True) if line.endswith("\n")]
 
 
-def make_run(tmp_path: Path) -> Run:
-    folder = tmp_path / "r"
-    folder.mkdir()
-    log = EventLog()
-    build(log)
-    write_jsonl(folder / "events.jsonl", log.events)
-    write_jsonl(
-        folder / "records.jsonl", [{"id": "p000000-joy-0", "persona_id": "p000000", "emotion": "joy"}]
-    )
-    (folder / "config.json").write_text(json.dumps({"run_id": "r", "emotions": ["joy", "anger"]}))
-    return Run(folder)
+@pytest.fixture(scope="module")
+def resumed(tmp_path_factory: pytest.TempPathFactory, runs_dir: Path) -> Path:
+    """The crashed run, resumed: its events.jsonl holds a `resume` event."""
+    runs = Path(shutil.copytree(runs_dir, tmp_path_factory.mktemp("resumed") / "runs"))
+    resume_run(runs, CRASHED)
+    return runs / CRASHED
 
 
-def test_expression_verdicts_are_attributed_to_their_text(tmp_path: Path) -> None:
-    events = attribute_texts(make_run(tmp_path).events)
-    tagged = [
-        (e["data"]["critic"], e["emotion"], e["slot"])
-        for e in events
-        if e["type"] == "verdict" and e["stage"] == "expression"
-    ]
-    assert tagged == [
-        ("text_shape", "joy", 0),
-        ("emotion_fidelity", "joy", 0),
-        ("text_shape", "anger", 0),
-        ("emotion_fidelity", "anger", 0),
-        ("text_shape", "anger", 0),
-    ]
-    calls = [e["emotion"] for e in events if e["type"] == "llm_call"]
-    assert calls == ["joy", "anger"]
+def test_every_line_is_its_typed_event_and_writes_back_unchanged(runs_dir: Path, resumed: Path) -> None:
+    folders = [*sorted(runs_dir.iterdir()), resumed]
+    for written in (line for folder in folders for line in lines(folder)):
+        event = parse_event(written)
+        assert type(event) is EVENT_MODELS[written["type"]] and event.v == written["v"] == 1
+        assert not event.model_extra
+        assert not isinstance(event.data, Record) or not event.data.model_extra
+        assert json.loads(json.dumps(record(event))) == written
 
 
-def test_funnel_counts_final_rejection_as_drop_only(tmp_path: Path) -> None:
-    funnel = {row.stage: row for row in overview(make_run(tmp_path)).funnel}
-    socio = funnel["socio"]
-    assert (socio.sampled, socio.accepted, socio.resampled, socio.dropped) == (3, 1, 1, 1)
-    text = funnel["expression"]
-    assert (text.sampled, text.accepted, text.resampled, text.dropped) == (3, 1, 1, 1)
+def test_the_runs_write_every_event_type_of_the_module(runs_dir: Path, resumed: Path) -> None:
+    written = {line["type"] for folder in [*runs_dir.iterdir(), resumed] for line in lines(folder)}
+    assert written == set(EVENT_MODELS)
+
+
+@pytest.mark.parametrize(("data", "domain"), [
+    (SampleData, BasePersona), (SocioData, SocioCultural), (ScenarioData, Scenario), (TextData, Expression),
+    (VerdictData, Verdict),
+])
+def test_event_data_has_the_fields_of_the_domain_record(data: type, domain: type) -> None:
+    assert set(data.model_fields) == set(domain.model_fields)
+
+
+def test_resume_data_has_the_fields_the_runner_writes() -> None:
+    assert set(ResumeData.model_fields) == set(Repair().as_event_data())
+
+
+def test_events_about_a_text_carry_its_emotion_and_slot(runs_dir: Path) -> None:
+    events = lines(runs_dir / FINISHED)
+    about_texts = [e for e in events if e["stage"] == "expression" and e["type"] != "output"]
+    assert about_texts and all(e["emotion"] in ("joy", "anger") for e in about_texts)
+    judged = [e for e in about_texts if e["agent"] != "emotion_writer"]
+    assert all(e["slot"] == 0 for e in judged)
+    assert all("emotion" not in e and "slot" not in e for e in events if e["stage"] != "expression")
+    retry = next(e for e in judged if e["type"] == "retry")
+    assert retry["data"]["slot"] == f"{retry['emotion']}#{retry['slot']}"
+
+
+def test_a_loops_last_rejection_is_a_drop_only(runs_dir: Path) -> None:
+    mine = [e for e in lines(runs_dir / FINISHED) if e["persona_id"] == "p000001" and e["stage"] == "socio"]
+    rejected = [e for e in mine if e["type"] == "verdict" and not e["data"]["passed"]]
+    assert [e["type"] for e in mine if e["type"] in ("retry", "drop")] == ["retry", "retry", "drop"]
+    assert len(rejected) == 3 and [e["attempt"] for e in rejected] == [1, 2, 3]
+
+
+def test_emit_refuses_an_event_outside_the_contract() -> None:
+    written: list[dict] = []
+    ctx = AgentContext(models=None, emotions=["joy"], sink=written.append)
+    ctx.emit("p000000", "base_critics", "retry", stage="base", attempt=1, data={"stage": "base", "reason": "r"})
+    assert written[0]["v"] == 1 and "emotion" not in written[0]
+    with pytest.raises(ValueError, match="persona_done"):
+        ctx.emit("p000000", "runner", "persona_done", data={"status": "accepted"})
+    with pytest.raises(ValidationError):
+        ctx.emit("p000000", "base_critics", "retry", stage="base", data={"stage": "base"})  # no reason
+    assert len(written) == 1

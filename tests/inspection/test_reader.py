@@ -1,14 +1,30 @@
-"""Reading run folders: torn lines, statuses, finding runs."""
+"""Reading run folders: torn lines, typed events, statuses (with the run store's lock check), finding runs."""
 
 from __future__ import annotations
 
 import json
+import os
+import socket
 from pathlib import Path
 
 import pytest
 
+from personagen.agents.events import DropEvent, LlmCallEvent, OutputEvent, ResumeEvent
 from personagen.inspection.reader import Run, find_run, list_runs
+from personagen.resume import check_resumable
 from personagen.runfiles import RunNotFound, iter_jsonl
+from personagen.runstore import RunStoreError
+from tests.inspection.real_runs import (
+    CRASHED,
+    FAILED,
+    FINISHED,
+    RUNNING,
+    SETTINGS,
+    CrashOn,
+    resume_run,
+    run,
+    script,
+)
 
 
 def test_torn_last_line_is_skipped_with_a_warning(tmp_path: Path) -> None:
@@ -48,32 +64,89 @@ def test_missing_file_reads_as_empty(tmp_path: Path) -> None:
 
 def test_statuses(runs_dir: Path) -> None:
     statuses = {run.path.name: run.status for run in list_runs(runs_dir)}
-    assert statuses == {
-        "20261126-130501-aaaa": "finished",
-        "20261126-140000-bbbb": "failed",
-        "20261126-150000-cccc": "running",
-        "20261126-160000-dddd": "crashed",
-    }
+    assert statuses == {FINISHED: "finished", FAILED: "failed", RUNNING: "running", CRASHED: "crashed"}
 
 
-def test_interrupted_and_lock_on_another_host(tmp_path: Path) -> None:
-    folder = tmp_path / "r1"
-    folder.mkdir()
-    (folder / "summary.json").write_text(json.dumps({"status": "interrupted"}))
-    assert Run(folder).status == "interrupted"
-    (folder / "summary.json").unlink()
-    (folder / "run.lock").write_text(json.dumps({"pid": 1, "host": "some-other-host"}))
+def test_events_are_typed_and_the_torn_line_is_skipped(runs_dir: Path) -> None:
+    run = Run(runs_dir / RUNNING)
+    events = run.events
+    assert all(e.v == 1 for e in events)
+    assert isinstance(events[-1], OutputEvent) and events[-1].persona_id == "p000002"
+    assert len(run.warnings) == 1 and "torn" in run.warnings[0]
+    finished = Run(runs_dir / FINISHED).events
+    assert sum(isinstance(e, DropEvent) for e in finished) == 2
+    assert [e.data.error_kind for e in finished if isinstance(e, LlmCallEvent) and e.data.error] == ["invalid"]
+
+
+def test_lines_that_are_no_known_event_are_skipped_with_one_warning(runs_copy: Path) -> None:
+    path = runs_copy / FINISHED / "events.jsonl"
+    written = len(path.read_text(encoding="utf-8").splitlines())
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"ts": 1.0, "persona_id": None, "agent": "runner", "type": "run_end"}) + "\n")
+        fh.write(json.dumps({"ts": 1.0, "persona_id": "p1", "agent": "a", "type": "verdict", "data": {}}) + "\n")
+    run = Run(runs_copy / FINISHED)
+    assert len(run.events) == written  # every line the pipeline wrote, neither of the two
+    assert run.warnings == [f"{run.path / 'events.jsonl'}: 2 lines that are no known event skipped (1 run_end, "
+                            "1 verdict)"]
+
+
+def test_a_line_without_a_version_reads_as_version_1(runs_copy: Path) -> None:
+    path = runs_copy / FINISHED / "events.jsonl"
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    path.write_text("".join(json.dumps({k: v for k, v in e.items() if k != "v"}) + "\n" for e in lines))
+    run = Run(runs_copy / FINISHED)
+    assert len(run.events) == len(lines) and {e.v for e in run.events} == {1} and run.warnings == []
+
+
+def test_a_resumed_run_reads_with_its_resume_event(runs_copy: Path) -> None:
+    resume_run(runs_copy, CRASHED)
+    run = Run(runs_copy / CRASHED)
+    assert run.status == "finished" and run.warnings == []
+    resumes = [e for e in run.events if isinstance(e, ResumeEvent)]
+    assert len(resumes) == 1 and resumes[0].persona_id is None and resumes[0].agent == "runner"
+    assert resumes[0].data.done == 2 and resumes[0].data.torn_lines == 1
+    assert [p["id"] for p in run.personas] == ["p000000", "p000001", "p000002"]
+
+
+def test_a_lock_of_another_host_is_running_for_runs_and_for_resume(runs_copy: Path) -> None:
+    """`personagen runs` and `run --resume` use the same lock check: another host's lock cannot be checked
+    from here, so both take the run as running."""
+    folder = runs_copy / CRASHED
     assert Run(folder).status == "crashed"
+    check_resumable(folder)  # a dead process on this host: resumable
+    (folder / "run.lock").write_text(json.dumps({"pid": os.getpid(), "host": "some-other-host"}))
+    assert Run(folder).status == "running"
+    with pytest.raises(RunStoreError, match="is running"):
+        check_resumable(folder)
+
+
+def test_a_live_lock_on_this_host_is_running_and_a_torn_lock_is_not(runs_copy: Path) -> None:
+    folder = runs_copy / CRASHED
+    (folder / "run.lock").write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname()}))
+    assert Run(folder).status == "running"
+    with pytest.raises(RunStoreError, match="is running"):
+        check_resumable(folder)
+    (folder / "run.lock").write_text('{"pid": 12')
+    assert Run(folder).status == "crashed"
+    check_resumable(folder)
+
+
+def test_interrupted_and_budget_runs_read_their_status_from_the_summary(tmp_path: Path) -> None:
+    ctrl_c = CrashOn(lambda e: e["persona_id"] == "p000001", stop=KeyboardInterrupt)
+    run(tmp_path, "interrupted", script(), observer=ctrl_c)
+    run(tmp_path, "budget", script(), settings={**SETTINGS, "run": {**SETTINGS["run"], "token_budget": 2000}})
+    assert {r.id: r.status for r in list_runs(tmp_path)} == {"interrupted": "interrupted", "budget": "budget"}
+    assert not (tmp_path / "interrupted" / "run.lock").exists()
 
 
 def test_runs_are_listed_newest_first(runs_dir: Path) -> None:
-    assert [r.path.name for r in list_runs(runs_dir)][0] == "20261126-160000-dddd"
+    assert [r.path.name for r in list_runs(runs_dir)] == [CRASHED, RUNNING, FAILED, FINISHED]
 
 
 def test_find_run_by_id_prefix_and_path(runs_dir: Path) -> None:
-    assert find_run(runs_dir, "20261126-140000-bbbb").id == "20261126-140000-bbbb"
-    assert find_run(runs_dir, "20261126-13").id == "20261126-130501-aaaa"
-    assert find_run(Path("elsewhere"), str(runs_dir / "20261126-130501-aaaa")).id == "20261126-130501-aaaa"
+    assert find_run(runs_dir, FAILED).id == FAILED
+    assert find_run(runs_dir, "20261126-13").id == FINISHED
+    assert find_run(Path("elsewhere"), str(runs_dir / FINISHED)).id == FINISHED
 
 
 def test_find_run_unknown_and_ambiguous(runs_dir: Path) -> None:
@@ -83,4 +156,4 @@ def test_find_run_unknown_and_ambiguous(runs_dir: Path) -> None:
     with pytest.raises(RunNotFound) as ambiguous:
         find_run(runs_dir, "20261126")
     assert ambiguous.value.ambiguous
-    assert "matching runs: 20261126-160000-dddd" in str(ambiguous.value)
+    assert f"matching runs: {CRASHED}" in str(ambiguous.value)

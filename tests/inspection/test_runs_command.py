@@ -1,36 +1,39 @@
-"""`personagen runs`."""
+"""`personagen runs`, on runs written by the real pipeline."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+from tests.inspection.real_runs import CRASHED, FAILED, FINISHED, RUNNING
+
 
 def test_runs_table_lists_every_run_with_status(cli, runs_dir: Path) -> None:
     result = cli("runs", "--runs-dir", str(runs_dir))
     assert result.exit_code == 0
-    for run_id, status in (
-        ("aaaa", "finished"),
-        ("bbbb", "failed"),
-        ("cccc", "running"),
-        ("dddd", "crashed"),
-    ):
-        assert run_id in result.stdout and status in result.stdout
-    assert "1/3" in result.stdout  # personas accepted / requested
-    assert "torn" in result.stderr  # the running run's torn personas.jsonl line
+    for run_id, status in ((FINISHED, "finished"), (FAILED, "failed"), (RUNNING, "running"), (CRASHED, "crashed")):
+        line = next(line for line in result.stdout.splitlines() if run_id in line)
+        assert status in line
+    assert "2/3" in result.stdout and "1/3" in result.stdout  # personas accepted / requested
+    assert "Traceback" not in result.output
 
 
 def test_runs_json(cli, runs_dir: Path) -> None:
     result = cli("runs", "--runs-dir", str(runs_dir), "--json")
     assert result.exit_code == 0
     rows = json.loads(result.stdout)
+    assert [r["id"] for r in rows] == [CRASHED, RUNNING, FAILED, FINISHED]
     first = rows[-1]
-    assert first["id"] == "20261126-130501-aaaa"
     assert first["status"] == "finished"
-    assert (first["personas_accepted"], first["personas_dropped"], first["personas_requested"]) == (1, 1, 3)
-    assert first["texts"] == 2
-    assert first["models"] == ["gpt-4o-mini", "gemma-3-270m"]
-    assert first["started"] == "2026-11-26T13:05:01Z"
+    assert (first["personas_accepted"], first["personas_dropped"], first["personas_requested"]) == (2, 1, 3)
+    assert first["texts"] == 3 and first["emotions"] == ["joy", "anger"]
+    assert first["models"] == ["fake-default"]
+    config = json.loads((runs_dir / FINISHED / "config.json").read_text(encoding="utf-8"))
+    assert first["started"] == config["created"]
+    running = rows[1]
+    assert (running["status"], running["personas_accepted"], running["personas_dropped"], running["texts"]) == (
+        "running", 1, 1, 2,
+    )
 
 
 def test_runs_empty_dir(cli, tmp_path: Path) -> None:

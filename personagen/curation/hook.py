@@ -1,0 +1,42 @@
+"""Curation at the end of `personagen run`: a finished run is curated before the command returns.
+
+Input: the finished run's folder and the run's note callback (the terminal trace). Output: the curation files,
+and notes saying what was set aside. The run has already succeeded: a missing `eval` extra or a failing curation
+becomes a note with the command to run later (`export` also curates a run that has no curation), never an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+PHASE_NOTES_FROM = 5000  # texts; smaller runs curate in seconds and get only the closing note
+
+
+def curate_after_run(folder: Path, note: Callable[[str], None]) -> dict[str, Any] | None:
+    """Curate the run in `folder`; returns the curation summary, or None when it could not run."""
+    try:
+        from personagen.curation.engine import CurationError, curate_run
+    except ImportError as exc:
+        note(f"curation skipped: it needs the 'eval' extra (missing {exc.name}): pip install 'personagen[eval]', "
+             f"then `personagen curate {folder.name}`")
+        return None
+
+    def phases(name: str, total: int) -> Callable[[int], None]:
+        if total >= PHASE_NOTES_FROM:
+            note(f"curation: {name}, {total} texts")
+        return lambda n: None
+
+    try:
+        summary = curate_run(folder, progress=phases).summary
+    except CurationError as exc:
+        note(f"curation failed: {exc}; retry with `personagen curate {folder.name}`")
+        return None
+    except Exception as exc:  # the run itself is complete: say so, never lose it to a traceback
+        note(f"curation failed ({type(exc).__name__}: {exc}); the run is complete: retry with "
+             f"`personagen curate {folder.name}` (export curates too)")
+        return None
+    note(f"curation: {summary['removed']} of {summary['records']} texts set aside as near-duplicates "
+         f"({folder / 'curation.jsonl'}); export leaves them out (--all keeps them)")
+    return summary
