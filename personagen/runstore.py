@@ -58,14 +58,19 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def read_lock(folder: Path) -> dict[str, Any] | None:
-    """The run.lock of a run folder, or None without one (a torn lock counts as a lock of unknown owner)."""
+def read_lock_file(path: Path) -> dict[str, Any] | None:
+    """A lock file's content, or None without one (a torn lock counts as a lock of unknown owner)."""
     try:
-        return json.loads((folder / "run.lock").read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
     except (ValueError, OSError):
         return {}
+
+
+def read_lock(folder: Path) -> dict[str, Any] | None:
+    """The run.lock of a run folder (see read_lock_file)."""
+    return read_lock_file(folder / "run.lock")
 
 
 def lock_is_live(lock: dict[str, Any] | None) -> bool:
@@ -77,23 +82,29 @@ def lock_is_live(lock: dict[str, Any] | None) -> bool:
     return isinstance(lock.get("pid"), int) and pid_alive(lock["pid"])
 
 
-def take_lock(folder: Path) -> None:
-    """Create run.lock for this process, replacing a stale one; refuse when another live process holds it."""
-    path = folder / "run.lock"
-    lock = read_lock(folder)
+def take_lock_file(path: Path, what: str) -> None:
+    """Create the lock file `path` for this process, replacing a stale one; refuse when a live process holds it.
+
+    `what` names the locked thing in messages ("run 2026...", "Ray run ...")."""
+    lock = read_lock_file(path)
     if lock_is_live(lock):
         raise RunStoreError(
-            f"run {folder.name} is running (run.lock: pid {lock.get('pid')} on {lock.get('host')}); "
-            "wait for it to end, or stop it first. If that process is gone, delete the run.lock file."
+            f"{what} is running ({path.name}: pid {lock.get('pid')} on {lock.get('host')}); "
+            f"wait for it to end, or stop it first. If that process is gone, delete the {path.name} file."
         )
     if lock is not None:
         path.unlink(missing_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     except FileExistsError:
-        raise RunStoreError(f"run {folder.name} was just taken by another process") from None
+        raise RunStoreError(f"{what} was just taken by another process") from None
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(dumps({"pid": os.getpid(), "host": socket.gethostname(), "since": time.time()}) + "\n")
+
+
+def take_lock(folder: Path) -> None:
+    """Create run.lock for this process (see take_lock_file)."""
+    take_lock_file(folder / "run.lock", f"run {folder.name}")
 
 
 class RunStore:

@@ -13,9 +13,6 @@ with the default both `.shards` folders are one. A `.shards` folder is not a run
 from __future__ import annotations
 
 import json
-import os
-import socket
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import personagen
-from personagen.runstore import RunStoreError, check_run_id, lock_is_live
+from personagen.runstore import RunStoreError, check_run_id, take_lock_file
 from personagen.settings import ScaleSettings, Settings
 
 SUFFIX = ".shards"
@@ -134,22 +131,7 @@ def update_manifest(run: RayRun, **values: Any) -> None:
 def driver_lock(run: RayRun) -> Iterator[None]:
     """Hold driver.lock while driving the run: a second driver of the same run is refused."""
     path = run.home / DRIVER_LOCK
-    try:
-        lock = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        lock = None
-    except (OSError, ValueError):
-        lock = {}
-    if lock_is_live(lock):
-        raise RunStoreError(f"Ray run {run.run_id} is driven by pid {lock.get('pid')} on {lock.get('host')}: "
-                            f"stop that driver first (if it is gone, delete {path})")
-    path.unlink(missing_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    except FileExistsError:
-        raise RunStoreError(f"Ray run {run.run_id} was just taken by another driver") from None
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "since": time.time()}) + "\n")
+    take_lock_file(path, f"Ray run {run.run_id}")
     try:
         yield
     finally:
