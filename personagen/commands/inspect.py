@@ -13,6 +13,7 @@ import typer
 from personagen.commands.options import DEFAULT_RUNS_DIR, RunsDir, clean_errors
 from personagen.inspection import journey_view, render
 from personagen.inspection.catalog import critic_catalog
+from personagen.inspection.economics import economics
 from personagen.inspection.events import EventFilter, critic_of
 from personagen.inspection.funnel import overview
 from personagen.inspection.journey import PersonaNotFound, journey
@@ -64,12 +65,18 @@ def inspect_command(
     rejected: Annotated[bool, typer.Option("--rejected", help="Only rejected or dropped items.")] = False,
     critic: Annotated[str | None, typer.Option("--critic", help="Only this critic's verdicts.")] = None,
     emotion: Annotated[str | None, typer.Option("--emotion", help="Only texts for this emotion.")] = None,
+    critics: Annotated[
+        bool, typer.Option("--critics", help="What each critic costs and catches; acceptance by attempt.")
+    ] = False,
     as_json: AsJson = False,
 ) -> None:
     """What the agents decided in a run: funnel, critics, reasons, tokens; or one persona's journey."""
     run = find_run(runs_dir, run_ref)
     flt = EventFilter(rejected=rejected, critic=critic, emotion=emotion)
     _check_filter(run, flt)
+    if critics:
+        _economics(run, as_json)
+        return
     if persona is None:
         view = overview(run, flt)
         render.warnings(run.warnings)
@@ -83,6 +90,13 @@ def inspect_command(
         raise typer.Exit(2) from None
     render.warnings(run.warnings)
     render.print_json(path.to_json()) if as_json else journey_view.print_journey(path)
+
+
+def _economics(run: Run, as_json: bool) -> None:
+    """`inspect RUN --critics`."""
+    econ = economics(run.events)
+    render.warnings(run.warnings)
+    render.print_json({"run": run.id, **econ.to_json()}) if as_json else render.economics(econ, run_row(run))
 
 
 def critics_command(

@@ -219,6 +219,27 @@ def section_population(p: dict[str, Any], plots: dict[str, str]) -> str:
     )
 
 
+def section_critic_economics(e: dict[str, Any]) -> str:
+    """What each critic cost and caught (metrics.json `critic_economics`), and acceptance by attempt."""
+    critics = [
+        [c["critic"], c["stage"], c["judged"], c["rejected"], f"{c['share']:.0%}", c["calls"],
+         c["tokens_in"], c["tokens_out"], c["rewritten"], c["dropped"], c["open"]]
+        for c in e["critics"]
+    ]
+    attempts = sorted({r["attempt"] for rows in e["attempts"].values() for r in rows} | {1, 2, 3})
+    by_stage = [
+        [stage, *({r["attempt"]: f"{r['accepted']}/{r['candidates']}" for r in rows}.get(a) for a in attempts)]
+        for stage, rows in e["attempts"].items()
+    ]
+    headers = ["critic", "stage", "judged", "rejected", "share of rejections", "model calls", "tokens in",
+               "tokens out", "then accepted", "then dropped", "open"]
+    return (
+        "<h2>Critic economics</h2>" + table(headers, critics)
+        + "<h3>Acceptance by attempt (accepted/judged)</h3>"
+        + table(["stage", *(f"attempt {a}" for a in attempts)], by_stage)
+    )
+
+
 def embedding_note(metrics: dict[str, Any]) -> str:
     """Which embedding model was used, its folder and the languages it covers (as recorded in metrics.json)."""
     info = metrics.get("embedding") or {}
@@ -240,6 +261,8 @@ def render_report(metrics: dict[str, Any], plots: dict[str, str]) -> str:
             parts.append(render(metrics[key]) if key == "realism" else render(metrics[key], plots))
     if metrics.get("population") and metrics["population"].get("attributes"):
         parts.append(section_population(metrics["population"], plots))
+    if (metrics.get("critic_economics") or {}).get("critics"):
+        parts.append(section_critic_economics(metrics["critic_economics"]))
     real = metrics.get("real")
     source = f"<p>Real corpus: {esc(real['source'])} {esc(real.get('note', ''))}</p>" if real else ""
     title = f"PersonaGen evaluation: {esc(metrics.get('run_id'))}"

@@ -32,6 +32,8 @@ from personagen.evaluation.population import population_metrics
 from personagen.evaluation.realism import compare_sets, realism_metrics
 from personagen.evaluation.report import render_report
 from personagen.evaluation.run_reader import RunData, load_run
+from personagen.inspection.economics import economics
+from personagen.inspection.reader import read_events
 
 
 @dataclass
@@ -232,6 +234,7 @@ def _measure(
     metrics["population"] = _population(run)
     clock.step("judge", "judging texts" if judge else "judge skipped")
     metrics["human_likeness"] = _judge(run, options, judge, out)
+    metrics["critic_economics"] = economics(read_events(run.path / "events.jsonl", run.warnings)).to_json()
     metrics["warnings"] = run.warnings
     return metrics, vectors, real_vectors
 

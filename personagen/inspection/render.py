@@ -17,6 +17,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from personagen.inspection.catalog import CriticInfo
+from personagen.inspection.economics import Economics
 from personagen.inspection.funnel import Overview
 from personagen.inspection.runs_table import RunRow
 
@@ -228,3 +229,33 @@ def critics(rows: list[CriticInfo], messages: list[str]) -> None:
         kind = "LLM" if r.kind == "llm" else r.kind
         table.add_row(f"[bold]{escape(r.name)}[/]", r.stage, kind, escape(origin), escape(r.description))
     out().print(table)
+
+
+def economics(econ: Economics, row: RunRow) -> None:
+    """`inspect RUN --critics`: what each critic cost and caught, and acceptance per stage by attempt."""
+    console = out()
+    console.print(_header(row, "  (critic economics)"))
+    if not econ.critics:
+        console.print("[dim]No verdicts yet.[/]")
+        return
+    table = Table(title="What each critic costs and catches", title_justify="left")
+    names = ("critic", "stage", "judged", "rejected", "share", "calls", "tokens in", "tokens out",
+             "then accepted", "then dropped", "open")
+    for name in names:
+        table.add_column(name, justify="left" if name in ("critic", "stage") else "right")
+    for c in econ.critics:
+        table.add_row(
+            escape(c.critic), c.stage or "?", str(c.judged), str(c.rejected), f"{c.share:.0%}", str(c.calls),
+            str(c.tokens_in), str(c.tokens_out), f"[green]{c.rewritten}[/]", f"[red]{c.dropped}[/]",
+            str(c.open or ""),
+        )
+    console.print(table)
+    attempts = range(1, max([3, *(r.attempt for rows in econ.attempts.values() for r in rows)]) + 1)
+    table = Table(title="Acceptance by attempt (accepted/judged)", title_justify="left")
+    table.add_column("stage")
+    for attempt in attempts:
+        table.add_column(f"attempt {attempt}", justify="right")
+    for stage, rows in econ.attempts.items():
+        cells = {r.attempt: f"{r.accepted}/{r.candidates} ({r.rate:.0%})" for r in rows}
+        table.add_row(stage, *(cells.get(a, "") for a in attempts))
+    console.print(table)
