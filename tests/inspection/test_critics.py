@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from personagen.agents.critics import registry
-from personagen.agents.critics.registry import Candidate, CriticError, accept, critic
+from personagen.agents.critics.registry import select_critics
+from personagen.critics import Candidate, CriticError, accept, all_critics, critic, registered_critics
 from personagen.personas.models import BasePersona, Expression, Stage
 from tests.inspection.plugin_helpers import EXAMPLE_PLUGIN, installed_plugin, write_dist_info
 
@@ -33,7 +33,7 @@ def listed(cli, *args: str) -> tuple[dict[str, dict], list[str], str]:
 
 
 def judge(name: str, text: str, emotion: str = "joy", **kw) -> object:
-    spec = registry._REGISTRY[name]
+    spec = all_critics()[name]
     candidate = Candidate(
         stage=Stage.EXPRESSION, persona=PERSONA, expression=Expression(emotion=emotion, text=text), **kw
     )
@@ -53,12 +53,12 @@ def test_example_plugin_is_listed_with_stage_kind_and_origin(cli, example_critic
 
 
 def test_example_plugin_is_selected_by_default_and_can_be_disabled(example_critic) -> None:
-    names = [s.name for s in registry.select_critics(None, ["first_person"])]
+    names = [s.name for s in select_critics(None, ["first_person"])]
     assert "banned_phrases" in names and "first_person" not in names
 
 
 def test_example_critics_judge(example_critic) -> None:
-    registry.all_critics()
+    all_critics()
     assert not judge("banned_phrases", "As an AI, I feel happy.").passed
     verdict = judge("banned_phrases", "What a joy to see you!")
     assert not verdict.passed and verdict.reasons == ["contains 'joy'"] and verdict.critic == "banned_phrases"
@@ -152,7 +152,7 @@ def test_broken_and_clashing_plugins_are_warnings(cli, tmp_path, example_critic)
     (site / "broken_critics.py").parent.mkdir(parents=True, exist_ok=True)
     (site / "broken_critics.py").write_text("raise ImportError('missing dependency frobnicate')\n")
     (site / "clashing_critics.py").write_text(
-        "from personagen.agents.critics.registry import accept, critic\n"
+        "from personagen.critics import accept, critic\n"
         "critic('constraints', stage='base', description='again')(lambda c: accept())\n"
     )
     write_dist_info(site, "broken-critics", {"broken": "broken_critics", "clashing": "clashing_critics"})
@@ -176,7 +176,7 @@ def test_missing_load_target_is_a_warning(cli, registry_snapshot) -> None:
 
 def test_installed_plugin_helper_cleans_up(tmp_path) -> None:
     with installed_plugin(tmp_path / "a") as modules:
-        registry.all_critics()
-        assert "banned_phrases" in registry._REGISTRY and modules == ["personagen_banned_phrases"]
-    assert "banned_phrases" not in registry._REGISTRY
+        all_critics()
+        assert "banned_phrases" in registered_critics() and modules == ["personagen_banned_phrases"]
+    assert "banned_phrases" not in registered_critics()
     assert "personagen_banned_phrases" not in sys.modules
