@@ -13,6 +13,7 @@ import typer
 from personagen.commands.options import DEFAULT_RUNS_DIR, RunsDir, clean_errors
 from personagen.inspection import journey_view, render
 from personagen.inspection.catalog import critic_catalog
+from personagen.inspection.coverage import run_coverage
 from personagen.inspection.economics import economics
 from personagen.inspection.events import EventFilter, critic_of
 from personagen.inspection.funnel import overview
@@ -68,6 +69,9 @@ def inspect_command(
     critics: Annotated[
         bool, typer.Option("--critics", help="What each critic costs and catches; acceptance by attempt.")
     ] = False,
+    coverage: Annotated[
+        bool, typer.Option("--coverage", help="Texts per emotion x scenario attribute and demographic band.")
+    ] = False,
     as_json: AsJson = False,
 ) -> None:
     """What the agents decided in a run: funnel, critics, reasons, tokens; or one persona's journey."""
@@ -76,6 +80,9 @@ def inspect_command(
     _check_filter(run, flt)
     if critics:
         _economics(run, as_json)
+        return
+    if coverage:
+        _coverage(run, as_json)
         return
     if persona is None:
         view = overview(run, flt)
@@ -97,6 +104,13 @@ def _economics(run: Run, as_json: bool) -> None:
     econ = economics(run.events)
     render.warnings(run.warnings)
     render.print_json({"run": run.id, **econ.to_json()}) if as_json else render.economics(econ, run_row(run))
+
+
+def _coverage(run: Run, as_json: bool) -> None:
+    """`inspect RUN --coverage`."""
+    cov = run_coverage(run.path, run.id)
+    render.warnings(run.warnings)
+    render.print_json(cov.to_json()) if as_json else render.coverage(cov)
 
 
 def critics_command(

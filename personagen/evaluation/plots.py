@@ -142,3 +142,22 @@ def distributions(series: dict[str, dict[str, float]], title: str, top: int = 12
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8)
     return _encode(figure)
+
+
+def coverage_heatmap(counts: dict[str, dict[str, int]], values: list[str], title: str, top: int = 25) -> str:
+    """Heatmap of texts per emotion (rows) x attribute value (columns, the `top` most frequent), counts in cells."""
+    emotions = list(counts)
+    shown = values[:top]
+    data = np.array([[counts[e].get(v, 0) for v in shown] for e in emotions], dtype=int).reshape(len(emotions), -1)
+    figure = _figure(max(4.0, 1.2 + 0.45 * len(shown)), max(2.4, 1.4 + 0.35 * len(emotions)))
+    ax = figure.add_subplot(1, 1, 1)
+    ax.imshow(data, cmap="Greens", aspect="auto")
+    ax.set_xticks(range(len(shown)), [v[:22] for v in shown], rotation=45, ha="right", fontsize=7)
+    ax.set_yticks(range(len(emotions)), emotions, fontsize=8)
+    threshold = data.max() / 2 if data.size else 0
+    for (row, col), value in np.ndenumerate(data):
+        ax.text(col, row, str(value), ha="center", va="center", fontsize=7,
+                color="white" if value > threshold else "black")
+    more = f" ({len(values) - len(shown)} rarer values not shown)" if len(values) > len(shown) else ""
+    ax.set_title(title + more, fontsize=10)
+    return _encode(figure)

@@ -219,6 +219,25 @@ def section_population(p: dict[str, Any], plots: dict[str, str]) -> str:
     )
 
 
+def section_coverage(c: dict[str, Any], plots: dict[str, str]) -> str:
+    """Texts per emotion x scenario attribute and demographic band (metrics.json `coverage`)."""
+    rows = [
+        [name.replace("_", " "), a["source"], len(a["values"]), a["entropy"], len(a["thin"]),
+         ", ".join(f"{t['emotion']} x {t['value']} ({t['count']})" for t in a["thin"][:12])
+         + (f" and {len(a['thin']) - 12} more" if len(a["thin"]) > 12 else "")]
+        for name, a in c["attributes"].items()
+    ]
+    scenario = f'<p class="warn">{esc(c["scenario"])}</p>' if c.get("scenario") else ""
+    images = "".join(image(plots, f"coverage_{name}", name) for name in c["attributes"])
+    return (
+        f"<h2>Coverage</h2><p>{c['n_records']} texts, {esc(c['note'])}.</p>{scenario}"
+        + table(["attribute", "from", "values", "normalised entropy", f"thin cells (< {c['threshold']})",
+                 "thin cells (emotion x value)"], rows)
+        + '<p class="note">Normalised entropy: 0 = one value only, 1 = every value seen equally often. A thin '
+        "cell is an emotion x value pair with fewer texts than the threshold (empty ones included).</p>" + images
+    )
+
+
 def section_critic_economics(e: dict[str, Any]) -> str:
     """What each critic cost and caught (metrics.json `critic_economics`), and acceptance by attempt."""
     critics = [
@@ -261,6 +280,8 @@ def render_report(metrics: dict[str, Any], plots: dict[str, str]) -> str:
             parts.append(render(metrics[key]) if key == "realism" else render(metrics[key], plots))
     if metrics.get("population") and metrics["population"].get("attributes"):
         parts.append(section_population(metrics["population"], plots))
+    if (metrics.get("coverage") or {}).get("n_records"):
+        parts.append(section_coverage(metrics["coverage"], plots))
     if (metrics.get("critic_economics") or {}).get("critics"):
         parts.append(section_critic_economics(metrics["critic_economics"]))
     real = metrics.get("real")

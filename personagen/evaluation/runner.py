@@ -32,6 +32,7 @@ from personagen.evaluation.population import population_metrics
 from personagen.evaluation.realism import compare_sets, realism_metrics
 from personagen.evaluation.report import render_report
 from personagen.evaluation.run_reader import RunData, load_run
+from personagen.inspection.coverage import run_coverage
 from personagen.inspection.economics import economics
 from personagen.inspection.reader import read_events
 
@@ -179,6 +180,9 @@ def make_plots(metrics: dict[str, Any], vectors: Any, labels: list[str], real_ve
             },
             name.replace("_", " "),
         )
+    for name, attr in ((metrics.get("coverage") or {}).get("attributes") or {}).items():
+        if attr["values"]:
+            out[f"coverage_{name}"] = plots.coverage_heatmap(attr["counts"], attr["values"], name.replace("_", " "))
     return out
 
 
@@ -234,6 +238,7 @@ def _measure(
     metrics["population"] = _population(run)
     clock.step("judge", "judging texts" if judge else "judge skipped")
     metrics["human_likeness"] = _judge(run, options, judge, out)
+    metrics["coverage"] = run_coverage(run.path, run.run_id).to_json()
     metrics["critic_economics"] = economics(read_events(run.path / "events.jsonl", run.warnings)).to_json()
     metrics["warnings"] = run.warnings
     return metrics, vectors, real_vectors

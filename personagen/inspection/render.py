@@ -17,6 +17,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from personagen.inspection.catalog import CriticInfo
+from personagen.inspection.coverage import Coverage
 from personagen.inspection.economics import Economics
 from personagen.inspection.funnel import Overview
 from personagen.inspection.runs_table import RunRow
@@ -259,3 +260,29 @@ def economics(econ: Economics, row: RunRow) -> None:
         cells = {r.attempt: f"{r.accepted}/{r.candidates} ({r.rate:.0%})" for r in rows}
         table.add_row(stage, *(cells.get(a, "") for a in attempts))
     console.print(table)
+
+
+def coverage(cov: Coverage) -> None:
+    """`inspect RUN --coverage`: texts per emotion x attribute value, entropy per attribute, thin cells."""
+    console = out()
+    console.print(f"[bold]Coverage of {escape(cov.run)}[/]: {cov.n_records} texts, {escape(cov.note)}")
+    if cov.scenario_note:
+        console.print(f"[yellow]{escape(cov.scenario_note)}[/]")
+    if not cov.n_records:
+        console.print("[dim]No texts yet.[/]")
+        return
+    for attr in cov.attributes:
+        title = f"{attr.name.replace('_', ' ')} ({attr.source}), normalised entropy {attr.entropy:.2f}"
+        table = Table(title=title, title_justify="left")
+        table.add_column("value")
+        for emotion in cov.emotions:
+            table.add_column(escape(emotion), justify="right")
+        table.add_column("total", justify="right")
+        for value in attr.values:
+            cells = [attr.counts[e][value] for e in cov.emotions]
+            shown = [f"[red]{n}[/]" if n < cov.threshold else str(n) for n in cells]
+            table.add_row(escape(value), *shown, str(sum(cells)))
+        console.print(table)
+        if attr.thin:
+            listed = ", ".join(f"{escape(e)} x {escape(v)} ({n})" for e, v, n in attr.thin)
+            console.print(f"  [red]{len(attr.thin)} thin cells (< {cov.threshold}):[/] {listed}")
