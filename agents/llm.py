@@ -19,6 +19,7 @@ import asyncio
 import json
 import time
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Generic, TypeVar
 
 import openai
@@ -27,7 +28,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from pydantic import BaseModel
 
 from personagen.agents.answers import TRUNCATED, raw_text, read_answer, usage
-from personagen.agents.strict_schema import strict_json_schema
+from personagen.agents.strict_schema import cached_schema, strict_json_schema
 
 T = TypeVar("T", bound=BaseModel)
 METHODS = ("function_calling", "json_schema", "json_mode")
@@ -123,11 +124,17 @@ def request_fields(handle: ModelHandle, schema: type[BaseModel]) -> dict[str, An
     return {"response_format": fmt}
 
 
+@cache
+def schema_json(schema: type[BaseModel], constraints: bool) -> str:
+    """The strict schema as the text a json_mode prompt shows, built once per schema."""
+    return json.dumps(cached_schema(schema, constraints), ensure_ascii=False)
+
+
 def prepared(handle: ModelHandle, messages: list[BaseMessage], schema: type[BaseModel]) -> list[BaseMessage]:
     """The messages as sent: in json_mode the last user turn ends with the schema (and so the word JSON)."""
     if handle.method != "json_mode":
         return messages
-    schema_text = json.dumps(schema_of(handle, schema), ensure_ascii=False)
+    schema_text = schema_json(schema, handle.constraints)
     last = messages[-1]
     if isinstance(last, HumanMessage):
         return [*messages[:-1], HumanMessage(f"{last.content}\n\n{JSON_MODE_INSTRUCTION}{schema_text}")]

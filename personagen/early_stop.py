@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from personagen.agents.context import Limits
+from personagen.agents.events import EventType
 
 DOCTOR = "run `personagen doctor` (with the same --base-url/--model/--config) to see which structured-output mode works"
 ANSWER_HINTS = {
@@ -74,7 +75,7 @@ class EarlyStop:
         self.stopped = False
 
     def event(self, e: dict[str, Any]) -> None:
-        if e["type"] != "llm_call":
+        if e["type"] != EventType.LLM_CALL:
             return
         data = e.get("data") or {}
         if "error" in data:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from personagen.agents.events import EventType
 from personagen.runstore import JSONL, RunStoreError, check_run_id, lock_is_live, read_lock
 from personagen.settings import ConfigError, Settings
 from personagen.summary import USAGE_KEYS
@@ -196,7 +197,7 @@ def repair(folder: Path) -> Repair:
         pid = e.get("persona_id")
         if pid is None or pid in done_ids:
             return True
-        if e.get("type") == "llm_call":
+        if e.get("type") == EventType.LLM_CALL:
             u = usage[e["agent"]]
             u["calls"] += 1
             u["tokens_in"] += e.get("tokens_in") or 0

@@ -22,21 +22,12 @@ from langchain_core.utils.function_calling import convert_to_json_schema
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel
 
+from personagen.agents.answers import text_of
+
 StructuredMethod = Literal["function_calling", "json_mode", "json_schema"]
 
 #: The structured-output method that works reliably against the llama.cpp server.
 STRUCTURED_METHOD: StructuredMethod = "function_calling"
-
-
-def _text_of(content: Any) -> str:
-    """The text of an OpenAI message content (a string or a list of content parts)."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "\n".join(
-            part.get("text", "") if isinstance(part, dict) else str(part) for part in content
-        ).strip()
-    return "" if content is None else str(content)
 
 
 def fold_system_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -45,14 +36,14 @@ def fold_system_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]
     The system text comes first, separated from the user text by a blank line. Without any user turn
     the system text becomes the user turn.
     """
-    system = [_text_of(m.get("content")) for m in messages if m.get("role") in ("system", "developer")]
+    system = [text_of(m.get("content")).strip() for m in messages if m.get("role") in ("system", "developer")]
     rest = [dict(m) for m in messages if m.get("role") not in ("system", "developer")]
     system_text = "\n\n".join(s for s in system if s)
     if not system_text:
         return rest
     for message in rest:
         if message.get("role") == "user":
-            message["content"] = f"{system_text}\n\n{_text_of(message.get('content'))}".strip()
+            message["content"] = f"{system_text}\n\n{text_of(message.get('content'))}".strip()
             return rest
     return [{"role": "user", "content": system_text}, *rest]
 

@@ -29,18 +29,32 @@ MATRIX = {
 }
 
 
+def run_on_stub(tmp_path, run_id: str, stub: dict, *args: str, config: str | None = None, quiet: bool = True):
+    """`personagen run ARGS` (run `run_id`, --json) against a stub started with `stub`: (result, the stub's stats)."""
+    extra = ["-q"] if quiet else []
+    if config is not None:
+        path = tmp_path / f"{run_id}.toml"
+        path.write_text(config)
+        extra += ["--config", str(path)]
+    with start_stub(latency=0.0, **stub) as (_, url):
+        result = runner.invoke(app, ["run", *args, "--runs-dir", str(tmp_path), "--run-id", run_id,
+                                     "--base-url", url, "--json", *extra])
+        return result, fetch_stats(url)
+
+
+def last_json(result) -> dict:
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 @pytest.mark.parametrize("personality", list(MATRIX))
 def test_default_run_produces_texts_on_every_server(personality, tmp_path, monkeypatch):
     model, mode = MATRIX[personality]
-    with start_stub(latency=0.0, personality=personality, models=model, require_key=SERVER_KEY) as (_, url):
-        monkeypatch.setenv("OPENAI_API_KEY", OPENAI_KEY)
-        monkeypatch.setenv("PERSONAGEN_API_KEY", SERVER_KEY)
-        result = runner.invoke(app, ["run", "-n", "3", "-e", "joy,anger", "-k", "1", "--runs-dir", str(tmp_path),
-                                     "--run-id", "m", "--base-url", url, "-q", "--json"])
-        stats = fetch_stats(url)
+    monkeypatch.setenv("OPENAI_API_KEY", OPENAI_KEY)
+    monkeypatch.setenv("PERSONAGEN_API_KEY", SERVER_KEY)
+    stub = {"personality": personality, "models": model, "require_key": SERVER_KEY}
+    result, stats = run_on_stub(tmp_path, "m", stub, "-n", "3", "-e", "joy,anger", "-k", "1")
     assert result.exit_code == 0, result.output
-    summary = json.loads(result.stdout.strip().splitlines()[-1])
-    assert summary["texts"]["accepted"] > 0
+    assert last_json(result)["texts"]["accepted"] > 0
     config = json.loads((tmp_path / "m" / "config.json").read_text())
     described = config["models"]["default"]
     assert described["model"] == model  # no --model: the only model the server lists
@@ -53,27 +67,22 @@ def test_default_run_produces_texts_on_every_server(personality, tmp_path, monke
 
 def test_reasoning_model_gets_no_temperature_and_its_cap_as_max_completion_tokens(tmp_path, monkeypatch):
     monkeypatch.setenv("PERSONAGEN_API_KEY", SERVER_KEY)
-    with start_stub(latency=0.0, personality="openai", models="o4-mini") as (_, url):
-        result = runner.invoke(app, ["run", "-n", "2", "-e", "joy", "-k", "1", "--runs-dir", str(tmp_path),
-                                     "--run-id", "o", "--base-url", url, "-q", "--json"])
-        params = fetch_stats(url)["params"]
+    result, stats = run_on_stub(tmp_path, "o", {"personality": "openai", "models": "o4-mini"},
+                                "-n", "2", "-e", "joy", "-k", "1")
+    params = stats["params"]
     assert result.exit_code == 0, result.output
     assert "temperature" not in params  # o-series reject any but the default
     assert params.get("max_completion_tokens") and not params.get("max_tokens")  # o-series refuse max_tokens
-    summary = json.loads(result.stdout.strip().splitlines()[-1])
-    assert summary["texts"]["accepted"] > 0  # the 8,000-token default cap leaves room after the reasoning
+    assert last_json(result)["texts"]["accepted"] > 0  # the 8,000-token default cap leaves room after the reasoning
 
 
 def test_a_parameter_the_server_refuses_is_found_by_the_probe_and_left_out(tmp_path, monkeypatch):
     """A reasoning model behind a name that does not say so (an Azure deployment name): the probe's first
     question is refused for its temperature (HTTP 400), the probe asks again without, and the run goes on so."""
     monkeypatch.setenv("PERSONAGEN_API_KEY", SERVER_KEY)
-    config = tmp_path / "c.toml"
-    config.write_text('[models.default]\ntemperature = 0.9\n')
-    with start_stub(latency=0.0, personality="openai", models="o3-mini") as (_, url):
-        result = runner.invoke(app, ["run", "-n", "2", "-e", "joy", "-k", "1", "--runs-dir", str(tmp_path),
-                                     "--run-id", "t", "--base-url", url, "--config", str(config), "-q", "--json"])
-        params = fetch_stats(url)["params"]
+    result, stats = run_on_stub(tmp_path, "t", {"personality": "openai", "models": "o3-mini"},
+                                "-n", "2", "-e", "joy", "-k", "1", config="[models.default]\ntemperature = 0.9\n")
+    params = stats["params"]
     assert result.exit_code == 0, result.output
     assert params.get("temperature") == 1  # only the probe's first question carried it
     probe = json.loads((tmp_path / "t" / "config.json").read_text())["models"]["default"]["probe"]
@@ -81,14 +90,11 @@ def test_a_parameter_the_server_refuses_is_found_by_the_probe_and_left_out(tmp_p
 
 
 def test_a_pinned_mode_the_server_ignores_is_honoured_and_read_through_the_content_fallback(tmp_path):
-    config = tmp_path / "c.toml"
-    config.write_text('[models.default]\nstructured_output = "function_calling"\n')
-    with start_stub(latency=0.0, personality="ollama", models="llama3.1") as (_, url):
-        result = runner.invoke(app, ["run", "-n", "2", "-e", "joy", "-k", "1", "--runs-dir", str(tmp_path),
-                                     "--run-id", "f", "--base-url", url, "--config", str(config), "--json"])
+    result, _ = run_on_stub(tmp_path, "f", {"personality": "ollama", "models": "llama3.1"}, "-n", "2", "-e", "joy",
+                            "-k", "1", config='[models.default]\nstructured_output = "function_calling"\n', quiet=False)
     assert result.exit_code == 0, result.output
     assert "ignores a forced tool_choice" in result.output  # the probe's finding is shown, the pin honoured
-    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    summary = last_json(result)
     assert summary["texts"]["accepted"] > 0
     assert summary["agents"]["emotion_writer"]["content_fallbacks"] == summary["agents"]["emotion_writer"]["calls"]
 
@@ -102,12 +108,10 @@ def test_several_models_and_no_model_named_exits_2_listing_them(tmp_path):
 
 
 def test_every_answer_unparseable_stops_early_with_the_fix(tmp_path):
-    with start_stub(latency=0.0, malformed_rate=1.0) as (_, url):
-        config = tmp_path / "c.toml"
-        config.write_text('[models.default]\nstructured_output = "json_schema"\n[limits]\nearly_stop_answers = 5\n')
-        result = runner.invoke(app, ["run", "-n", "20", "-e", "joy", "--runs-dir", str(tmp_path), "--run-id", "u",
-                                     "--base-url", url, "--model", "stub", "--config", str(config), "-q", "--json"])
-    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    config = '[models.default]\nstructured_output = "json_schema"\n[limits]\nearly_stop_answers = 5\n'
+    result, _ = run_on_stub(tmp_path, "u", {"malformed_rate": 1.0}, "-n", "20", "-e", "joy", "--model", "stub",
+                            config=config)
+    summary = last_json(result)
     assert result.exit_code == 1 and summary["status"] == "failed"
     assert "the first 5 model answers all failed to parse" in summary["message"]
     assert "personagen doctor" in summary["message"] and "--resume u" in summary["message"]
@@ -119,12 +123,9 @@ def test_answers_cut_at_a_small_cap_fail_the_run_naming_the_cap(tmp_path, monkey
     'length'). Each cut answer is a failed candidate (rewritten, then dropped), never a crash; the run fails
     with the fix."""
     monkeypatch.setenv("PERSONAGEN_API_KEY", SERVER_KEY)
-    config = tmp_path / "c.toml"
-    config.write_text("[models.emotion_writer]\nmax_tokens = 300\n")
-    with start_stub(latency=0.0, personality="openai", models="gpt-5-mini") as (_, url):
-        result = runner.invoke(app, ["run", "-n", "3", "-e", "joy", "-k", "1", "--runs-dir", str(tmp_path),
-                                     "--run-id", "c", "--base-url", url, "--config", str(config), "-q", "--json"])
-    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    result, _ = run_on_stub(tmp_path, "c", {"personality": "openai", "models": "gpt-5-mini"}, "-n", "3", "-e", "joy",
+                            "-k", "1", config="[models.emotion_writer]\nmax_tokens = 300\n")
+    summary = last_json(result)
     assert result.exit_code == 1 and summary["texts"]["accepted"] == 0
     assert summary["agents"]["emotion_writer"]["failed_parses"] == summary["agents"]["emotion_writer"]["calls"]
     assert "cut off at the output cap" in summary["message"] and "raise max_tokens" in summary["message"]
