@@ -14,13 +14,18 @@ from typing import Any
 PHASE_NOTES_FROM = 5000  # texts; smaller runs curate in seconds and get only the closing note
 
 
+def skipped(folder: Path, exc: ImportError) -> str:
+    missing = exc.name or "a package"
+    return (f"curation skipped: it needs the 'eval' extra (missing {missing}): pip install 'personagen[eval]', "
+            f"then `personagen curate {folder.name}`")
+
+
 def curate_after_run(folder: Path, note: Callable[[str], None]) -> dict[str, Any] | None:
     """Curate the run in `folder`; returns the curation summary, or None when it could not run."""
     try:
         from personagen.curation.engine import CurationError, curate_run
     except ImportError as exc:
-        note(f"curation skipped: it needs the 'eval' extra (missing {exc.name}): pip install 'personagen[eval]', "
-             f"then `personagen curate {folder.name}`")
+        note(skipped(folder, exc))
         return None
 
     def phases(name: str, total: int) -> Callable[[int], None]:
@@ -32,6 +37,9 @@ def curate_after_run(folder: Path, note: Callable[[str], None]) -> dict[str, Any
         summary = curate_run(folder, progress=phases).summary
     except CurationError as exc:
         note(f"curation failed: {exc}; retry with `personagen curate {folder.name}`")
+        return None
+    except ImportError as exc:  # a pass's optional package (e.g. datasketch) is missing
+        note(skipped(folder, exc))
         return None
     except Exception as exc:  # the run itself is complete: say so, never lose it to a traceback
         note(f"curation failed ({type(exc).__name__}: {exc}); the run is complete: retry with "

@@ -94,7 +94,8 @@ def minhash_edges(shingle_sets: list[set[str]], threshold: float, neighbours: in
         sigs = signatures(shingle_sets, tick)
         bands, rows = band_shape(threshold)
     except ImportError as exc:
-        raise ImportError("the lexical pass needs datasketch: pip install 'personagen[eval]'") from exc
+        hint = "the lexical pass needs datasketch: pip install 'personagen[eval]'"
+        raise ImportError(hint, name="datasketch") from exc
     eligible = np.array([len(s) > 1 for s in shingle_sets], dtype=bool)  # one shingle: equal only when equal
     best: dict[int, list[tuple[float, int]]] = {}
     for earlier, later in candidate_pairs(sigs, bands, rows, eligible):

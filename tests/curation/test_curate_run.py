@@ -87,6 +87,15 @@ def test_without_the_extra_curation_is_a_note_and_export_says_what_to_do(stub_ru
     assert invoke("export", stub_run, "--out", tmp_path / "d.jsonl", "--all").exit_code == 0
 
 
+def test_a_pass_whose_package_is_missing_skips_curation_with_the_install_line(stub_run, monkeypatch):
+    """The README's first install (`[local]`) has the embedder but not datasketch: the end of the run says so."""
+    monkeypatch.setitem(sys.modules, "datasketch", None)
+    notes: list[str] = []
+    assert curate_after_run(stub_run, notes.append) is None
+    assert notes == [f"curation skipped: it needs the 'eval' extra (missing datasketch): pip install "
+                     f"'personagen[eval]', then `personagen curate {stub_run.name}`"]
+
+
 def test_unknown_run_and_bad_threshold_exit_2(stub_run):
     missing = invoke("curate", "nope", "--runs-dir", stub_run.parent)
     assert missing.exit_code == 2 and "is not a run" in " ".join(missing.output.split())
