@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from personagen.agents.critics.registry import CriticSpec
 from personagen.agents.events import make_event, record
 from personagen.agents.llm import Answer, ModelAnswerError, ModelHandle, ask
+from personagen.personas.scenario_slots import SlotPlan
 from personagen.personas.vocab import Vocab
 
 T = TypeVar("T", bound=BaseModel)
@@ -63,6 +64,7 @@ class AgentContext:
     stages: str = "full"
     limits: Limits = field(default_factory=Limits)
     vocab: Vocab | None = None
+    slot_plan: SlotPlan = field(default_factory=SlotPlan)  # how scenario values are drawn ([coverage])
     critics: list[CriticSpec] = field(default_factory=list)
     on_critic_error: str = "skip"
     advisory: frozenset[str] = frozenset()  # critics whose verdicts are recorded, never enforced

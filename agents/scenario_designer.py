@@ -20,7 +20,8 @@ from personagen.agents.drafting import draft, stage_feedback
 from personagen.agents.examples import shown_examples
 from personagen.agents.prompting import render
 from personagen.personas.models import Scenario
-from personagen.personas.vocab import load_vocab, sample_slots
+from personagen.personas.scenario_slots import draw_slots
+from personagen.personas.vocab import load_vocab
 
 AGENT = "scenario_designer"
 EXAMPLES_SHOWN = 2
@@ -53,7 +54,7 @@ async def design_scenario(state: dict[str, Any], runtime: Runtime[AgentContext])
     """Graph node: draw the scenario slots and let the model write the scene."""
     ctx = runtime.context
     attempt = state["scenario_attempts"] + 1
-    slots = sample_slots(ctx.vocab or load_vocab(None), state["seed"] * 31 + attempt)
+    slots = draw_slots(ctx.vocab or load_vocab(None), ctx.slot_plan, state["index"], state["seed"], attempt)
     messages = render(AGENT, persona=persona_line(state), language=ctx.language_name,
                       examples=examples_block(state["seed"], attempt, ctx.language),
                       feedback=stage_feedback(ctx, state, "scenario", attempt, ("description",)), **slots)

@@ -63,12 +63,14 @@ class RunControl:
 
 @dataclass(frozen=True)
 class RunPlan:
-    """Which persona indices to run (any iterable, consumed lazily), how many there are, and how."""
+    """Which persona indices to run (any iterable, consumed lazily), how many there are, and how; with
+    `emotions_of`, the emotions each persona writes (a `--texts` round), else all of the run's."""
 
     indices: Iterable[int]
     seed: int
     concurrency: int = 8
     count: int | None = None
+    emotions_of: Callable[[int], list[str]] | None = None
 
     @property
     def size(self) -> int:
@@ -144,9 +146,10 @@ def recursion_limit(limits: Limits) -> int:
     return 2 * attempts + RECURSION_MARGIN
 
 
-async def run_one(graph: Any, ctx: AgentContext, index: int, run_seed: int) -> PersonaState:
-    """Run one persona thread to its end."""
-    state = initial_state(index, persona_seed(run_seed, index), ctx.emotions, ctx.texts_per_emotion,
+async def run_one(graph: Any, ctx: AgentContext, index: int, run_seed: int,
+                  emotions: list[str] | None = None) -> PersonaState:
+    """Run one persona thread to its end (writing `emotions`, by default all of the run's)."""
+    state = initial_state(index, persona_seed(run_seed, index), emotions or ctx.emotions, ctx.texts_per_emotion,
                           stage_list(ctx), limits_by_stage(ctx))
     return await graph.ainvoke(state, context=ctx, config={"recursion_limit": recursion_limit(ctx.limits)})
 
@@ -165,7 +168,8 @@ async def run_personas(graph: Any, ctx: AgentContext, plan: RunPlan,
         for index in queue:
             if control.reason is not None:
                 return
-            final = await run_one(graph, ctx, index, plan.seed)
+            emotions = plan.emotions_of(index) if plan.emotions_of else None
+            final = await run_one(graph, ctx, index, plan.seed, emotions)
             on_done(persona_row(final), record_rows(final, ctx))
 
     tasks = [asyncio.create_task(worker()) for _ in range(max(1, min(plan.concurrency, plan.size)))]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,7 +34,9 @@ from personagen.graph.runner import (
 )
 from personagen.personas.emotions import resolve_emotions
 from personagen.personas.locale import load_locale
+from personagen.personas.scenario_slots import SlotPlan, check_weights
 from personagen.personas.vocab import load_vocab
+from personagen.quotas import QuotaRounds
 from personagen.resume import Repair, check_resumable, repair, run_folder
 from personagen.runstore import RunStore, new_run_id
 from personagen.settings import ConfigError, Settings
@@ -73,12 +75,14 @@ def build_context(settings: Settings, models: Any) -> AgentContext:
         emotions = resolve_emotions(run.emotions)
         load_locale(run.locale)
         vocab = load_vocab(settings.scenario_vocab, locale=run.locale, language=run.language)
+        check_weights(vocab, settings.coverage.weights)
         critics = select_critics(settings.critics.enable, settings.critics.disable)
     except (ValueError, CriticError) as exc:  # TableError and vocabulary errors are ValueErrors
         raise ConfigError(str(exc)) from None
     return AgentContext(models=models, emotions=emotions, texts_per_emotion=run.texts_per_emotion,
                         locale=run.locale, language=run.language, method=run.method, stages=run.stages,
                         limits=settings.limits, vocab=vocab, critics=critics,
+                        slot_plan=SlotPlan(run.seed, frozenset(settings.coverage.balance), settings.coverage.weights),
                         on_critic_error=settings.critics.on_error, feedback=settings.critics.feedback,
                         advisory=advisory_critics(settings, critics, models))
 
@@ -161,7 +165,7 @@ def execute(settings: Settings, runs_dir: Path, run_id: str | None = None, obser
         store, rep = open_store(settings, runs_dir, run_id, ctx, models, tally, resume)
         control = RunControl()
         budget = settings.run.token_budget
-        indices, count = shard_indices(settings.run.personas, settings.run.shard, rep.done if rep else ())
+        plans, count, rounds = run_plans(settings, ctx, store, rep, observer, tally)
         watch = EarlyStop(settings.limits, count, lambda message: control.stop("failed", message))
 
         def on_event(event: dict[str, Any]) -> None:
@@ -181,15 +185,14 @@ def execute(settings: Settings, runs_dir: Path, run_id: str | None = None, obser
         ctx.sink = on_event
         if rep is not None:
             ctx.emit(None, "runner", "resume", data=rep.as_event_data())
-        plan = RunPlan(indices, settings.run.seed, settings.run.concurrency, count)
-        observer.planned(count)
-        status, message = run_graph(ctx, plan, on_done, control)
+        status, message = run_graph(ctx, plans, on_done, control)
         if status == "finished" and settings.run.personas and tally.texts["accepted"] == 0:
             status, message = "failed", watch.empty_run_message()  # a run that produced nothing never succeeds
         if status != "finished":
             message = f"{message}; continue with: personagen run --resume {store.folder.name}"
+        quota = {"quota": rounds.book.summary(rounds.counted)} if rounds else {}
         summary = tally.summary(status, message, shard=settings.run.shard,
-                                backends={name: p.report() for name, p in pacers.items()})
+                                backends={name: p.report() for name, p in pacers.items()}, **quota)
         store.close(summary)
     if status == "finished" and settings.run.curate and not settings.run.shard:  # shards: curate the merged run
         curate_after_run(store.folder, observer.note)
@@ -204,14 +207,36 @@ def frozen_heap() -> None:
     gc.freeze()
 
 
-def run_graph(ctx: AgentContext, plan: RunPlan, on_done: Callable[..., None],
+def run_plans(settings: Settings, ctx: AgentContext, store: RunStore, rep: Repair | None, observer: Observer,
+              tally: RunTally) -> tuple[Iterable[RunPlan], int, QuotaRounds | None]:
+    """The run's persona plans: one for `--personas`, a round at a time for `--texts`; how many personas
+    the first holds (all there are, unless rounds follow), and the rounds' planner, if any."""
+    run, done = settings.run, (rep.done if rep else set())
+    if not run.texts:
+        indices, count = shard_indices(run.personas, run.shard, done)
+        observer.planned(count)
+        return [RunPlan(indices, run.seed, run.concurrency, count)], count, None
+    rounds = QuotaRounds(settings, ctx.emotions, store.folder, store.write_json, done, observer.note)
+    tally.requested = 0
+
+    def planned() -> Iterator[RunPlan]:
+        for plan in rounds.plans():
+            tally.requested = rounds.planned
+            observer.planned(rounds.planned - len(done))
+            yield plan
+
+    return planned(), settings.limits.early_stop_personas, rounds
+
+
+def run_graph(ctx: AgentContext, plans: Iterable[RunPlan], on_done: Callable[..., None],
               control: RunControl) -> tuple[str, str | None]:
-    """Run the persona threads; (status, message) of how it ended."""
-    if plan.size == 0:
-        return "finished", None
+    """Run the persona threads of each plan in turn; (status, message) of how it ended."""
     async def main() -> None:
+        graph = build_graph()
         try:
-            await run_personas(build_graph(), ctx, plan, on_done, control)
+            for plan in plans:
+                if plan.size:
+                    await run_personas(graph, ctx, plan, on_done, control)
         finally:
             if hasattr(ctx.models, "aclose"):
                 await ctx.models.aclose()

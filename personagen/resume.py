@@ -86,7 +86,7 @@ def dataset_fingerprint(settings: Settings, *, ignore: set[str] = frozenset()) -
     models = {name: {k: v for k, v in settings.model_for(name).model_dump().items()
                      if k not in FREE_MODEL_KEYS} for name in sorted(names)}
     return {"run": run, "limits": settings.limits.model_dump(), "critics": settings.critics.model_dump(),
-            "models": models, "scenario_vocab": settings.scenario_vocab}
+            "models": models, "scenario_vocab": settings.scenario_vocab, "coverage": settings.coverage.model_dump()}
 
 
 def differences(a: dict[str, Any], b: dict[str, Any], prefix: str = "") -> list[str]:

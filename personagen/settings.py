@@ -2,8 +2,8 @@
 
 Config file (all sections optional):
 
-    [run]       personas, emotions, texts_per_emotion, locale, language, seed, concurrency, method, stages,
-                shard ("I/N"), token_budget
+    [run]       personas (or texts), emotions, texts_per_emotion, locale, language, seed, concurrency, method,
+                stages, shard ("I/N"), token_budget
     [limits]    base_attempts, socio_attempts, scenario_attempts, text_attempts,
                 early_stop_answers, early_stop_personas, early_stop_share
     [critics]   enable = [...], disable = [...], on_error = "skip" | "stop", advisory = [...], feedback = true
@@ -12,6 +12,7 @@ Config file (all sections optional):
     [models.<agent or critic name>]   the same keys; unset ones are taken from models.default, except that an
                        entry naming its own `backend` takes nothing endpoint-specific (ENDPOINT_FIELDS) from it
     [scenario_vocab]   overrides of the scenario vocabularies
+    [coverage]  balance = [scenario attributes drawn balanced], weights.<attribute> = {value = weight}
     [scale]     executor = "local" | "ray", address, shards, num_cpus, storage, max_retries (docs/scaling.md)
 
 API keys are never read from the file: `api_key_env` names the environment variable that holds one.
@@ -84,6 +85,8 @@ class CriticSettings(Strict):
 
 class RunSettings(Strict):
     personas: int = Field(default=10, gt=0, le=10_000_000)
+    # instead of personas: top up personas until each emotion has its share of these texts (personagen/quotas.py)
+    texts: int | None = Field(default=None, gt=0, le=100_000_000)
     emotions: str = "default"
     texts_per_emotion: int = Field(default=2, gt=0, le=100)
     locale: str = "us"
@@ -100,6 +103,17 @@ class RunSettings(Strict):
     @classmethod
     def join_list(cls, v: Any) -> Any:
         return ",".join(v) if isinstance(v, list) else v
+
+
+SCENARIO_ATTRIBUTES = ("location", "activity", "partner", "medium", "language_style")
+
+
+class CoverageSettings(Strict):
+    """How scenario values are drawn (personas/scenario_slots.py): attributes in `balance` are spread evenly over
+    the personas (stratified), the others drawn independently; `weights` give values more (or 0: no) share."""
+
+    balance: list[Literal[SCENARIO_ATTRIBUTES]] = Field(default_factory=lambda: list(SCENARIO_ATTRIBUTES))
+    weights: dict[str, dict[str, int]] = Field(default_factory=dict)
 
 
 class ScaleSettings(Strict):
@@ -119,6 +133,7 @@ class Settings(Strict):
     critics: CriticSettings = Field(default_factory=CriticSettings)
     models: dict[str, ModelSettings] = Field(default_factory=dict)
     scenario_vocab: dict[str, list[str]] | None = None
+    coverage: CoverageSettings = Field(default_factory=CoverageSettings)
     # how, not what: left out of dumps (config.json `settings`); the Ray driver keeps it in its ray.json
     scale: ScaleSettings = Field(default_factory=ScaleSettings, exclude=True)
 
@@ -158,10 +173,24 @@ def read_config(path: Path | None) -> dict[str, Any]:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
 
 
+def check_size_choice(file_run: dict[str, Any], given: dict[str, Any], source: str) -> None:
+    """A run is sized by personas or by texts, not both: given together (file, options or one each) is an error,
+    except that an option overrides the file's choice."""
+    if given.get("personas") is not None and given.get("texts") is not None:
+        raise ConfigError("options: give --personas or --texts, not both")
+    if "personas" in file_run and "texts" in file_run:
+        raise ConfigError(f"{source}: [run] has both personas and texts; keep one")
+    if given.get("personas") is not None:
+        file_run.pop("texts", None)
+    if given.get("texts") is not None:
+        file_run.pop("personas", None)
+
+
 def load_settings(config: Path | None, run: dict[str, Any] | None = None, models: dict[str, Any] | None = None,
                   critics: dict[str, Any] | None = None) -> Settings:
     """Settings from the config file, overridden by command-line values (None means 'not given')."""
     raw = read_config(config)
+    check_size_choice(raw.get("run", {}), run or {}, str(config) if config else "options")
     for section, values in (("run", run), ("critics", critics)):
         given = {k: v for k, v in (values or {}).items() if v is not None}
         raw[section] = {**raw.get(section, {}), **given}

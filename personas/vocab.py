@@ -4,14 +4,13 @@ Input: personas/tables/scenario_vocab.json (English), or the locale's vocabulary
 when it has one (personas/tables/<locale>/scenario_vocab.<language>.json, e.g. jp/scenario_vocab.ja.json: Japanese
 places, media and registers for Japanese texts), optionally overridden per key by a dict from the user config.
 Keys starting with "_" (such as "_about") are notes, not slots.
-Output: a validated, immutable `Vocab`; `sample_slots(vocab, seed)` picks one value of each slot.
+Output: a validated, immutable `Vocab`; personas/scenario_slots.py draws a persona's values from it.
 """
 
 from __future__ import annotations
 
 import json
-import random
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 TABLES_DIR = Path(__file__).parent / "tables"
@@ -91,8 +90,3 @@ def load_vocab(overrides: dict | None = None, path: Path | None = None, *, local
         merged.update({k: _clean(k, v, "config") for k, v in overrides.items()})
     return Vocab(**merged)
 
-
-def sample_slots(vocab: Vocab, seed: int) -> dict[str, str]:
-    """One value per scenario slot, e.g. {'location': 'office', ..., 'language_style': 'casual'}; seeded."""
-    rng = random.Random(seed)
-    return {SLOTS[f.name]: rng.choice(getattr(vocab, f.name)) for f in fields(vocab)}

@@ -35,6 +35,8 @@ Opt = typer.Option
 @clean_errors
 def run(
     personas: Annotated[int | None, Opt("--personas", "-n", help="How many personas (default 10).")] = None,
+    texts: Annotated[int | None, Opt("--texts", help="Instead of --personas: add personas until each emotion "
+                                     "has its share of N texts (kept by the critics and curation).")] = None,
     emotions: Annotated[str | None, Opt("--emotions", "-e", help="Preset (default, ekman6, plutchik8, personagen) "
                                         "or a comma list.")] = None,
     texts_per_emotion: Annotated[int | None, Opt("--texts-per-emotion", "-k",
@@ -70,7 +72,7 @@ def run(
                                           "CPU of the Ray cluster).")] = None,
 ) -> None:
     """Generate emotion-labelled texts from layered personas into runs/<run-id>/ (or continue one: --resume)."""
-    run_values = {"personas": personas, "emotions": emotions, "texts_per_emotion": texts_per_emotion,
+    run_values = {"personas": personas, "texts": texts, "emotions": emotions, "texts_per_emotion": texts_per_emotion,
                   "locale": locale, "language": language, "seed": seed, "concurrency": concurrency,
                   "method": method, "stages": stages, "shard": shard, "token_budget": max_tokens, "curate": curate}
     models = backend_values(base_url, model, model_path)
@@ -91,9 +93,12 @@ def run(
     else:
         settings = load_settings(config, run=run_values, models=models, critics=critics)
         settings = with_scale(settings, scale)
+    if settings.run.texts and settings.scale.executor == "ray":
+        raise UsageError("--texts runs in one process, or as --shard I/N runs joined by `personagen merge`; "
+                         "size a --ray run with --personas")
     console = Console(stderr=True, quiet=quiet and as_json)
     run_fn = execute_ray if settings.scale.executor == "ray" else execute
-    with TerminalTrace(console, settings.run.personas, trace=not quiet) as trace:
+    with TerminalTrace(console, None if settings.run.texts else settings.run.personas, trace=not quiet) as trace:
         result = run_fn(settings, runs_dir, run_id, observer=trace, resume=bool(resume))
     report(result.folder, result.summary, as_json)
 

@@ -18,8 +18,9 @@ from personagen.agents.critics.rules import (
 from personagen.agents.examples import load_pool, pool_path, pool_texts, shown_examples
 from personagen.critics import Candidate, all_critics
 from personagen.personas.models import BasePersona, Expression, Scenario, SocioCultural, Stage
+from personagen.personas.scenario_slots import SlotPlan, draw_slots
 from personagen.personas.text_units import char_count
-from personagen.personas.vocab import SLOTS, load_vocab, sample_slots
+from personagen.personas.vocab import SLOTS, load_vocab
 
 PERSONA = BasePersona(id="p1", index=0, locale="jp", age=34, gender="female", occupation="Clerical workers",
                       mbti="ISFJ")
@@ -143,6 +144,6 @@ def test_the_jp_locale_has_a_japanese_scenario_vocabulary_for_japanese_texts() -
     for key in SLOTS:
         assert len(getattr(vocab, key)) >= 5
     assert all(not value.isascii() for value in vocab.locations + vocab.partners + vocab.language_styles)
-    assert sample_slots(vocab, 7)["location"] in vocab.locations
+    assert draw_slots(vocab, SlotPlan(), 0, 7, 1)["location"] in vocab.locations
     assert load_vocab(locale="jp", language="en") == load_vocab() == load_vocab(locale="us", language="ja")
     assert load_vocab({"media": ["手紙"]}, locale="jp", language="ja").media == ("手紙",)

@@ -37,8 +37,8 @@ def test_run_writes_a_complete_run_folder(tmp_path, stub_url, monkeypatch):
     assert all(r["persona_id"] in {p["id"] for p in personas} for r in records)
     config = json.loads((folder / "config.json").read_text())
     assert config["models"]["default"]["base_url"] == stub_url and config["emotions"] == ["joy", "anger"]
-    for path in folder.iterdir():
-        assert "sk-secret-should-not-leak" not in path.read_text()
+    for path in folder.rglob("*"):  # curation's embedding cache included
+        assert not path.is_file() or b"sk-secret-should-not-leak" not in path.read_bytes()
     calls = [e for e in read_jsonl(folder / "events.jsonl") if e["type"] == "llm_call"]
     assert calls and all(e["model"] == "stub" and e["tokens_in"] > 0 and "prompt" in e for e in calls)
 

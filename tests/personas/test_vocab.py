@@ -6,23 +6,13 @@ import json
 
 import pytest
 
-from personagen.personas.vocab import SLOTS, load_vocab, sample_slots
+from personagen.personas.vocab import SLOTS, load_vocab
 
 
 def test_default_vocab_has_every_slot():
     vocab = load_vocab()
     for key in SLOTS:
         assert len(getattr(vocab, key)) >= 5
-
-
-def test_sample_slots_seeded_and_covers_values():
-    vocab = load_vocab()
-    slots = sample_slots(vocab, 5)
-    assert set(slots) == {"location", "activity", "partner", "medium", "language_style"}
-    assert slots == sample_slots(vocab, 5)
-    assert slots["medium"] in vocab.media
-    seen = {sample_slots(vocab, s)["medium"] for s in range(300)}
-    assert seen == set(vocab.media)
 
 
 def test_override_replaces_one_key():
