@@ -9,8 +9,11 @@ Every client runs against both stub modes (`--modes keep-alive,no-keep-alive`: b
 connections alive, or closing them after each answer), `--repeat` interleaved rounds (bench/peers_bench.py's
 `run_rounds`: each round runs every client once per mode, the order rotating), each as a child process measured
 from outside (wait4 rusage, GET /v1/stats deltas). Clients:
-- `personagen`: `personagen run -n N --concurrency C -k 1 -e joy,anger -q --json` (full stages, ~12 calls per
-  persona; calls/s and CPU per call over the run's generation phase, from its own summary);
+- `personagen`: `personagen run -n N --concurrency C -k 1 -e joy,anger -q --json --no-critic offline_emotion` (full
+  stages, ~12 calls per persona; calls/s and CPU per call over the run's generation phase, from its own summary):
+  the orchestration comparison, without the offline emotion critic's classifier (onnxruntime MiniLM in worker
+  threads, ~1.4 ms of CPU per call: data work the peers do not do);
+- `personagen_critics`: the same with the default critics (offline emotion critic included), so nothing is hidden;
 - unless --no-peers: the asyncio+openai reference on openai's default client (`reference`) and on its aiohttp
   transport (`reference_aiohttp`), NeMo Data Designer and distilabel (their venvs; a missing one is a skipped row);
 then, once each, on the keep-alive stub:
@@ -35,6 +38,7 @@ from bench.stub_process import start_stub  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 PERSONAGEN = str(ROOT / ".venv" / "bin" / "personagen")
 PEERS = "reference,reference_aiohttp,data_designer,distilabel"
+NO_CLASSIFIER = ("--no-critic", "offline_emotion")  # the primary row: orchestration, not the critic's classifier
 
 
 def personagen_argv(base_url: str, runs: str, n: int, concurrency: int, *extra: str) -> list[str]:
@@ -43,10 +47,11 @@ def personagen_argv(base_url: str, runs: str, n: int, concurrency: int, *extra: 
 
 
 def clients(args: argparse.Namespace, runs: str, base_url: str) -> list[peers_bench.Target]:
-    """The peers (unless --no-peers) and PersonaGen, against one stub."""
+    """The peers (unless --no-peers) and PersonaGen without and with the offline emotion critic, against one stub."""
     found = [] if args.no_peers else peers_bench.targets(args, base_url)
     argv = personagen_argv(base_url, runs, args.n, args.concurrency, "-e", "joy,anger")
-    return [*found, peers_bench.Target("personagen", argv)]
+    return [*found, peers_bench.Target("personagen", [*argv, *NO_CLASSIFIER]),
+            peers_bench.Target("personagen_critics", argv)]
 
 
 def single_rows(args: argparse.Namespace, mode: str, url: str, runs: str, tmp: str) -> list[dict[str, Any]]:

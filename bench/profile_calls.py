@@ -3,7 +3,8 @@
 
     .venv/bin/pip install py-spy     # once (or pyinstrument, for --profiler pyinstrument)
     .venv/bin/python bench/profile_calls.py --personas 78 --concurrency 64 --latency 0.1 --repeat 3 \
-        [--mode no-keep-alive] [--trace] [--profiler py-spy|pyinstrument] [--rate 1000] [--json-out F]
+        [--mode no-keep-alive] [--trace] [--profiler py-spy|pyinstrument] [--rate 1000] [--json-out F] \
+        [--no-critic offline_emotion]
 
 Runs what `personagen run -n N -k 1 -e joy,anger --concurrency C -q` runs, in-process (personagen.pipeline.execute;
 78 personas make ~1,000 model calls), against a stub (bench/stub_server.py): --repeat plain runs, to measure CPU per
@@ -130,7 +131,8 @@ def run_once(url: str, args: argparse.Namespace, *, profile: bool = False) -> di
     from personagen.trace import TerminalTrace
 
     run = {"personas": args.personas, "emotions": "joy,anger", "texts_per_emotion": 1, "concurrency": args.concurrency}
-    settings = load_settings(None, run=run, models=backend_values(url, "stub", None))
+    critics = {"disable": list(getattr(args, "no_critic", None) or [])}
+    settings = load_settings(None, run=run, models=backend_values(url, "stub", None), critics=critics)
     measured: dict[str, Any] = {}
     original = pipeline.run_graph
 
@@ -240,8 +242,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--profiler", choices=("py-spy", "pyinstrument"), default="py-spy")
     p.add_argument("--rate", type=int, default=1000, help="samples per second")
     p.add_argument("--trace", action="store_true", help="the live trace on (as `personagen run` without -q)")
+    add_no_critic(p)
     p.add_argument("--json-out", default=None)
     return p.parse_args(argv)
+
+
+def add_no_critic(p: argparse.ArgumentParser) -> None:
+    """`--no-critic NAME` (repeatable), as `personagen run` has it: e.g. offline_emotion, whose classifier is data
+    work the peers do not do (docs/benchmarks.md)."""
+    p.add_argument("--no-critic", action="append", default=[], metavar="NAME", help="disable a critic (repeatable)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.profile_calls import run_once  # noqa: E402
+from bench.profile_calls import add_no_critic, run_once  # noqa: E402
 from bench.stub_process import start_stub  # noqa: E402
 
 
@@ -190,6 +190,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--cuts", default=",".join([*CUTS, "all", "live_trace"]),
                    help=f"comma list of {', '.join(CUTS)}, all, live_trace")
     p.add_argument("--trace", action="store_true", help="the live trace on in every run")
+    add_no_critic(p)
     p.add_argument("--json-out", default=None)
     args = p.parse_args(argv)
     args.cuts = [c.strip() for c in args.cuts.split(",") if c.strip()]
