@@ -46,3 +46,39 @@ def test_lean_request_body_equals_the_standard_one():
     assert lean == plain
     assert lean["messages"][1]["content"] == "Person: a nurse" and lean["tools"][0]["function"]["name"] == "Verdict"
     assert lean_msg.tool_calls[0]["args"] == plain_msg.tool_calls[0]["args"] == {"reason": "ok", "plausible": True}
+
+
+def answer_of(cls: type[ChatOpenAI], status: int = 200, **chat_kw) -> tuple[list[dict], object]:
+    """(request bodies seen, the message or the exception raised) of one tool call answered with `status`."""
+    seen: list[dict] = []
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        seen.append(json.loads(request.content))
+        body = COMPLETION if status == 200 else {"error": {"message": "bad schema", "type": "invalid_request_error"}}
+        return httpx2.Response(status, json=body, headers={"x-test": "1"})
+
+    client = httpx2.AsyncClient(transport=httpx2.MockTransport(handler))
+    chat = cls(model="m", base_url="http://test/v1", api_key="k", http_async_client=client, max_retries=0,
+               **chat_kw)
+    runnable = chat.bind_tools([Verdict], tool_choice="Verdict").bind(temperature=0.3, max_tokens=50, seed=7)
+    try:
+        return seen, asyncio.run(runnable.ainvoke([HumanMessage("Person: a nurse")]))
+    except Exception as exc:  # noqa: BLE001 - compared by type below
+        return seen, exc
+
+
+def test_every_optional_field_reaches_the_body_unchanged():
+    (lean,), _ = answer_of(LeanChatOpenAI)
+    (plain,), _ = answer_of(ChatOpenAI)
+    assert lean == plain and lean["temperature"] == 0.3 and lean["seed"] == 7
+    assert lean["max_completion_tokens"] == 50
+
+
+def test_answers_headers_and_errors_are_chatopenais():
+    _, lean = answer_of(LeanChatOpenAI, include_response_headers=True)
+    _, plain = answer_of(ChatOpenAI, include_response_headers=True)
+    assert lean.tool_calls == plain.tool_calls and lean.usage_metadata == plain.usage_metadata
+    assert lean.response_metadata == plain.response_metadata and lean.response_metadata["headers"]["x-test"] == "1"
+    _, lean_error = answer_of(LeanChatOpenAI, status=400)
+    _, plain_error = answer_of(ChatOpenAI, status=400)
+    assert type(lean_error) is type(plain_error) and str(lean_error) == str(plain_error)
