@@ -1,7 +1,16 @@
-"""The PersonaGen state machine: every node and edge, in one readable function."""
+"""The PersonaGen state machine: every node and edge, in one readable function.
+
+One node per stage: the stage's agent, then the stage's critics on what it made (rule critics first). A rejection
+loops back to the same node (resample, re-enrich, redesign, rewrite) within the stage's bound, or ends in
+`drop_persona`; the text stage ends the thread itself once every text slot is closed. Running an agent and its
+critics in one node, rather than as two, halves LangGraph's super-steps per model call (each one costs the
+runnable, channel and task machinery around the node: docs/benchmarks.md); the events, their order and the state
+each agent and critic sees are the same as with separate nodes.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from langgraph.graph import END, START, StateGraph
@@ -17,6 +26,28 @@ from personagen.graph import routing
 from personagen.graph.state import PersonaState
 from personagen.personas.models import Stage
 
+Node = Callable[[Any, Runtime[AgentContext]], Awaitable[dict[str, Any]]]
+
+
+def then(agent: Node, critics: Node, name: str) -> Node:
+    """One node running `agent`, then `critics` on the state as the agent left it; returns both updates."""
+
+    async def stage(state: PersonaState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+        made = await agent(state, runtime)
+        judged = await critics({**state, **made}, runtime)
+        return {**made, **judged}
+
+    stage.__name__ = name
+    return stage
+
+
+async def critique_and_close(state: PersonaState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    """The expression critics; a persona whose text slots are all closed is accepted."""
+    judged = await critique_texts(state, runtime)
+    if not routing.any_open(judged["slots"]):
+        judged["status"] = "accepted"
+    return judged
+
 
 async def drop_persona(state: PersonaState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     """A persona stage ran out of attempts: the persona is dropped with the last reasons."""
@@ -27,33 +58,20 @@ async def drop_persona(state: PersonaState, runtime: Runtime[AgentContext]) -> d
     return {"status": "dropped", "drop_reason": reason}
 
 
-async def finish_persona(state: PersonaState) -> dict[str, Any]:
-    return {"status": "accepted"}
-
-
 def build_graph():
     """Compile the graph; models, settings and critics arrive at run time through the AgentContext."""
     g = StateGraph(PersonaState, context_schema=AgentContext)
-    g.add_node("demographic_sampler", sample_base_persona)
-    g.add_node("base_critics", make_persona_critic_node(Stage.BASE))
-    g.add_node("socio_enricher", enrich_socio)
-    g.add_node("socio_critics", make_persona_critic_node(Stage.SOCIO))
-    g.add_node("scenario_designer", design_scenario)
-    g.add_node("scenario_critics", make_persona_critic_node(Stage.SCENARIO))
-    g.add_node("emotion_writer", write_emotions)
-    g.add_node("expression_critics", critique_texts)
-    g.add_node("drop_persona", drop_persona)
-    g.add_node("finish_persona", finish_persona)
+    agents = {Stage.BASE: sample_base_persona, Stage.SOCIO: enrich_socio, Stage.SCENARIO: design_scenario}
+    for stage, agent in agents.items():
+        node = routing.STAGE_NODES[stage.value]
+        g.add_node(node, then(agent, make_persona_critic_node(stage), node))
+    g.add_node(routing.TEXTS, then(write_emotions, critique_and_close, routing.TEXTS))
+    g.add_node(routing.DROP, drop_persona)
 
-    persona_nodes = ["demographic_sampler", "socio_enricher", "scenario_designer", "emotion_writer"]
-    g.add_conditional_edges(START, routing.start, persona_nodes)
-    g.add_edge("demographic_sampler", "base_critics")
-    g.add_edge("socio_enricher", "socio_critics")
-    g.add_edge("scenario_designer", "scenario_critics")
+    g.add_conditional_edges(START, routing.start, [*routing.STAGE_NODES.values(), routing.TEXTS])
     for stage in routing.STAGE_NODES:
-        g.add_conditional_edges(f"{stage}_critics", routing.after_critique(stage), routing.targets_after(stage))
-    g.add_edge("emotion_writer", "expression_critics")
-    g.add_conditional_edges("expression_critics", routing.after_text_critique, ["emotion_writer", "finish_persona"])
-    g.add_edge("drop_persona", END)
-    g.add_edge("finish_persona", END)
+        g.add_conditional_edges(routing.STAGE_NODES[stage], routing.after_critique(stage),
+                                routing.targets_after(stage))
+    g.add_conditional_edges(routing.TEXTS, routing.after_text_critique, [routing.TEXTS, END])
+    g.add_edge(routing.DROP, END)
     return g.compile()
