@@ -15,6 +15,7 @@ from personagen.agents.critics.registry import select_critics
 from personagen.graph.runner import parse_shard
 from personagen.personas.emotions import resolve_emotions
 from personagen.personas.locale import load_locale
+from personagen.personas.scenario_slots import check_weights
 from personagen.personas.vocab import load_vocab
 from personagen.pipeline import advisory_critics
 from personagen.settings import Settings, load_settings
@@ -35,7 +36,7 @@ def checked_settings(block: Block, tmp_path: Path) -> Settings:
     parse_shard(settings.run.shard)
     resolve_emotions(settings.run.emotions)
     load_locale(settings.run.locale)
-    load_vocab(settings.scenario_vocab)
+    check_weights(load_vocab(settings.scenario_vocab), settings.coverage.weights)
     plugin = installed_plugin(tmp_path / "site", EXAMPLE_PLUGIN) if block.path in PLUGIN_DOCS else nullcontext()
     with plugin:
         critics = select_critics(settings.critics.enable, settings.critics.disable)
