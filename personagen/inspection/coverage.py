@@ -4,7 +4,8 @@ Input: a run folder (records.jsonl, read through `personagen.runfiles.iter_jsonl
 Output: a `Coverage`: for each attribute (scenario location, partner, medium, language style; persona age band,
 gender, occupation major group) the counts per emotion and value, the normalised entropy of the attribute's
 values (0 = one value only, 1 = every value seen equally often) and the thin cells (count below a threshold,
-empty ones included). The curated view is used when the run's curation is current (near-duplicates left out,
+empty ones included: for scenario attributes also the vocabulary's values no record has,
+listed as `unseen`). The curated view is used when the run's curation is current (near-duplicates left out,
 as `personagen export` does); otherwise every record, and `records` says which. Nothing is curated here.
 Records without a scenario (a `--stages base` or `base+socio` run) give no scenario attributes and a note.
 """
@@ -19,6 +20,9 @@ from typing import Any
 
 from personagen.evaluation.population import OTHER, major_group
 from personagen.export import ExportError, read_records, select_records
+from personagen.personas.vocab import SLOTS, load_vocab
+from personagen.runfiles import read_json
+from personagen.settings import Settings
 
 SCENARIO_FIELDS = ("location", "partner", "medium", "language_style")
 AGE_BANDS = ((0, 24, "<25"), (25, 34, "25-34"), (35, 44, "35-44"), (45, 54, "45-54"), (55, 64, "55-64"))
@@ -36,11 +40,12 @@ class Attribute:
     values: list[str]
     entropy: float
     thin: list[tuple[str, str, int]]  # (emotion, value, count) with count < threshold
+    unseen: list[str] = field(default_factory=list)  # vocabulary values no record has (in `values`, at the end)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "source": self.source, "values": self.values, "counts": self.counts, "entropy": round(self.entropy, 4),
-            "thin": [{"emotion": e, "value": v, "count": n} for e, v, n in self.thin],
+            "thin": [{"emotion": e, "value": v, "count": n} for e, v, n in self.thin], "unseen": self.unseen,
         }
 
 
@@ -102,21 +107,24 @@ def normalised_entropy(counts: Counter) -> float:
 
 
 def attribute_table(name: str, source: str, pairs: list[tuple[str, str]], emotions: list[str],
-                    threshold: int) -> Attribute:
-    """One attribute from (emotion, value) pairs: counts, entropy, thin cells (every emotion x value seen)."""
+                    threshold: int, known: tuple[str, ...] = ()) -> Attribute:
+    """One attribute from (emotion, value) pairs: counts, entropy, thin cells (every emotion x value seen, and
+    x each `known` value no record has: the vocabulary's values never drawn)."""
     counts: dict[str, Counter] = defaultdict(Counter)
     for emotion, value in pairs:
         counts[emotion][value] += 1
     marginal = Counter(value for _, value in pairs)
-    values = sorted(marginal, key=lambda v: (-marginal[v], v))
+    unseen = [v for v in known if v not in marginal]
+    values = sorted(marginal, key=lambda v: (-marginal[v], v)) + unseen
     thin = [(e, v, counts[e][v]) for e in emotions for v in values if counts[e][v] < threshold]
     return Attribute(name, source, {e: {v: counts[e][v] for v in values} for e in emotions}, values,
-                     normalised_entropy(marginal), thin)
+                     normalised_entropy(marginal), thin, unseen)
 
 
 def coverage_of(records: list[dict[str, Any]], run: str = "", records_kind: str = "all", note: str = "",
-                threshold: int = THIN) -> Coverage:
-    """Coverage tables of these records."""
+                threshold: int = THIN, vocabulary: dict[str, tuple[str, ...]] | None = None) -> Coverage:
+    """Coverage tables of these records; `vocabulary` (scenario attribute -> the run's values) adds the values
+    never drawn as empty cells."""
     emotions = sorted({str(r.get("emotion")) for r in records})
     rows = [(str(r.get("emotion")), scenario_values(r.get("scenario")), persona_values(r.get("persona") or {}))
             for r in records]
@@ -125,7 +133,8 @@ def coverage_of(records: list[dict[str, Any]], run: str = "", records_kind: str 
     if with_scenario:
         for name in SCENARIO_FIELDS:
             pairs = [(e, s[name]) for e, s in with_scenario]
-            result.attributes.append(attribute_table(name, "scenario", pairs, emotions, threshold))
+            known = (vocabulary or {}).get(name, ())
+            result.attributes.append(attribute_table(name, "scenario", pairs, emotions, threshold, known))
         if len(with_scenario) < len(rows):
             result.scenario_note = f"{len(rows) - len(with_scenario)} of {len(rows)} records have no scenario"
     else:
@@ -150,4 +159,15 @@ def run_coverage(folder: Path, run_id: str | None = None, threshold: int = THIN)
     if not (folder / "records.jsonl").is_file():
         return coverage_of([], run_id or folder.name, "all", "no records.jsonl yet", threshold)
     records, kind, note = dataset_records(folder)
-    return coverage_of(records, run_id or folder.name, kind, note, threshold)
+    return coverage_of(records, run_id or folder.name, kind, note, threshold, run_vocabulary(folder))
+
+
+def run_vocabulary(folder: Path) -> dict[str, tuple[str, ...]] | None:
+    """The scenario values the run could draw (its locale's vocabulary with its overrides), by attribute; None
+    when config.json does not say (a run from an older version, a hand-made folder)."""
+    try:
+        settings = Settings.model_validate((read_json(folder / "config.json") or {})["settings"])
+        vocab = load_vocab(settings.scenario_vocab, locale=settings.run.locale, language=settings.run.language)
+    except (KeyError, ValueError):
+        return None
+    return {attribute: getattr(vocab, key) for key, attribute in SLOTS.items()}

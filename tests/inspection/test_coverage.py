@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from personagen.inspection.coverage import NO_SCENARIO, age_band, normalised_entropy, run_coverage
+from personagen.personas.vocab import load_vocab
 from personagen.runfiles import iter_jsonl
 from tests.inspection.real_runs import FINISHED, RUNNING, SETTINGS, run, script
 
@@ -47,6 +48,18 @@ def test_counts_match_the_records(runs_dir: Path) -> None:
     for attr in cov.attributes:
         assert 0.0 <= attr.entropy <= 1.0
         assert all(n < cov.threshold for _, _, n in attr.thin)
+
+
+def test_vocabulary_values_no_record_has_are_empty_cells(runs_dir: Path) -> None:
+    cov = run_coverage(runs_dir / FINISHED)
+    location = next(a for a in cov.attributes if a.name == "location")
+    drawn = {r["scenario"]["location"] for r in iter_jsonl(runs_dir / FINISHED / "records.jsonl")}
+    vocabulary = set(load_vocab().locations)
+    assert set(location.unseen) == vocabulary - drawn and location.unseen
+    assert set(location.values) == vocabulary | drawn
+    assert {(e, v) for e, v, n in location.thin if v in location.unseen} == {
+        (e, v) for e in cov.emotions for v in location.unseen}
+    assert next(a for a in cov.attributes if a.name == "gender").unseen == []  # no vocabulary for personas
 
 
 def test_uncurated_run_uses_all_records(runs_dir: Path) -> None:
