@@ -98,7 +98,7 @@ def personas_for(need: int, counted: int, asked: int, per_persona: int) -> int:
 
 def short_message(short: dict[str, int], quota: dict[str, int], asked: Counter[str], stalled: list[str],
                   rounds: int) -> str:
-    state = ", ".join(f"{e} {quota[e] - n} of {quota[e]} (asked of {asked[e]} personas)" for e, n in short.items())
+    state = ", ".join(f"{e} {quota[e] - n} of {quota[e]} ({asked[e]} personas asked)" for e, n in short.items())
     why = (f"no {', '.join(stalled)} text was kept after {STALL_ASKED} or more personas"
            if stalled else f"the quota was not met in {rounds} rounds")
     return (f"quota not met: {why}; texts kept so far: {state}. See which critic rejects them with `personagen "
@@ -119,7 +119,7 @@ def count_texts(folder: Path, emotions: list[str], curated: bool, language: str,
 
         options = CurationOptions(cache_dir=folder / CACHE_FOLDER)
         removed = Counter(r.emotion for r in curate_corpus(load_corpus(folder, language), options).removals)
-    except Exception as exc:  # a missing extra (ImportError) or model: count accepted texts, say so once
+    except (ImportError, ValueError) as exc:  # a missing extra or model (CurationError): count accepted texts
         note(f"quota counts accepted texts, near-duplicates included: curation cannot run ({exc})")
         return counts, False
     return {e: n - removed.get(e, 0) for e, n in counts.items()}, True
@@ -175,8 +175,8 @@ class QuotaRounds:
             self.planned += recorded.size
             yield self.plan_of(recorded)
         while True:
-            self.counted, self.book.curated = count_texts(self.folder, self.emotions, self.run.curate,
-                                                          self.run.language, self.note)
+            self.counted, self.book.curated = count_texts(self.folder, self.emotions, self.book.curated,
+                                                          self.run.language, self.note)  # a fallback is said once
             try:
                 upcoming = next_round(self.book.rounds, self.counted, self.book.quota, self.book.per_persona)
             except QuotaShort as exc:

@@ -169,3 +169,16 @@ def test_a_quota_no_text_can_meet_fails_loudly_and_names_the_emotion(tmp_path, s
     assert s["status"] == "failed"
     assert "no anger text was kept" in s["message"] and "--resume" in s["message"]
     assert s["quota"]["per_emotion"]["anger"]["counted"] == 0
+
+
+def test_without_curation_packages_counts_accepted_texts_and_says_so(texts_run, monkeypatch) -> None:
+    import personagen.curation.engine as engine
+
+    def missing(*args, **kwargs):
+        raise ImportError("No module named 'datasketch'", name="datasketch")
+
+    monkeypatch.setattr(engine, "curate_corpus", missing)
+    notes: list[str] = []
+    counts, applied = count_texts(texts_run, ["joy", "anger"], True, "en", notes.append)
+    assert not applied and counts == {e: kept(texts_run)[e] for e in ("joy", "anger")}
+    assert len(notes) == 1 and "near-duplicates included" in notes[0] and "datasketch" in notes[0]
