@@ -136,6 +136,9 @@ def summary_table(folder: str, s: dict[str, Any]) -> Table:
     p, t = s["personas"], s["texts"]
     table.add_row("personas accepted / requested", f"{p['accepted']} / {p['requested']} ({p['dropped']} dropped)")
     table.add_row("texts accepted", f"{t['accepted']} ({t['dropped']} dropped)")
+    if q := s.get("quota"):  # a --texts run
+        kept = ", ".join(f"{e} {c['counted']}/{c['quota']}" for e, c in q["per_emotion"].items())
+        table.add_row(f"texts kept / quota ({q['rounds']} rounds)", kept)
     for name, c in s["critics"].items():
         advised = f", {c['advised_against']} advised against" if c.get("advised_against") else ""
         table.add_row(f"critic {name}",

@@ -91,6 +91,7 @@ def test_the_same_seed_gives_the_same_rounds_and_texts(texts_run, tmp_path, stub
     result = invoke("run", "--texts", 12, *TEXTS, "--concurrency", 2, "--runs-dir", tmp_path, "--run-id", "again",
                     "--base-url", stub_url)
     assert result.exit_code == 0, result.output
+    assert "texts kept / quota" in result.output and "joy " in result.output  # the summary table's row
     assert rounds(tmp_path / "again") == rounds(texts_run)
     assert dataset(tmp_path / "again") == dataset(texts_run)
 
