@@ -94,9 +94,12 @@ def generation_section(config: dict[str, Any]) -> str:
                "medium, language style); then short first-person texts per target emotion, checked by "
                "expression critics and rewritten when rejected. Every loop is bounded; what runs out of attempts "
                "is dropped.")
-    return (f"## How it was generated\n\n{how}\n\nPersonas requested: {config.get('personas', '?')}; texts "
-            f"per emotion and persona: {config.get('texts_per_emotion', '?')}; seed {config.get('seed', '?')} "
-            f"(persona *i* gets a seed derived from the run seed and *i*, so the run can be reproduced).")
+    size = (f"Sized by texts: {config['texts']} in all, an equal quota per emotion of texts kept by the critics "
+            "and curation, with personas added in rounds until each emotion had its quota"
+            if config.get("texts") else f"Personas requested: {config.get('personas', '?')}")
+    return (f"## How it was generated\n\n{how}\n\n{size}; texts per emotion and persona: "
+            f"{config.get('texts_per_emotion', '?')}; seed {config.get('seed', '?')} (persona *i* gets a seed derived "
+            "from the run seed and *i*, so the run can be reproduced).")
 
 
 def models_section(config: dict[str, Any]) -> str:

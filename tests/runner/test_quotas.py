@@ -183,3 +183,11 @@ def test_without_curation_packages_counts_accepted_texts_and_says_so(texts_run, 
     counts, applied = count_texts(texts_run, ["joy", "anger"], True, "en", notes.append)
     assert not applied and counts == {e: kept(texts_run)[e] for e in ("joy", "anger")}
     assert len(notes) == 1 and "near-duplicates included" in notes[0] and "datasketch" in notes[0]
+
+
+def test_the_dataset_card_says_the_run_was_sized_by_texts(texts_run, tmp_path) -> None:
+    pytest.importorskip("pyarrow")
+    result = invoke("export", texts_run, "--format", "hf", "--out", tmp_path / "hf")
+    assert result.exit_code == 0, result.output
+    card = (tmp_path / "hf" / "README.md").read_text()
+    assert "Sized by texts: 12 in all" in card and "Personas requested" not in card
