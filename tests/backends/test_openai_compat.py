@@ -82,3 +82,42 @@ def test_answers_headers_and_errors_are_chatopenais():
     _, lean_error = answer_of(LeanChatOpenAI, status=400)
     _, plain_error = answer_of(ChatOpenAI, status=400)
     assert type(lean_error) is type(plain_error) and str(lean_error) == str(plain_error)
+
+
+def invoke(cls: type[ChatOpenAI], config: dict | None = None) -> object:
+    client = httpx2.AsyncClient(transport=httpx2.MockTransport(lambda r: httpx2.Response(200, json=COMPLETION)))
+    chat = cls(model="m", base_url="http://test/v1", api_key="k", http_async_client=client, max_retries=0)
+    runnable = chat.bind_tools([Verdict], tool_choice="Verdict")
+    return asyncio.run(runnable.ainvoke([HumanMessage("Person: a nurse")], config))
+
+
+def test_an_unobserved_call_returns_chatopenais_message():
+    lean, plain = invoke(LeanChatOpenAI), invoke(ChatOpenAI)
+    assert lean.model_dump(exclude={"id"}) == plain.model_dump(exclude={"id"})
+    assert lean.id.startswith("lc_run-") and plain.id.startswith("lc_run-")
+
+
+def test_an_observed_call_takes_langchains_path():
+    from langchain_core.callbacks import BaseCallbackHandler
+
+    class Seen(BaseCallbackHandler):
+        starts = 0
+
+        def on_chat_model_start(self, *args, **kwargs):
+            Seen.starts += 1
+
+    message = invoke(LeanChatOpenAI, {"callbacks": [Seen()]})
+    assert Seen.starts == 1 and message.tool_calls[0]["args"] == {"reason": "ok", "plausible": True}
+
+
+def test_a_configured_llm_cache_takes_langchains_path():
+    from langchain_core.caches import InMemoryCache
+    from langchain_core.globals import set_llm_cache
+
+    cache = InMemoryCache()
+    set_llm_cache(cache)
+    try:
+        invoke(LeanChatOpenAI)
+    finally:
+        set_llm_cache(None)
+    assert cache._cache  # the answer went through the cache
