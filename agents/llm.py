@@ -49,16 +49,17 @@ class ModelHandle:
     limit: int = 64
     strict_tools: bool = False  # mark the tool `strict` (OpenAI and Azure document it; others may not)
     constraints: bool = True  # keep per-type schema constraints (maxItems, ...); Azure refuses them
-    _runnables: dict[type, Any] = field(default_factory=dict, repr=False)
+    _fields: dict[type, dict[str, Any]] = field(default_factory=dict, repr=False)
     _semaphore: asyncio.Semaphore | None = field(default=None, repr=False)
 
-    def structured(self, schema: type[BaseModel]) -> Any:
-        """The runnable that answers in `schema`, built once per handle and schema (the answer is parsed by
-        `read_answer`, not by LangChain's parser chains, which cost more CPU than our whole graph)."""
-        runnable = self._runnables.get(schema)
-        if runnable is None:
-            runnable = self._runnables[schema] = self.chat.bind(**request_fields(self, schema))
-        return runnable
+    def fields(self, schema: type[BaseModel]) -> dict[str, Any]:
+        """The request fields that ask for `schema`, built once per handle and schema; passed to the chat model's
+        own `ainvoke` (a `bind()` wrapper per call would merge configs once more). The answer is parsed by
+        `read_answer`, not by LangChain's parser chains, which cost more CPU than our whole graph."""
+        fields = self._fields.get(schema)
+        if fields is None:
+            fields = self._fields[schema] = request_fields(self, schema)
+        return fields
 
     @property
     def semaphore(self) -> asyncio.Semaphore:
@@ -182,7 +183,7 @@ async def ask(handle: ModelHandle, messages: list[BaseMessage], schema: type[T])
     async with handle.semaphore:
         start = time.perf_counter()
         try:
-            result = await handle.structured(schema).ainvoke(messages)
+            result = await handle.chat.ainvoke(messages, **handle.fields(schema))
         except openai.LengthFinishReasonError as exc:
             raise truncated(handle, exc, prompt, time.perf_counter() - start) from None
         except Exception as exc:  # transport, auth, rate limit after retries, server errors
@@ -198,7 +199,7 @@ def ask_sync(handle: ModelHandle, messages: list[BaseMessage], schema: type[T]) 
     prompt = messages_as_dicts(messages)
     start = time.perf_counter()
     try:
-        result = handle.structured(schema).invoke(messages)
+        result = handle.chat.invoke(messages, **handle.fields(schema))
     except openai.LengthFinishReasonError as exc:
         raise truncated(handle, exc, prompt, time.perf_counter() - start) from None
     return interpret(handle, result, schema, prompt, time.perf_counter() - start)
