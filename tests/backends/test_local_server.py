@@ -110,6 +110,24 @@ def test_command_line_parses_for_any_key(tmp_path: Path) -> None:
         assert (args.api_key, args.port, args.model) == (key, 8123, str(tmp_path / "m.gguf"))
 
 
+@needs_llama
+def test_server_settings_suit_one_thread_and_shared_prefixes(tmp_path: Path) -> None:
+    """Grammar by rejection (our entry module), no logits for every prompt token, a RAM prompt cache."""
+    import argparse
+
+    from llama_cpp.server.cli import add_args_from_model
+    from llama_cpp.server.settings import Settings
+
+    parser = argparse.ArgumentParser()
+    add_args_from_model(parser, Settings)
+    srv = LocalModelServer(model_path=tmp_path / "m.gguf")
+    srv.model_path, srv.port = srv.requested_model_path, 8123
+    assert srv.command()[1:3] == ["-m", "personagen.backends.llamacpp_serve"]
+    args = parser.parse_args(srv.command()[3:])
+    assert (args.logits_all, args.cache, args.cache_type) == (False, True, "ram")
+    assert args.n_batch == local_server.N_BATCH and args.cache_size == local_server.PROMPT_CACHE_BYTES
+
+
 def test_missing_llama_cpp_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     real = importlib.util.find_spec
     monkeypatch.setattr(
