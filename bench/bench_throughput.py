@@ -18,7 +18,9 @@ from outside (wait4 rusage, GET /v1/stats deltas). Clients:
   transport (`reference_aiohttp`), NeMo Data Designer and distilabel (their venvs; a missing one is a skipped row);
 then, once each, on the keep-alive stub:
 - `sequential`: PersonaGen with --concurrency 1 (the naive one-persona-at-a-time loop), `--sequential` personas;
-- `memory-<n>`: peak RSS for each n in --memory, `--stages base -k 1 -e joy` against a stub with latency 0.
+- `memory-<n>`: peak RSS for each n in --memory, `--stages base -k 1 -e joy --no-curate` against a stub with latency 0
+  (the generation, default critics: nothing may accumulate per persona; the curation pass after a run holds every
+  text's embedding by design and is measured in docs/curation.md).
 Prints the machine line (CPU, cores, load, versions), one table per stub mode (median [min-max] over the rounds;
 `vs ref`: calls/s over the reference's in the same round) and one JSON document.
 """
@@ -63,7 +65,8 @@ def single_rows(args: argparse.Namespace, mode: str, url: str, runs: str, tmp: s
     if args.memory:
         with start_stub(latency=0.0, backlog=args.backlog, **peers_bench.MODES[mode]) as (_, fast_url):
             for n in args.memory:
-                argv = personagen_argv(fast_url, runs, n, args.concurrency, "-e", "joy", "--stages", "base")
+                argv = personagen_argv(fast_url, runs, n, args.concurrency, "-e", "joy", "--stages", "base",
+                                       "--no-curate")
                 target = peers_bench.Target(f"memory-{n}", argv)
                 rows.append(peers_bench.run_target(target, fast_url, tmp, args.timeout))
     for row in rows:
