@@ -39,11 +39,15 @@ from langchain_core.caches import BaseCache
 from langchain_core.callbacks import AsyncCallbackManager, AsyncCallbackManagerForLLMRun
 from langchain_core.globals import get_llm_cache
 from langchain_core.language_models import LanguageModelInput
-from langchain_core.language_models.chat_models import _gen_info_and_msg_metadata
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatResult
 from langchain_core.runnables import RunnableConfig, ensure_config
 from langchain_core.utils.utils import LC_ID_PREFIX
+
+try:  # a private helper of langchain_core 1.x: without it, every call takes ChatOpenAI's own path
+    from langchain_core.language_models.chat_models import _gen_info_and_msg_metadata
+except ImportError:  # pragma: no cover - depends on the installed langchain_core
+    _gen_info_and_msg_metadata = None
 from langchain_openai import ChatOpenAI
 from langchain_openai.chat_models.base import (
     _add_gateway_metadata,
@@ -113,6 +117,8 @@ class LeanChatOpenAI(ChatOpenAI):
 
     def _unobserved(self, input: LanguageModelInput, config: RunnableConfig, kwargs: dict[str, Any]) -> bool:
         """True when no callback, cache, rate limiter or stream would take part in this call."""
+        if _gen_info_and_msg_metadata is None:
+            return False
         if not isinstance(input, list) or not all(isinstance(m, BaseMessage) and isinstance(m.content, str)
                                                   for m in input):
             return False
