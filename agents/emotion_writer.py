@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from functools import cache
 from typing import Any
 
@@ -22,11 +23,15 @@ from personagen.agents.drafting import draft, texts_feedback
 from personagen.agents.examples import load_pool, pick
 from personagen.agents.prompting import render
 from personagen.agents.scenario_designer import persona_line
-from personagen.personas.models import Expression
+from personagen.personas.models import Expression, Scenario
+from personagen.personas.textfit import one_line
 
 AGENT = "emotion_writer"
 WRITERS_SHOWN = 2
+WRITERS_SHARED = 1  # the same for every persona: a prefix the server caches (agents/examples.py)
 FALLBACK_EMOTIONS = ("joy", "sadness")
+SCENE_WIDTH = 200
+SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])")
 
 
 class Texts(BaseModel):
@@ -54,7 +59,8 @@ def examples_for(emotion: str, count: int, with_writer: bool, seed: int, attempt
     bank = example_bank(language)
     texts = bank["texts"]
     blocks = []
-    for n, i in enumerate(pick(f"{AGENT}/{emotion}", len(bank["writers"]), WRITERS_SHOWN, seed, attempt)):
+    shown = pick(f"{AGENT}/{emotion}", len(bank["writers"]), WRITERS_SHOWN, seed, attempt, WRITERS_SHARED)
+    for n, i in enumerate(shown):
         label = emotion if emotion in texts else FALLBACK_EMOTIONS[n % len(FALLBACK_EMOTIONS)]
         writer = bank["writers"][i]
         head = f"Writer: {writer['persona']}\nSituation: {writer['situation']}\n" if with_writer else ""
@@ -68,6 +74,16 @@ def open_slots(slots: dict[str, dict[str, Any]], emotion: str) -> list[int]:
     return [s["slot"] for s in slots.values() if s["emotion"] == emotion and s["status"] == "open"]
 
 
+def situation_line(scenario: Scenario | None) -> str:
+    """The scenario for the writer's prompt: its slots and the first sentence of its scene (at most SCENE_WIDTH
+    characters). A small model's scenes ramble on for three or four sentences (60-100 tokens) that every writer
+    call of the persona would read again."""
+    if scenario is None:
+        return "an ordinary day, writing a message to someone they know"
+    first = SENTENCE_END.split(scenario.description.strip(), maxsplit=1)[0] if scenario.description else ""
+    return scenario.summary() + (f". {one_line(first, SCENE_WIDTH)}" if first else "")
+
+
 def build_messages(state: dict[str, Any], ctx: AgentContext, emotion: str, slots: list[int], attempt: int) -> list:
     count = len(slots)
     feedback = texts_feedback(ctx, [state["slots"][f"{emotion}#{s}"] for s in slots])
@@ -75,11 +91,8 @@ def build_messages(state: dict[str, Any], ctx: AgentContext, emotion: str, slots
         return render("emotion_writer_baseline", emotion=emotion, language=ctx.language_name, count=count,
                       examples=examples_for(emotion, count, False, state["seed"], attempt, ctx.language),
                       feedback=feedback)
-    scenario = state.get("scenario")
-    situation = scenario.summary() + (f". {scenario.description}" if scenario.description else "") \
-        if scenario is not None else "an ordinary day, writing a message to someone they know"
     return render(AGENT, emotion=emotion, language=ctx.language_name, count=count, persona=persona_line(state),
-                  scenario=situation, feedback=feedback,
+                  scenario=situation_line(state.get("scenario")), feedback=feedback,
                   examples=examples_for(emotion, count, True, state["seed"], attempt, ctx.language))
 
 

@@ -25,6 +25,7 @@ from personagen.personas.vocab import load_vocab
 
 AGENT = "scenario_designer"
 EXAMPLES_SHOWN = 2
+EXAMPLES_SHARED = 1  # the same for every persona: a prefix the server caches (agents/examples.py)
 
 
 class SceneAnswer(BaseModel):
@@ -38,7 +39,7 @@ def examples_block(seed: int, attempt: int, language: str = "en") -> str:
     return "\n".join(
         f"Person: {e['person']}\nSetting: {e['setting']}\n"
         f"Scene: {json.dumps({'description': e['scene']}, ensure_ascii=False)}\n"
-        for e in shown_examples(AGENT, EXAMPLES_SHOWN, seed, attempt, language)
+        for e in shown_examples(AGENT, EXAMPLES_SHOWN, seed, attempt, language, EXAMPLES_SHARED)
     )
 
 

@@ -25,6 +25,9 @@ from personagen.personas.sampling import sample_socio
 
 AGENT = "socio_enricher"
 EXAMPLES_SHOWN = 3
+# None shared: with 2 of the 3 shared (a prefix the server caches, agents/examples.py), the model copied them and
+# `copied_background` rejected 6-7 backgrounds a run instead of 2-4 (2 personas dropped at seed 6); docs/local-model.md.
+EXAMPLES_SHARED = 0
 
 
 class Enrichment(BaseModel):
@@ -48,7 +51,7 @@ def enrichment_schema(missing: tuple[str, ...]) -> type[Enrichment]:
 def examples_block(seed: int, attempt: int, language: str = "en") -> str:
     """The few-shot backgrounds this persona's prompt shows (agents/prompts/examples/socio_enricher.json)."""
     return "\n".join(f"Person: {e['person']}\nBackground: {json.dumps(e['background'], ensure_ascii=False)}\n"
-                     for e in shown_examples(AGENT, EXAMPLES_SHOWN, seed, attempt, language))
+                     for e in shown_examples(AGENT, EXAMPLES_SHOWN, seed, attempt, language, EXAMPLES_SHARED))
 
 
 def known_line(fields: dict[str, str]) -> str:
