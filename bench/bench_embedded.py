@@ -2,14 +2,15 @@
 """The embedded model's cost per accepted text, before and after a change, run back to back.
 
     .venv/bin/python bench/bench_embedded.py --before 668c1f3 [--paths agents personagen/backends] \
-        [--args "-n 6 -e joy,anger --seed 5"] [--variants before,after] [--json-out FILE]
+        [--args "-n 6 -e joy,anger --seed 5"] [--variants before,after] [--repeat 1] [--json-out FILE]
 
 `after` is the working tree as it is; `before` is a copy of the working tree in which the files under `--paths`
 are as at the commit `--before` (files added since are removed), so both sides share everyone else's current
 code, critics and settings. Each variant runs `personagen run ARGS -q --json` on the embedded model (one at a time:
 they share the cores), then `personagen eval RUN --no-judge --json`. Printed per variant, from the run's summary,
 the embedded server's log and the evaluation:
-- wall time (the run's own, server start excluded) and wall per accepted text; texts accepted and dropped;
+- wall time (the run's own, server start excluded) and wall per accepted text; personas and texts accepted and
+  dropped;
 - model calls, prompt and completion tokens per accepted text;
 - prompt tokens reused from the server's cache (its log: "N prefix-match hit"), as a share of all prompt tokens;
 - server time split from the log: prompt evaluation, forward passes while generating, and the rest (sampling,
@@ -162,7 +163,8 @@ def figures(label: str, folder: Path, summary: dict[str, Any], log: Path | None,
             outside: float | None = None) -> dict[str, Any]:
     texts = summary["texts"]["accepted"]
     wall = summary["wall_s"]
-    row = {"variant": label, "texts": texts, "dropped": summary["texts"]["dropped"], "wall_s": wall,
+    row = {"variant": label, "personas": summary["personas"]["accepted"], "personas_dropped":
+           summary["personas"]["dropped"], "texts": texts, "dropped": summary["texts"]["dropped"], "wall_s": wall,
            "process_s": round(outside, 1) if outside else None,
            "wall_per_text_s": round(wall / texts, 1) if wall and texts else None,
            "calls": summary["calls"],
@@ -184,6 +186,7 @@ def main() -> None:
     p.add_argument("--paths", nargs="+", default=list(DEFAULT_PATHS))
     p.add_argument("--args", default="-n 6 -e joy,anger --seed 5", help="the `personagen run` arguments")
     p.add_argument("--variants", default="before,after")
+    p.add_argument("--repeat", type=int, default=1, help="rounds of the variants, interleaved")
     p.add_argument("--runs-dir", type=Path, help="keep the runs here (default: a temporary folder)")
     p.add_argument("--existing", action="append", default=[], metavar="LABEL=RUN_FOLDER=SERVER_LOG")
     p.add_argument("--json-out", type=Path)
@@ -192,11 +195,13 @@ def main() -> None:
         runs = a.runs_dir or Path(tmp) / "runs"
         runs.mkdir(parents=True, exist_ok=True)
         rows = [existing(*spec.split("=")) for spec in a.existing]
-        for label in filter(None, a.variants.split(",")):
-            if label == "before" and not a.before:
-                raise SystemExit("--before COMMIT is needed for the `before` variant")
-            tree = copy_tree(a.before, a.paths, Path(tmp) / "before") if label == "before" else None
-            rows.append(run_variant(label, tree, shlex.split(a.args), runs))
+        labels = [label for _ in range(a.repeat) for label in a.variants.split(",") if label]
+        if "before" in labels and not a.before:
+            raise SystemExit("--before COMMIT is needed for the `before` variant")
+        tree = copy_tree(a.before, a.paths, Path(tmp) / "before") if "before" in labels else None
+        for i, label in enumerate(labels):
+            rows.append(run_variant(f"{label}-{i // len(set(labels)) + 1}", tree if label == "before" else None,
+                                    shlex.split(a.args), runs))
     for row in rows:
         print(json.dumps(row))
     if a.json_out:

@@ -8,7 +8,12 @@ that rejects a text using one of a few words and names the word in its reason ("
 The stub heeds reasons the way an instruction-following model would (bench/stub_replies.py `lexicon_for`: words
 quoted in a prompt's "Why:" lines are not used), so with feedback a rejected text's rewrite avoids the word;
 without it the rewrite is another draw. The stub's random emotion judge is disabled (its verdicts are noise).
-Prints, per setting: texts accepted and dropped, acceptance of texts at attempt 1, 2, 3, calls per accepted text.
+Prints, per setting: texts accepted and dropped, acceptance of texts at attempt 1, 2, 3, calls per accepted text,
+wall time per accepted text.
+
+With --embedded the critics are the embedded model's defaults (the enforced `offline_emotion` included: it is the
+emotion check there) without the advisory LLM judge `emotion_fidelity`, and a third run, feedback on without
+`offline_emotion`, prices that critic: its wall time per accepted text is the difference to the feedback-on run.
 """
 
 from __future__ import annotations
@@ -45,17 +50,27 @@ def attempts_of(folder: Path) -> Counter[str]:
     return counts
 
 
-def one_run(runs: Path, name: str, feedback: bool, models: dict, personas: int) -> dict:
-    disabled = ["emotion_fidelity", "offline_emotion"]
+def one_run(runs: Path, name: str, feedback: bool, models: dict, personas: int,
+            disabled: tuple[str, ...] = ("emotion_fidelity", "offline_emotion")) -> dict:
     settings = load_settings(None, run={"personas": personas, "emotions": "joy,anger,sadness",
                                         "texts_per_emotion": 2, "seed": 5},
-                             models=models, critics={"disable": disabled})
+                             models=models, critics={"disable": list(disabled)})
     settings = settings.model_copy(update={"critics": settings.critics.model_copy(update={"feedback": feedback})})
     result = execute(settings, runs, name)
     s, counts = result.summary, attempts_of(result.folder)
-    return {"feedback": feedback, "texts": s["texts"]["accepted"], "dropped": counts["dropped"],
+    texts = s["texts"]["accepted"]
+    return {"feedback": feedback, "disabled": list(disabled), "texts": texts, "dropped": counts["dropped"],
             **{k: counts[k] for k in ("attempt 1", "attempt 2", "attempt 3")},
-            "calls_per_text": s["calls_per_text"], "banned_word": s["critics"].get("banned_word")}
+            "calls_per_text": s["calls_per_text"], "wall_s": round(s["wall_s"], 1),
+            "wall_per_text_s": round(s["wall_s"] / texts, 1) if texts else None,
+            **{f"{c}_verdicts": s["critics"].get(c) for c in ("banned_word", "offline_emotion", "duplicates")}}
+
+
+def embedded_rows(runs: Path, personas: int) -> list[dict]:
+    """Feedback off and on with the embedded defaults (LLM judge off), then on without `offline_emotion`."""
+    judge = ("emotion_fidelity",)
+    return [one_run(runs, "fb-False", False, {}, personas, judge), one_run(runs, "fb-True", True, {}, personas, judge),
+            one_run(runs, "fb-True-no-offline", True, {}, personas, (*judge, "offline_emotion"))]
 
 
 def main() -> None:
@@ -66,7 +81,7 @@ def main() -> None:
     with isolated_registry(), tempfile.TemporaryDirectory() as tmp:
         critic("banned_word", stage=Stage.EXPRESSION, description="bench: rejects a few words")(banned_word)
         if args.embedded:
-            rows = [one_run(Path(tmp), f"fb-{on}", on, {}, args.personas) for on in (False, True)]
+            rows = embedded_rows(Path(tmp), args.personas)
         else:
             with start_stub(latency=0.0) as (_, url):
                 models = {"base_url": url, "model": "stub"}
