@@ -217,19 +217,20 @@ def render(plain: list[dict[str, Any]], profiled: dict[str, Any], parts: dict[st
              "", f"{'exclusive: where the main thread spends its CPU per model call':86} {'ms/call':>7} {'share':>6}"]
     for name, ms in parts["exclusive_ms_per_call"].items():
         lines.append(f"  {name:84} {ms:7.3f} {100 * ms / total if total else 0:5.1f}%")
-        for frame, fms in list(parts["top_frames_ms_per_call"].get(name, {}).items())[:3]:
-            if fms >= 0.01:
-                lines.append(f"      {frame[:80]:80} {fms:7.3f}")
+        lines += top_frame_lines(parts["top_frames_ms_per_call"].get(name, {}))
     lines += ["", f"{'other threads (CPU per model call)':86} {'ms/call':>7}"]
     for name, ms in parts["other_threads_ms_per_call"].items():
         lines.append(f"  {name:84} {ms:7.3f}")
-        for frame, fms in list(parts["other_threads_top_frames_ms_per_call"].get(name, {}).items())[:3]:
-            if fms >= 0.01:
-                lines.append(f"      {frame[:80]:80} {fms:7.3f}")
+        lines += top_frame_lines(parts["other_threads_top_frames_ms_per_call"].get(name, {}))
     lines += ["", f"{'inclusive (overlapping): a spot and everything it calls':86} {'ms/call':>7} {'share':>6}"]
     for name, ms in parts["inclusive_ms_per_call"].items():
         lines.append(f"  {name:84} {ms:7.3f} {100 * ms / total if total else 0:5.1f}%")
     return "\n".join(lines)
+
+
+def top_frame_lines(frames: dict[str, float]) -> list[str]:
+    """A bucket's three busiest frames (those of at least 0.01 ms per call), indented under it."""
+    return [f"      {frame[:80]:80} {ms:7.3f}" for frame, ms in list(frames.items())[:3] if ms >= 0.01]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -92,9 +92,8 @@ def test_server_dying_during_start_reports_its_log(tmp_path: Path) -> None:
     assert not srv.running
 
 
-@needs_llama
-def test_command_line_parses_for_any_key(tmp_path: Path) -> None:
-    """llama.cpp's own parser reads our command line, even for a key that looks like an option."""
+def llama_parser():
+    """llama.cpp's own command-line parser for its server settings."""
     import argparse
 
     from llama_cpp.server.cli import add_args_from_model
@@ -102,8 +101,19 @@ def test_command_line_parses_for_any_key(tmp_path: Path) -> None:
 
     parser = argparse.ArgumentParser()
     add_args_from_model(parser, Settings)
+    return parser
+
+
+def server_on_port(tmp_path: Path) -> LocalModelServer:
     srv = LocalModelServer(model_path=tmp_path / "m.gguf")
     srv.model_path, srv.port = srv.requested_model_path, 8123
+    return srv
+
+
+@needs_llama
+def test_command_line_parses_for_any_key(tmp_path: Path) -> None:
+    """llama.cpp's own parser reads our command line, even for a key that looks like an option."""
+    parser, srv = llama_parser(), server_on_port(tmp_path)
     for key in ("-starts-with-a-dash", srv.api_key):
         srv.api_key = key
         args = parser.parse_args(srv.command()[3:])
@@ -113,15 +123,7 @@ def test_command_line_parses_for_any_key(tmp_path: Path) -> None:
 @needs_llama
 def test_server_settings_suit_one_thread_and_shared_prefixes(tmp_path: Path) -> None:
     """Grammar by rejection (our entry module), no logits for every prompt token, a RAM prompt cache."""
-    import argparse
-
-    from llama_cpp.server.cli import add_args_from_model
-    from llama_cpp.server.settings import Settings
-
-    parser = argparse.ArgumentParser()
-    add_args_from_model(parser, Settings)
-    srv = LocalModelServer(model_path=tmp_path / "m.gguf")
-    srv.model_path, srv.port = srv.requested_model_path, 8123
+    parser, srv = llama_parser(), server_on_port(tmp_path)
     assert srv.command()[1:3] == ["-m", "personagen.backends.llamacpp_serve"]
     args = parser.parse_args(srv.command()[3:])
     assert (args.logits_all, args.cache, args.cache_type) == (False, True, "ram")
