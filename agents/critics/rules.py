@@ -8,10 +8,10 @@ Length bounds and where they come from: docs/evaluation.md ("Tokenisation").
 
 from __future__ import annotations
 
-import re
 from functools import cache
 
 from personagen.agents.critics.registry import Candidate, accept, critic, reject
+from personagen.agents.critics.scaffolding import scaffolding_reason
 from personagen.agents.examples import pool_texts
 from personagen.personas.constraints import ConstraintGraph
 from personagen.personas.locale import load_locale
@@ -24,16 +24,6 @@ MIN_WORDS, MAX_WORDS = 3, 80
 MIN_CHARS, MAX_CHARS = 6, 140
 BOUNDS = {"words": (MIN_WORDS, MAX_WORDS), "characters": (MIN_CHARS, MAX_CHARS)}
 COPY_SHARE = 0.4  # share of trigrams in common that makes a text a copy of a few-shot example
-SCAFFOLD = re.compile(r"^\s*(person|situation|emotion|example|texts?|message)\s*:", re.IGNORECASE | re.MULTILINE)
-JSON_DEBRIS = re.compile(r"[{}]|\"texts\"")  # the answer format leaking into the text, e.g. a trailing '},'
-# Japanese: the prompt's labels in either language, with an ASCII or full-width colon or in 【】 brackets, and
-# full-width braces or quotes around "texts".
-SCAFFOLD_JA = re.compile(
-    r"^\s*(?:(?:person|situation|emotion|example|texts?|messages?|人物|書き手|状況|場面|シーン|感情|気持ち|例|"
-    r"文章|テキスト|メッセージ)\s*[:：]|【\s*(?:人物|書き手|状況|場面|感情|例|文章|テキスト|メッセージ)\s*】)",
-    re.IGNORECASE | re.MULTILINE)
-JSON_DEBRIS_JA = re.compile(r"[{}｛｝]|[\"＂“”]texts[\"＂“”]", re.IGNORECASE)
-TEXT_PATTERNS = {"en": (SCAFFOLD, JSON_DEBRIS), "ja": (SCAFFOLD_JA, JSON_DEBRIS_JA)}
 
 
 @cache
@@ -59,18 +49,16 @@ def socio_constraints(c: Candidate) -> Verdict:
 
 @critic("text_shape", stage=Stage.EXPRESSION,
         description=f"Text is {MIN_WORDS}-{MAX_WORDS} words ({MIN_CHARS}-{MAX_CHARS} characters in a language written "
-                    "without spaces) and carries no prompt scaffolding or JSON debris.")
+                    "without spaces) and carries no answer-format scaffolding ('Emotion: anger.', 'Text:') or "
+                    "JSON debris (agents/critics/scaffolding.py).")
 def text_shape(c: Candidate) -> Verdict:
     text = c.expression.text if c.expression else ""
     count, unit = text_length(text, c.language)
     low, high = BOUNDS[unit]
     if count < low or count > high:
         return reject(f"{count} {unit}; expected {low}-{high}")
-    scaffold, debris = TEXT_PATTERNS.get(base_language(c.language), TEXT_PATTERNS["en"])
-    if scaffold.search(text):
-        return reject("text repeats the prompt's scaffolding (e.g. 'Person:')")
-    if debris.search(text):
-        return reject("text carries pieces of the JSON answer format (braces)")
+    if reason := scaffolding_reason(text, c.language):
+        return reject(reason)
     return accept(f"{count} {unit}")
 
 
