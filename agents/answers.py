@@ -136,3 +136,10 @@ def raw_text(message: AIMessage | None) -> str:
 def usage(message: AIMessage | None) -> tuple[int, int]:
     meta = getattr(message, "usage_metadata", None) or {}
     return int(meta.get("input_tokens", 0)), int(meta.get("output_tokens", 0))
+
+
+def cached_tokens(message: AIMessage | None) -> int:
+    """Prompt tokens served from the provider's prompt cache: `usage.prompt_tokens_details.cached_tokens`, which
+    langchain-openai reports as `usage_metadata.input_token_details.cache_read` (priced: personagen/pricing.py)."""
+    meta = getattr(message, "usage_metadata", None) or {}
+    return int((meta.get("input_token_details") or {}).get("cache_read") or 0)

@@ -105,5 +105,6 @@ class AgentContext:
     def _emit_call(self, agent: str, persona_id: str | None, stage: str | None, attempt: int | None,
                    call: Answer | ModelAnswerError, data: dict[str, Any], extra: dict[str, Any]) -> None:
         self.emit(persona_id, agent, "llm_call", stage=stage, attempt=attempt, data=data, model=call.model,
-                  tokens_in=call.tokens_in, tokens_out=call.tokens_out, latency_s=round(call.latency_s, 4),
+                  tokens_in=call.tokens_in, tokens_out=call.tokens_out, tokens_cached=call.tokens_cached,
+                  latency_s=round(call.latency_s, 4),
                   prompt=call.prompt, raw=call.raw, **extra)

@@ -204,6 +204,7 @@ class LlmCallEvent(AboutText):
     model: str | None = None
     tokens_in: int | None = None
     tokens_out: int | None = None
+    tokens_cached: int | None = Field(default=None, description="Of tokens_in, served from the prompt cache.")
     latency_s: float | None = None
     prompt: list[dict[str, Any]] = Field(default_factory=list, description="The messages: [{role, content}].")
     raw: str | None = Field(default=None, description="The model's raw answer.")

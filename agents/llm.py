@@ -27,7 +27,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from pydantic import BaseModel
 
-from personagen.agents.answers import TRUNCATED, raw_text, read_answer, usage
+from personagen.agents.answers import TRUNCATED, cached_tokens, raw_text, read_answer, usage
 from personagen.agents.strict_schema import cached_schema, strict_json_schema
 
 T = TypeVar("T", bound=BaseModel)
@@ -49,6 +49,9 @@ class ModelHandle:
     limit: int = 64
     strict_tools: bool = False  # mark the tool `strict` (OpenAI and Azure document it; others may not)
     constraints: bool = True  # keep per-type schema constraints (maxItems, ...); Azure refuses them
+    # a cost meter (personagen/cost_cap.py): `await meter.reserve(handle, messages, schema)` before each call
+    # returns a ticket whose `settle(answer or exception)` is called when the call ends
+    meter: Any = field(default=None, repr=False)
     _fields: dict[type, dict[str, Any]] = field(default_factory=dict, repr=False)
     _semaphore: asyncio.Semaphore | None = field(default=None, repr=False)
 
@@ -87,6 +90,7 @@ class Answer(Generic[T]):
     tokens_out: int
     latency_s: float
     via: str | None = None  # where the JSON was found: tool_call, content, content_fallback
+    tokens_cached: int = 0  # of tokens_in, served from the provider's prompt cache
 
 
 class ModelCallError(Exception):
@@ -97,10 +101,11 @@ class ModelAnswerError(Exception):
     """The model answered, but not with what the schema asks for; `kind` says how (agents/answers.py)."""
 
     def __init__(self, message: str, *, prompt: list[dict[str, str]], raw: str, model: str, kind: str = "invalid",
-                 tokens_in: int = 0, tokens_out: int = 0, latency_s: float = 0.0) -> None:
+                 tokens_in: int = 0, tokens_out: int = 0, latency_s: float = 0.0, tokens_cached: int = 0) -> None:
         super().__init__(message)
         self.prompt, self.raw, self.model, self.kind = prompt, raw, model, kind
         self.tokens_in, self.tokens_out, self.latency_s = tokens_in, tokens_out, latency_s
+        self.tokens_cached = tokens_cached
 
 
 def schema_of(handle: ModelHandle, schema: type[BaseModel]) -> dict[str, Any]:
@@ -161,9 +166,10 @@ def interpret(handle: ModelHandle, result: AIMessage, schema: type[T], prompt: l
         raise ModelAnswerError(
             f"{handle.name} answered something that does not fit {schema.__name__}: {reading.error}",
             prompt=prompt, raw=raw, model=handle.name, kind=reading.kind or "invalid",
-            tokens_in=tokens_in, tokens_out=tokens_out, latency_s=latency,
+            tokens_in=tokens_in, tokens_out=tokens_out, latency_s=latency, tokens_cached=cached_tokens(result),
         )
-    return Answer(reading.parsed, raw, prompt, handle.name, tokens_in, tokens_out, latency, reading.via)
+    return Answer(reading.parsed, raw, prompt, handle.name, tokens_in, tokens_out, latency, reading.via,
+                  cached_tokens(result))
 
 
 def truncated(handle: ModelHandle, exc: openai.LengthFinishReasonError, prompt: list[dict[str, str]],
@@ -173,7 +179,14 @@ def truncated(handle: ModelHandle, exc: openai.LengthFinishReasonError, prompt: 
     return ModelAnswerError(
         f"{handle.name}: the answer was cut off at the output cap (finish reason 'length'); raise max_tokens",
         prompt=prompt, raw="", model=handle.name, kind=TRUNCATED, latency_s=latency,
-        tokens_in=getattr(meta, "prompt_tokens", 0) or 0, tokens_out=getattr(meta, "completion_tokens", 0) or 0)
+        tokens_in=getattr(meta, "prompt_tokens", 0) or 0, tokens_out=getattr(meta, "completion_tokens", 0) or 0,
+        tokens_cached=getattr(getattr(meta, "prompt_tokens_details", None), "cached_tokens", 0) or 0)
+
+
+def settle(ticket: Any, outcome: Any) -> None:
+    """Tell the handle's cost meter how a reserved call ended (its answer, or the exception)."""
+    if ticket is not None:
+        ticket.settle(outcome)
 
 
 async def ask(handle: ModelHandle, messages: list[BaseMessage], schema: type[T]) -> Answer[T]:
@@ -181,13 +194,17 @@ async def ask(handle: ModelHandle, messages: list[BaseMessage], schema: type[T])
     messages = prepared(handle, messages, schema)
     prompt = messages_as_dicts(messages)
     async with handle.semaphore:
+        ticket = await handle.meter.reserve(handle, messages, schema) if handle.meter else None
         start = time.perf_counter()
         try:
             result = await handle.chat.ainvoke(messages, **handle.fields(schema))
         except openai.LengthFinishReasonError as exc:
+            settle(ticket, exc)
             raise truncated(handle, exc, prompt, time.perf_counter() - start) from None
         except Exception as exc:  # transport, auth, rate limit after retries, server errors
+            settle(ticket, exc)
             raise call_error(handle, exc) from exc
+        settle(ticket, result)
         latency = time.perf_counter() - start
     return interpret(handle, result, schema, prompt, latency)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import personagen
+from personagen import cost_cap
 from personagen.agents.context import AgentContext
 from personagen.agents.critics.registry import CriticError, CriticSpec, plugin_warnings, select_critics
 from personagen.backends.model_set import ModelSet
@@ -36,6 +38,7 @@ from personagen.personas.emotions import resolve_emotions
 from personagen.personas.locale import load_locale
 from personagen.personas.scenario_slots import SlotPlan, check_weights
 from personagen.personas.vocab import load_vocab
+from personagen.pricing import price_lookup
 from personagen.quotas import QuotaRounds
 from personagen.resume import Repair, check_resumable, repair, run_folder
 from personagen.runstore import RunStore, new_run_id
@@ -118,14 +121,12 @@ def run_config(run_id: str, settings: Settings, ctx: AgentContext, models: Model
             "models": models.described, "settings": settings.model_dump(mode="json")}
 
 
-def price_lookup(settings: Settings) -> Callable[[str], tuple[float | None, float | None]]:
-    """(price in, price out) per million tokens of the model an agent uses, from the settings."""
-
-    def price_of(agent: str) -> tuple[float | None, float | None]:
-        m = settings.model_for(agent.removeprefix("critic:"))
-        return m.price_in_per_mtok, m.price_out_per_mtok
-
-    return price_of
+def earlier_probes(folder: Path) -> float:
+    """The probes' worst case that a stopped run's summary counted against its cost cap (0 for a new run)."""
+    try:
+        return json.loads((folder / "summary.json").read_text(encoding="utf-8"))["cost_cap"]["probes"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0.0
 
 
 def open_store(settings: Settings, runs_dir: Path, run_id: str | None, ctx: AgentContext, models: ModelSet,
@@ -161,9 +162,14 @@ def execute(settings: Settings, runs_dir: Path, run_id: str | None = None, obser
             observer.note(warning)
         models.preload(agents_in_use(ctx))
         pacers = attach_pacers(models.handles)
-        tally = RunTally(settings.run.personas, price_lookup(settings))
+        price_of = price_lookup(settings, models)
+        cap = cost_cap.for_run(settings, models, agents_in_use(ctx), price_of)  # None without --max-cost
+        probes = earlier_probes(run_folder(runs_dir, run_id or "")) if cap and resume else 0.0  # before reopen
+        tally = RunTally(settings.run.personas, price_of)
         store, rep = open_store(settings, runs_dir, run_id, ctx, models, tally, resume)
         control = RunControl()
+        if cap:
+            cap.start(tally.spent(), probes, lambda message: control.stop("budget", message))
         budget = settings.run.token_budget
         plans, count, rounds = run_plans(settings, ctx, store, rep, observer, tally)
         watch = EarlyStop(settings.limits, count, lambda message: control.stop("failed", message))
@@ -192,7 +198,8 @@ def execute(settings: Settings, runs_dir: Path, run_id: str | None = None, obser
             message = f"{message}; continue with: personagen run --resume {store.folder.name}"
         quota = {"quota": rounds.book.summary(rounds.counted)} if rounds else {}
         summary = tally.summary(status, message, shard=settings.run.shard,
-                                backends={name: p.report() for name, p in pacers.items()}, **quota)
+                                backends={name: p.report() for name, p in pacers.items()}, **quota,
+                                **({"cost_cap": cap.report()} if cap else {}))
         store.close(summary)
     if status == "finished" and settings.run.curate and not settings.run.shard:  # shards: curate the merged run
         curate_after_run(store.folder, observer.note)

@@ -26,9 +26,9 @@ from personagen.runstore import JSONL, RunStoreError, check_run_id, lock_is_live
 from personagen.settings import ConfigError, Settings
 from personagen.summary import USAGE_KEYS
 
-FREE_RUN_KEYS = {"concurrency", "token_budget"}
+FREE_RUN_KEYS = {"concurrency", "token_budget", "max_cost"}
 FREE_MODEL_KEYS = {"base_url", "api_key_env", "concurrency", "timeout", "max_retries", "price_in_per_mtok",
-                   "price_out_per_mtok"}
+                   "price_out_per_mtok", "price_cached_in_per_mtok", "batch_discount"}
 
 
 @dataclass
@@ -202,6 +202,7 @@ def repair(folder: Path) -> Repair:
             u["calls"] += 1
             u["tokens_in"] += e.get("tokens_in") or 0
             u["tokens_out"] += e.get("tokens_out") or 0
+            u["tokens_cached"] += e.get("tokens_cached") or 0
             u["latency_s"] += e.get("latency_s") or 0.0
         return False
 

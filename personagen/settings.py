@@ -3,12 +3,13 @@
 Config file (all sections optional):
 
     [run]       personas (or texts), emotions, texts_per_emotion, locale, language, seed, concurrency, method,
-                stages, shard ("I/N"), token_budget
+                stages, shard ("I/N"), token_budget, max_cost (USD, docs/costs.md)
     [limits]    base_attempts, socio_attempts, scenario_attempts, text_attempts,
                 early_stop_answers, early_stop_personas, early_stop_share
     [critics]   enable = [...], disable = [...], on_error = "skip" | "stop", advisory = [...], feedback = true
     [models.default]   backend, base_url, model, api_key_env, structured_output, temperature, reasoning_effort,
-                       max_tokens, concurrency, timeout, max_retries, price_in_per_mtok, price_out_per_mtok
+                       max_tokens, concurrency, timeout, max_retries, price_in_per_mtok, price_out_per_mtok,
+                       price_cached_in_per_mtok, batch_discount (prices: personagen/pricing.py)
     [models.<agent or critic name>]   the same keys; unset ones are taken from models.default, except that an
                        entry naming its own `backend` takes nothing endpoint-specific (ENDPOINT_FIELDS) from it
     [scenario_vocab]   overrides of the scenario vocabularies
@@ -56,6 +57,11 @@ class ModelSettings(Strict):
     model_path: str | None = None
     price_in_per_mtok: float | None = Field(default=None, ge=0)  # cost of a million prompt tokens
     price_out_per_mtok: float | None = Field(default=None, ge=0)  # cost of a million completion tokens
+    price_cached_in_per_mtok: float | None = Field(default=None, ge=0, description=(
+        "USD per million prompt tokens served from the provider's prompt cache (default: the price table's, else "
+        "price_in_per_mtok)"))
+    batch_discount: float | None = Field(default=None, ge=0, lt=1, description=(
+        "share of the price the provider's batch API takes off (0.5: half price)"))
 
     @field_validator("temperature")
     @classmethod
@@ -97,6 +103,9 @@ class RunSettings(Strict):
     stages: Literal["base", "base+socio", "full"] = "full"
     shard: str | None = Field(default=None, pattern=r"^\d+/[1-9]\d*$")  # "I/N": persona indices with index % N == I
     token_budget: int | None = Field(default=None, gt=0)  # stop (status "budget") once the run used this many tokens
+    max_cost: float | None = Field(default=None, gt=0, description=(
+        "USD cap of the run: no request is sent whose worst case (prompt + output cap) could pass it; the run stops "
+        "(status budget, resumable)"))
     curate: bool = Field(default=True, exclude=True)  # curate when finished (docs/curation.md); not in dumps
 
     @field_validator("emotions", mode="before")

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from personagen.agents.events import CRITIC_PREFIX, EventType
+from personagen.pricing import Price
 from personagen.runfiles import iter_jsonl
 
-USAGE_KEYS = ("calls", "failed_parses", "content_fallbacks", "tokens_in", "tokens_out", "latency_s")
-Prices = tuple[float | None, float | None]
+USAGE_KEYS = ("calls", "failed_parses", "content_fallbacks", "tokens_in", "tokens_out", "tokens_cached", "latency_s")
 COUNTED = (EventType.LLM_CALL, EventType.VERDICT, EventType.ERROR, EventType.RESUME)
 COUNTED_TYPES = tuple(f'"type":"{t}"' for t in COUNTED)  # how these events' lines look (compact JSON)
 
@@ -24,13 +24,13 @@ COUNTED_TYPES = tuple(f'"type":"{t}"' for t in COUNTED)  # how these events' lin
 class RunTally:
     """Fed every event and every finished persona; produces summary.json.
 
-    `price_of(agent)` gives (price per million prompt tokens, per million completion tokens); an agent whose
-    model has no price has no cost.
+    `price_of(agent)` gives the Price of the agent's model (personagen/pricing.py); an agent whose model has no
+    price (None) has no cost.
     """
 
-    def __init__(self, requested: int, price_of: Callable[[str], Prices] | None = None) -> None:
+    def __init__(self, requested: int, price_of: Callable[[str], Price | None] | None = None) -> None:
         self.requested = requested
-        self.price_of = price_of or (lambda agent: (None, None))
+        self.price_of = price_of or (lambda agent: None)
         self.started = time.time()
         self.cpu_started = time.process_time()
         self.personas: Counter[str] = Counter()
@@ -52,6 +52,7 @@ class RunTally:
             used_in, used_out = e.get("tokens_in") or 0, e.get("tokens_out") or 0
             a["tokens_in"] += used_in
             a["tokens_out"] += used_out
+            a["tokens_cached"] += e.get("tokens_cached") or 0
             a["latency_s"] += e.get("latency_s") or 0.0
             self.tokens_total += used_in + used_out
             self.models.add(e.get("model") or "?")
@@ -79,10 +80,16 @@ class RunTally:
         self.texts["dropped"] += row["texts"]["dropped"]
 
     def cost(self, agent: str, a: dict[str, float]) -> float | None:
-        price_in, price_out = self.price_of(agent)
-        if price_in is None and price_out is None:
-            return None
-        return round((a["tokens_in"] * (price_in or 0) + a["tokens_out"] * (price_out or 0)) / 1e6, 6)
+        price = self.price_of(agent)
+        return None if price is None else round(price.cost(a["tokens_in"], a["tokens_out"], a["tokens_cached"]), 6)
+
+    def spent(self) -> float:
+        """USD spent so far by the agents whose models have a price."""
+        return sum(c for name, a in self.agents.items() if (c := self.cost(name, a)) is not None)
+
+    def prices(self) -> dict[str, Any]:
+        """The price each agent's calls were counted at (or null: unpriced), with where it came from."""
+        return {name: (p.as_dict() if (p := self.price_of(name)) else None) for name in sorted(self.agents)}
 
     def agent_rows(self) -> dict[str, dict[str, Any]]:
         rows = {}
@@ -113,6 +120,8 @@ class RunTally:
             "agents": agents,
             "calls": int(calls), "tokens": int(tokens),
             "cost": round(sum(costs), 6) if costs else None,
+            "cost_per_text": round(sum(costs) / accepted, 6) if costs and accepted else None,
+            "prices": self.prices(),
             "calls_per_text": round(calls / accepted, 2) if accepted else None,
             "tokens_per_text": round(tokens / accepted, 1) if accepted else None,
             "models": sorted(self.models), "resumed": self.resumed, **extra,

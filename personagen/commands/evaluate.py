@@ -108,8 +108,11 @@ def evaluate_command(
     model_path: ModelPath = None,
     json_output: JsonOut = False,
     embedding_model: EmbeddingModel = None,
+    max_cost: Annotated[float | None, typer.Option("--max-cost", min=0.0, help="Cost cap of the judge's calls in "
+                                                    "USD: past it the judge stops (exit 3; docs/costs.md).")] = None,
 ) -> None:
     """Measure a run: diversity, human-likeness (LLM judge), realism, downstream use, population fidelity."""
+    from personagen.cost_cap import for_judge
     from personagen.evaluation.runner import EvalOptions, evaluate, prepare
 
     options = EvalOptions(
@@ -123,6 +126,7 @@ def evaluate_command(
         embedding_model=embedding_model,
     )
     progress = lambda message: err_console.print(f"[dim]eval:[/] {message}", highlight=False)  # noqa: E731
+    cap = None
     try:
         prepared = prepare(options)
         if no_judge:
@@ -130,6 +134,7 @@ def evaluate_command(
         else:
             settings = judge_settings(config, base_url, model, model_path, judge_model)
             with open_models(settings=settings) as models:
+                cap = for_judge(max_cost, settings, models)
                 result = evaluate(options, models.for_agent("judge"), progress=progress, prepared=prepared)
     except EvalError as exc:
         fail(str(exc), 2)
@@ -139,6 +144,8 @@ def evaluate_command(
         typer.echo(json.dumps(result.metrics, indent=2, ensure_ascii=False))
     else:
         print_summary(result.metrics, result.files)
+    if cap and cap.reached:
+        fail(f"the judge stopped at the cost cap ({cap.reached}); the metrics hold the texts it scored", 3)
 
 
 @clean_errors

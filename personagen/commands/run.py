@@ -63,6 +63,9 @@ def run(
                                      "(join the shards with `personagen merge`).")] = None,
     max_tokens: Annotated[int | None, Opt("--max-tokens", help="Token budget of the whole run: stop "
                                           "(status budget, exit 3, resumable) once it is used.")] = None,
+    max_cost: Annotated[float | None, Opt("--max-cost", help="Cost cap in USD: no request is sent that could take "
+                                          "the run past it; stop (status budget, exit 3, resumable) instead "
+                                          "(docs/costs.md).")] = None,
     curate: Annotated[bool | None, Opt("--curate/--no-curate", help="Curate when finished (default on).")] = None,
     ray: Annotated[bool, Opt("--ray", help="Run the personas as shards on Ray (a local Ray instance unless "
                              "--ray-address) and merge them into one run; needs personagen[ray].")] = False,
@@ -74,7 +77,8 @@ def run(
     """Generate emotion-labelled texts from layered personas into runs/<run-id>/ (or continue one: --resume)."""
     run_values = {"personas": personas, "texts": texts, "emotions": emotions, "texts_per_emotion": texts_per_emotion,
                   "locale": locale, "language": language, "seed": seed, "concurrency": concurrency,
-                  "method": method, "stages": stages, "shard": shard, "token_budget": max_tokens, "curate": curate}
+                  "method": method, "stages": stages, "shard": shard, "token_budget": max_tokens, "curate": curate,
+                  "max_cost": max_cost}
     models = backend_values(base_url, model, model_path)
     critics = {"enable": critic or None, "disable": no_critic or None}
     scale = {"executor": "ray" if ray or ray_address else None, "address": ray_address, "shards": ray_shards}
@@ -93,6 +97,9 @@ def run(
     else:
         settings = load_settings(config, run=run_values, models=models, critics=critics)
         settings = with_scale(settings, scale)
+    if settings.run.max_cost and settings.scale.executor == "ray":
+        raise UsageError("--max-cost caps a run in one process (or each --shard I/N run); a --ray run has no "
+                         "shared cap yet")
     if settings.run.texts and settings.scale.executor == "ray":
         raise UsageError("--texts runs in one process, or as --shard I/N runs joined by `personagen merge`; "
                          "size a --ray run with --personas")
