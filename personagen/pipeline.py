@@ -142,12 +142,15 @@ def open_store(settings: Settings, runs_dir: Path, run_id: str | None, ctx: Agen
 
 
 def execute(settings: Settings, runs_dir: Path, run_id: str | None = None, observer: Observer | None = None,
-            resume: bool = False) -> RunResult:
+            resume: bool = False, control: RunControl | None = None) -> RunResult:
     """Run the whole pipeline (or, with `resume`, the rest of run `run_id`); returns the folder and summary.
 
     The summary's status is finished, failed (a fatal error such as an unreachable server), interrupted
-    (Ctrl-C) or budget (the token budget was reached); all but finished can be resumed.
+    (Ctrl-C, or `control` stopped it) or budget (the token budget was reached); all but finished can be resumed.
+    It runs its own event loop: called where one is running already (a Jupyter cell), it raises before anything
+    is written (personagen.run / arun run it on a worker thread).
     """
+    check_no_running_loop()
     observer = observer or SilentObserver()
     if resume:
         check_resumable(run_folder(runs_dir, run_id or ""))
@@ -167,7 +170,7 @@ def execute(settings: Settings, runs_dir: Path, run_id: str | None = None, obser
         probes = earlier_probes(run_folder(runs_dir, run_id or "")) if cap and resume else 0.0  # before reopen
         tally = RunTally(settings.run.personas, price_of)
         store, rep = open_store(settings, runs_dir, run_id, ctx, models, tally, resume)
-        control = RunControl()
+        control = control or RunControl()
         if cap:
             cap.start(tally.spent(), probes, lambda message: control.stop("budget", message))
         budget = settings.run.token_budget
@@ -204,6 +207,15 @@ def execute(settings: Settings, runs_dir: Path, run_id: str | None = None, obser
     if status == "finished" and settings.run.curate and not settings.run.shard:  # shards: curate the merged run
         curate_after_run(store.folder, observer.note)
     return RunResult(store.folder, summary)
+
+
+def check_no_running_loop() -> None:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    raise RuntimeError("personagen.pipeline.execute() runs its own event loop and cannot run inside a running "
+                       "one (a Jupyter cell): call personagen.run(...), or await personagen.arun(...)")
 
 
 YOUNG_THRESHOLD = 50_000  # allocations between young collections during a run (Python's default: 700)
