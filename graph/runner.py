@@ -22,6 +22,7 @@ from typing import Any
 from personagen.agents.context import AgentContext, Limits
 from personagen.agents.critics.registry import CriticError
 from personagen.agents.llm import ModelCallError
+from personagen.errors import InputError, RunFailure, RunIncomplete
 from personagen.graph.state import PersonaState, initial_state
 from personagen.personas.sampling import persona_seed
 
@@ -29,16 +30,12 @@ RECURSION_MARGIN = 5  # 2 are needed (the START input step, the finish/drop node
 STAGES = {"base": ["base"], "base+socio": ["base", "socio"], "full": ["base", "socio", "scenario"]}
 
 
-class RunAborted(Exception):
+class RunAborted(RunFailure):
     """The run stopped before all personas were done; the message says why."""
 
 
-class RunStopped(Exception):
+class RunStopped(RunIncomplete):
     """The run was stopped on purpose (RunControl.stop): `status` and `message` say why."""
-
-    def __init__(self, status: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.message = status, message
 
 
 class RunControl:
@@ -78,12 +75,12 @@ class RunPlan:
 
 
 def parse_shard(shard: str | None) -> tuple[int, int]:
-    """(I, N) from "I/N"; (0, 1) for no sharding. ValueError when I is not below N."""
+    """(I, N) from "I/N" (the settings check its form); (0, 1) for no sharding. InputError when I is not below N."""
     if not shard:
         return 0, 1
     i, n = (int(x) for x in shard.split("/"))
     if not 0 <= i < n:
-        raise ValueError(f"shard {shard}: I must be below N (0/{n} to {n - 1}/{n})")
+        raise InputError(f"shard {shard}: I must be below N (0/{n} to {n - 1}/{n})")
     return i, n
 
 

@@ -16,13 +16,14 @@ from typing import Any
 
 from personagen.curation.corpus import usable
 from personagen.curation.store import curation_state
+from personagen.errors import InputError
 from personagen.runfiles import iter_jsonl, read_json
 
 FORMATS = ("jsonl", "csv", "parquet", "hf")
 NESTED = ("persona", "socio", "scenario")
 
 
-class ExportError(ValueError):
+class ExportError(InputError):
     """The run cannot be exported as asked."""
 
 

@@ -18,12 +18,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from personagen.errors import InputError
+
 DATA_FILE = "data/train-00000-of-00001.parquet"
 LEAD_COLUMNS = ("text", "emotion")
 CARD_MARKER = "<!-- written by personagen export -->"  # the card carries it: a later export may replace it
 
 
-class HFExportError(ValueError):
+class HFExportError(InputError):
     """The Hugging Face folder cannot be written as asked."""
 
 

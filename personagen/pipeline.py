@@ -23,6 +23,7 @@ from personagen.agents.critics.registry import CriticError, CriticSpec, plugin_w
 from personagen.backends.model_set import ModelSet
 from personagen.curation.hook import curate_after_run
 from personagen.early_stop import EarlyStop
+from personagen.errors import InputError
 from personagen.graph.build import build_graph
 from personagen.graph.runner import (
     RunAborted,
@@ -80,7 +81,7 @@ def build_context(settings: Settings, models: Any) -> AgentContext:
         vocab = load_vocab(settings.scenario_vocab, locale=run.locale, language=run.language)
         check_weights(vocab, settings.coverage.weights)
         critics = select_critics(settings.critics.enable, settings.critics.disable)
-    except (ValueError, CriticError) as exc:  # TableError and vocabulary errors are ValueErrors
+    except (InputError, CriticError) as exc:  # bad emotions, tables, vocabulary, weights or critic names
         raise ConfigError(str(exc)) from None
     return AgentContext(models=models, emotions=emotions, texts_per_emotion=run.texts_per_emotion,
                         locale=run.locale, language=run.language, method=run.method, stages=run.stages,
@@ -154,10 +155,7 @@ def execute(settings: Settings, runs_dir: Path, run_id: str | None = None, obser
     observer = observer or SilentObserver()
     if resume:
         check_resumable(run_folder(runs_dir, run_id or ""))
-    try:
-        parse_shard(settings.run.shard)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
+    parse_shard(settings.run.shard)  # InputError for a shard I/N with I >= N
     with ExitStack() as stack:
         models = ModelSet(settings, stack, on_note=observer.note)
         ctx = build_context(settings, models)

@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from personagen.errors import RunFailure
 from personagen.graph.runner import RunPlan, RunStopped, parse_shard
 from personagen.runfiles import iter_jsonl, read_json
 from personagen.settings import Settings
@@ -36,7 +37,7 @@ MAX_ROUNDS = 30
 STALL_ASKED = 10
 
 
-class QuotaShort(Exception):
+class QuotaShort(RunFailure):
     """The quota cannot be met as the run stands; the message says which emotions are short and why."""
 
 

@@ -13,10 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from personagen.errors import InputError
+
 RUN_FILES = ("config.json", "personas.jsonl", "records.jsonl", "events.jsonl", "summary.json", "run.lock")
 
 
-class RunNotFound(ValueError):
+class RunNotFound(InputError):
     """No run matches the reference; `existing` holds a few run ids to suggest."""
 
     def __init__(self, ref: str, runs_dir: Path, existing: list[str], ambiguous: bool = False) -> None:

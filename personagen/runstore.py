@@ -23,6 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
+from personagen.errors import InputError
+
 try:
     import orjson
 except ImportError:  # langsmith, which langchain-core requires, brings it on CPython
@@ -38,7 +40,7 @@ ORJSON_OPTIONS = (orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | or
 LINE_BUFFER = 1 << 16  # a finished persona's events reach the file in one write, at its flush
 
 
-class RunStoreError(ValueError):
+class RunStoreError(InputError):
     """The run folder cannot be created or used."""
 
 

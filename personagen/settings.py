@@ -28,9 +28,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from personagen.agents.context import Limits
+from personagen.errors import InputError
 
 
-class ConfigError(ValueError):
+class ConfigError(InputError):
     """A config file or option is wrong; the message says where and what to do."""
 
 

@@ -6,6 +6,8 @@ Output: `resolve_emotions(spec)` -> lower-case labels, deduplicated, in the orde
 
 from __future__ import annotations
 
+from personagen.errors import InputError
+
 PRESETS: dict[str, tuple[str, ...]] = {
     "default": ("sadness", "joy", "love", "anger", "fear", "surprise"),
     "ekman6": ("anger", "disgust", "fear", "joy", "sadness", "surprise"),
@@ -32,20 +34,20 @@ def resolve_emotions(spec: str) -> list[str]:
     """Resolve a preset name or a comma list into emotion labels.
 
     Input: e.g. 'plutchik8' or 'Joy, anger, joy'. Output: e.g. ['joy', 'anger'].
-    Raises ValueError (listing the valid presets) for an empty spec or an unknown preset or emotion.
+    Raises InputError (listing the valid presets) for an empty spec or an unknown preset or emotion.
     """
     text = (spec or "").strip().lower()
     if not text:
-        raise ValueError(f"no emotions given; {_help()}")
+        raise InputError(f"no emotions given; {_help()}")
     if text in PRESETS:
         return list(PRESETS[text])
     labels = [part.strip() for part in text.split(",") if part.strip()]
     if not labels:
-        raise ValueError(f"no emotions in {spec!r}; {_help()}")
+        raise InputError(f"no emotions in {spec!r}; {_help()}")
     unknown = [label for label in labels if label not in KNOWN_EMOTIONS]
     if unknown:
         what = "preset or emotion" if "," not in text else "emotion(s)"
-        raise ValueError(
+        raise InputError(
             f"unknown {what} {', '.join(repr(u) for u in unknown)}; {_help()}; "
             f"known emotions: {', '.join(sorted(KNOWN_EMOTIONS))}"
         )

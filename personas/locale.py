@@ -18,11 +18,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from personagen.errors import InputError
+
 TABLES_DIR = Path(__file__).parent / "tables"
 Row = dict[str, str]
 
 
-class TableError(ValueError):
+class TableError(InputError):
     """A locale table is missing or malformed; the message names the file and the problem."""
 
 

@@ -20,6 +20,7 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 
+from personagen.errors import InputError
 from personagen.personas.vocab import SLOTS, Vocab
 
 ATTRIBUTES = tuple(SLOTS.values())  # location, activity, partner, medium, language_style
@@ -35,22 +36,22 @@ class SlotPlan:
 
 
 def check_weights(vocab: Vocab, weights: Mapping[str, Mapping[str, int]]) -> None:
-    """ValueError naming the attribute or value when `weights` names something the vocabulary lacks, a weight
+    """InputError naming the attribute or value when `weights` names something the vocabulary lacks, a weight
     is not a whole number >= 0, or every value of an attribute is weighted 0."""
     for attribute, by_value in weights.items():
         if attribute not in ATTRIBUTES:
-            raise ValueError(f"[coverage] weights: unknown scenario attribute {attribute!r}; "
+            raise InputError(f"[coverage] weights: unknown scenario attribute {attribute!r}; "
                              f"valid: {', '.join(ATTRIBUTES)}")
         values = values_of(vocab, attribute)
         unknown = sorted(set(by_value) - set(values))
         if unknown:
-            raise ValueError(f"[coverage] weights.{attribute}: {unknown} not in the scenario vocabulary "
+            raise InputError(f"[coverage] weights.{attribute}: {unknown} not in the scenario vocabulary "
                              f"(it has {len(values)} values, e.g. {list(values[:3])})")
         bad = [v for v, w in by_value.items() if not isinstance(w, int) or isinstance(w, bool) or w < 0]
         if bad:
-            raise ValueError(f"[coverage] weights.{attribute}: weights are whole numbers >= 0 (check {bad})")
+            raise InputError(f"[coverage] weights.{attribute}: weights are whole numbers >= 0 (check {bad})")
         if not any(by_value.get(v, 1) for v in values):
-            raise ValueError(f"[coverage] weights.{attribute}: every value has weight 0; leave one above 0")
+            raise InputError(f"[coverage] weights.{attribute}: every value has weight 0; leave one above 0")
 
 
 def values_of(vocab: Vocab, attribute: str) -> tuple[str, ...]:

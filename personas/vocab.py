@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from personagen.errors import InputError
+
 TABLES_DIR = Path(__file__).parent / "tables"
 VOCAB_FILE = TABLES_DIR / "scenario_vocab.json"
 
@@ -40,20 +42,20 @@ class Vocab:
 def _clean(key: str, values: object, origin: str) -> tuple[str, ...]:
     """Check one vocabulary list: a non-empty list of non-empty strings (duplicates dropped, order kept)."""
     if not isinstance(values, list | tuple) or not all(isinstance(v, str) for v in values):
-        raise ValueError(f"{origin}: scenario vocabulary {key!r} must be a list of strings")
+        raise InputError(f"{origin}: scenario vocabulary {key!r} must be a list of strings")
     cleaned = tuple(dict.fromkeys(v.strip() for v in values if v.strip()))
     if not cleaned:
-        raise ValueError(f"{origin}: scenario vocabulary {key!r} is empty; give at least one value")
+        raise InputError(f"{origin}: scenario vocabulary {key!r} is empty; give at least one value")
     return cleaned
 
 
 def _check_keys(data: dict, origin: str, *, require_all: bool) -> None:
     unknown = sorted(set(data) - set(SLOTS))
     if unknown:
-        raise ValueError(f"{origin}: unknown scenario vocabulary key(s) {unknown}; valid keys: {list(SLOTS)}")
+        raise InputError(f"{origin}: unknown scenario vocabulary key(s) {unknown}; valid keys: {list(SLOTS)}")
     missing = [k for k in SLOTS if k not in data]
     if require_all and missing:
-        raise ValueError(f"{origin}: scenario vocabulary is missing key(s) {missing}")
+        raise InputError(f"{origin}: scenario vocabulary is missing key(s) {missing}")
 
 
 def vocab_file(locale: str | None = None, language: str | None = None) -> Path:
@@ -71,21 +73,21 @@ def load_vocab(overrides: dict | None = None, path: Path | None = None, *, local
     """The shipped vocabulary (for `locale` and `language`, see `vocab_file`; or the JSON file `path`) with each
     key in `overrides` replacing its list.
 
-    Raises ValueError naming the key when a list is empty or not a list of strings, or a key is unknown.
+    Raises InputError naming the key when a list is empty or not a list of strings, or a key is unknown.
     """
     path = path or vocab_file(locale, language)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path}: cannot read scenario vocabulary ({exc})") from exc
+        raise InputError(f"{path}: cannot read scenario vocabulary ({exc})") from exc
     if not isinstance(data, dict):
-        raise ValueError(f"{path}: scenario vocabulary must be a JSON object")
+        raise InputError(f"{path}: scenario vocabulary must be a JSON object")
     data = {k: v for k, v in data.items() if not k.startswith("_")}
     _check_keys(data, str(path), require_all=True)
     merged = {k: _clean(k, v, str(path)) for k, v in data.items()}
     if overrides:
         if not isinstance(overrides, dict):
-            raise ValueError("scenario vocabulary overrides must be a mapping of key -> list of strings")
+            raise InputError("scenario vocabulary overrides must be a mapping of key -> list of strings")
         _check_keys(overrides, "config", require_all=False)
         merged.update({k: _clean(k, v, "config") for k, v in overrides.items()})
     return Vocab(**merged)

@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from personagen.agents.llm import ModelAnswerError, ModelCallError
+from personagen.errors import RunFailure
 from personagen.personas.models import BasePersona, Expression, Scenario, SocioCultural, Stage, Verdict
 
 ENTRY_POINT_GROUP = "personagen.critics"
@@ -28,7 +29,7 @@ BUILTIN_MODULE = "personagen.agents.critics.builtin"
 KINDS = ("rule", "llm")
 
 
-class CriticError(Exception):
+class CriticError(RunFailure):
     """A critic is broken: it raised, returned the wrong type, or its name clashes."""
 
 

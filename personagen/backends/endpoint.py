@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from personagen.errors import RunFailure
 from personagen.settings import ConfigError, ModelSettings
 
 OPENAI_URL = "https://api.openai.com/v1"
@@ -31,7 +32,7 @@ REASONING_MAX_TOKENS = 8000  # reasoning tokens count in the cap (gpt-5, o-serie
 REASONING_MODEL = re.compile(r"^(o\d|gpt-5)(?!.*chat)", re.IGNORECASE)
 
 
-class BackendUnavailable(RuntimeError):
+class BackendUnavailable(RunFailure, RuntimeError):
     """The model server cannot be reached: nothing was started or written."""
 
 

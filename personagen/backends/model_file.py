@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from personagen.cachedir import cache_root
+from personagen.errors import RunFailure
 
 INSTALL_HINT = "pip install 'personagen[local]'"
 
 
-class LocalModelError(RuntimeError):
+class LocalModelError(RunFailure, RuntimeError):
     """The embedded model cannot be used; the message says what to do."""
 
 

@@ -25,7 +25,7 @@ from personagen.commands.options import (
     fail,
     open_models,
 )
-from personagen.evaluation.errors import EvalError
+from personagen.errors import ExitCode
 from personagen.evaluation.key_metrics import format_value, key_rows
 
 err_console = Console(stderr=True)
@@ -127,25 +127,22 @@ def evaluate_command(
     )
     progress = lambda message: err_console.print(f"[dim]eval:[/] {message}", highlight=False)  # noqa: E731
     cap = None
-    try:
-        prepared = prepare(options)
-        if no_judge:
-            result = evaluate(options, None, progress=progress, prepared=prepared)
-        else:
-            settings = judge_settings(config, base_url, model, model_path, judge_model)
-            with open_models(settings=settings) as models:
-                cap = for_judge(max_cost, settings, models)
-                result = evaluate(options, models.for_agent("judge"), progress=progress, prepared=prepared)
-    except EvalError as exc:
-        fail(str(exc), 2)
-    except RuntimeError as exc:  # an unreachable judge backend (BackendUnavailable)
-        fail(str(exc), 1)
+    # bad input (EvalError, exit 2) and an unreachable judge (BackendUnavailable, exit 1) reach clean_errors
+    prepared = prepare(options)
+    if no_judge:
+        result = evaluate(options, None, progress=progress, prepared=prepared)
+    else:
+        settings = judge_settings(config, base_url, model, model_path, judge_model)
+        with open_models(settings=settings) as models:
+            cap = for_judge(max_cost, settings, models)
+            result = evaluate(options, models.for_agent("judge"), progress=progress, prepared=prepared)
     if json_output:
         typer.echo(json.dumps(result.metrics, indent=2, ensure_ascii=False))
     else:
         print_summary(result.metrics, result.files)
     if cap and cap.reached:
-        fail(f"the judge stopped at the cost cap ({cap.reached}); the metrics hold the texts it scored", 3)
+        fail(f"the judge stopped at the cost cap ({cap.reached}); the metrics hold the texts it scored",
+             ExitCode.BUDGET)
 
 
 @clean_errors
@@ -160,10 +157,7 @@ def compare_command(
     """Print the key metrics of evaluated runs side by side (best value of each row in bold)."""
     from personagen.evaluation.compare import comparison
 
-    try:
-        names, rows = comparison(list(runs), runs_dir)
-    except EvalError as exc:
-        fail(str(exc), 2)
+    names, rows = comparison(list(runs), runs_dir)  # EvalError: exit 2 through clean_errors
     if json_output:
         typer.echo(
             json.dumps({"runs": names, "metrics": {label: values for label, _, values, _ in rows}}, indent=2)

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from personagen.errors import ExitCode, InputError, PersonaGenError
 from personagen.settings import ConfigError, Settings, load_settings
 
 RunsDir = Annotated[Path, typer.Option("--runs-dir", help="Folder that holds the runs.", envvar="PERSONAGEN_RUNS_DIR")]
@@ -25,8 +26,8 @@ DEFAULT_RUNS_DIR = Path("runs")
 err_console = Console(stderr=True)
 
 
-class UsageError(Exception):
-    """Bad input from the user: exit code 2."""
+class UsageError(InputError):
+    """Bad input from the user (options that do not go together): exit code 2."""
 
 
 def backend_values(base_url: str | None, model: str | None, model_path: Path | None) -> dict[str, Any]:
@@ -55,25 +56,21 @@ def fail(message: str, code: int) -> None:
 
 
 def clean_errors(command: Callable) -> Callable:
-    """Turn the program's own errors into one red line and an exit code (2 bad input, 1 failure)."""
+    """Turn the program's own errors (PersonaGenError, personagen/errors.py) into one red line and the exit code
+    of their class (2 bad input, 1 failure); anything else is a bug and keeps its traceback."""
     from personagen.backends.local_server import LocalModelError
-    from personagen.backends.model_set import BackendUnavailable
-    from personagen.runfiles import RunNotFound
-    from personagen.runstore import RunStoreError
 
     @wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except (ConfigError, UsageError, RunStoreError, RunNotFound) as exc:
-            fail(str(exc), 2)
         except LocalModelError as exc:
-            fail(f"embedded model: {exc}", 1)
-        except BackendUnavailable as exc:
-            fail(str(exc), 1)
+            fail(f"embedded model: {exc}", exc.exit_code)
+        except PersonaGenError as exc:
+            fail(str(exc), exc.exit_code)
         except KeyboardInterrupt:
-            fail("interrupted", 130)
+            fail("interrupted", ExitCode.FAILED)
         except BrokenPipeError:
-            sys.exit(1)
+            sys.exit(ExitCode.FAILED)
 
     return wrapper

@@ -21,6 +21,7 @@ from personagen.commands.options import (
     clean_errors,
     fail,
 )
+from personagen.errors import ExitCode, exit_code_for
 from personagen.pipeline import execute
 from personagen.resume import overlay, resume_settings, run_folder, stored_settings
 from personagen.runfiles import find_run_dir
@@ -128,15 +129,16 @@ def settings_for_resume(stored: Settings, run_id: str, config: Path | None, run_
 
 
 def report(folder: Path, summary: dict[str, Any], as_json: bool) -> None:
-    """Print the summary; exit 1 when the run failed or was interrupted, 3 when it stopped at its budget."""
+    """Print the summary; exit with the code of its status (personagen/errors.py: 1 failed or interrupted,
+    3 budget, 4 short)."""
     if as_json:
         # records / cpu_gen_s: the keys bench/peers_bench.py reads from the last stdout line
         print(json.dumps({"run": str(folder), **summary, "records": summary["texts"]["accepted"],
                           "cpu_gen_s": summary["cpu_s"]}))
     else:
         Console().print(summary_table(str(folder), summary))
-    if summary["status"] != "finished":
-        code = 3 if summary["status"] == "budget" else 1
+    code = exit_code_for(summary["status"])
+    if code != ExitCode.FINISHED:
         fail(f"run {summary['status']}: {summary['message']} (partial results kept in {folder})", code)
 
 

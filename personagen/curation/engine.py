@@ -26,6 +26,7 @@ import numpy as np
 from personagen.curation import COSINE, JACCARD, NEIGHBOURS, components, lexical, neighbours
 from personagen.curation.corpus import UNSPACED_LANGUAGES, Corpus, load_corpus, normalise, shingles
 from personagen.curation.store import write_curation
+from personagen.errors import InputError
 from personagen.runfiles import read_json
 from personagen.runstore import lock_is_live, read_lock
 
@@ -35,7 +36,7 @@ EMBED_CHUNK = 4096
 CACHE_FOLDER = "curation-cache"
 
 
-class CurationError(ValueError):
+class CurationError(InputError):
     """Curation cannot run as asked; the message says what to do."""
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from personagen.errors import InputError
 
-class EvalError(ValueError):
+
+class EvalError(InputError):
     """Bad input to the evaluation (unknown run, empty run, unusable real corpus, missing extra, ...)."""
 
 

@@ -35,6 +35,7 @@ from personagen.evaluation.run_reader import RunData, load_run
 from personagen.inspection.coverage import run_coverage
 from personagen.inspection.economics import economics
 from personagen.inspection.reader import read_events
+from personagen.personas.locale import TableError
 
 
 @dataclass
@@ -122,7 +123,7 @@ def _population(run: RunData) -> dict[str, Any] | None:
         return None
     try:
         return population_metrics(run.personas, str(locale))
-    except ValueError as exc:  # personagen.personas.locale.TableError
+    except TableError as exc:  # an unknown locale or a broken table: the other metrics still count
         run.warnings.append(f"population fidelity skipped: {exc}")
         return None
 

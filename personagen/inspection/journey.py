@@ -23,6 +23,7 @@ from personagen.agents.events import (
     RetryEvent,
     VerdictEvent,
 )
+from personagen.errors import InputError
 from personagen.inspection.events import EventFilter, critic_of, emotion_of, texts_of
 from personagen.inspection.reader import Run
 
@@ -30,7 +31,7 @@ SUMMARY_WIDTH = 160
 HIDDEN_KEYS = ("provenance",)
 
 
-class PersonaNotFound(Exception):
+class PersonaNotFound(InputError):
     """No persona with that id in the run; `existing` holds a few ids to suggest."""
 
     def __init__(self, ref: str, existing: list[str]) -> None:
