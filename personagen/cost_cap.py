@@ -28,6 +28,7 @@ import openai
 from langchain_core.messages import BaseMessage
 
 from personagen.agents.llm import ModelHandle, prepared
+from personagen.errors import BudgetReached
 from personagen.pricing import Price, price_lookup
 from personagen.settings import ConfigError
 
@@ -37,7 +38,7 @@ MESSAGE_OVERHEAD = 8  # tokens a message costs beyond its text (role, separators
 UNBOUNDED_CAP = 16_384  # output cap assumed for a chat model that states none
 
 
-class CostCapReached(Exception):
+class CostCapReached(BudgetReached):
     """The next request's worst case would pass the cost cap (raised where no run can be stopped: eval)."""
 
 

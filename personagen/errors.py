@@ -69,6 +69,12 @@ class RunFailure(PersonaGenError):
     exit_code = ExitCode.FAILED
 
 
+class BudgetReached(PersonaGenError):
+    """The token budget or cost cap would be passed: exit code 3."""
+
+    exit_code = ExitCode.BUDGET
+
+
 class RunIncomplete(PersonaGenError):
     """A run ended without finishing: `status` (failed, interrupted, budget, short) sets the exit code."""
 
