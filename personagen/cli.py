@@ -9,7 +9,7 @@ import typer
 app = typer.Typer(help="PersonaGen: emotion-labelled text from layered virtual personas.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
 
-COMMAND_MODULES = ["run", "merge", "curate", "export", "inspect", "evaluate", "browse", "doctor"]
+COMMAND_MODULES = ["run", "merge", "curate", "export", "inspect", "evaluate", "browse", "doctor", "label"]
 
 
 def register_all() -> None:

@@ -3,7 +3,9 @@
 Input: the run folder (config.json: models, critics, settings; summary.json: acceptance; curation.json; and
 eval/metrics.json when the run was evaluated), the exported rows, and the `dataset_info`/`configs` YAML of
 personagen.hf_dataset. Output: the README.md text. Header: license, language(s) of the run, task categories,
-size category, features. Body: what the data is, labels, how it was generated, models per agent, critics and
+size category, features. Body: what the data is, labels, label quality (accuracy
+measured by people or not measured, the emotion-reading critics' agreement, drops per emotion by cause:
+personagen.label_quality), how it was generated, models per agent, critics and
 their acceptance, duplicates removed, coverage, fields, known limits, citation.
 """
 
@@ -14,7 +16,9 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
+from personagen.evaluation.label_accuracy import interval
 from personagen.hf_dataset import CARD_MARKER
+from personagen.label_quality import READERS, label_quality
 from personagen.runfiles import read_json
 
 SIZE_CATEGORIES = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
@@ -80,6 +84,52 @@ def labels_section(rows: list[dict[str, Any]], names: list[str], curation: dict[
     removed = (curation or {}).get("per_emotion", {})
     body = [[i, name, counts.get(name, 0), removed.get(name, {}).get("removed", "-")] for i, name in enumerate(names)]
     return "## Labels\n\n" + table(["id", "emotion", "texts", "set aside as duplicates"], body)
+
+
+def measured_paragraph(measured: dict[str, Any] | None, names: list[str]) -> str:
+    texts = (measured or {}).get("texts")
+    if not texts:
+        return ("**Label accuracy was not measured**: nobody has labelled a sample of these texts blind "
+                "(`personagen label RUN`). The labels are the emotions asked for, filtered by the critics below; "
+                "how often a reader would agree is unknown.")
+    rows = [[e, interval(texts["per_emotion"][e])] for e in names if e in texts["per_emotion"]]
+    controls = measured.get("controls")
+    agreed = (f"On {controls['overall']['n']} controls (real texts with human labels, mixed in unannounced) the "
+              f"labeller agreed with the real label {interval(controls['overall'])}: the ceiling to read the "
+              "figures above against." if controls else "No controls were mixed in: the labeller's own "
+              "agreement with human labels is not known.")
+    return (f"**Label accuracy measured by people**: {texts['overall']['n']} kept texts labelled blind "
+            f"(`personagen label`, by {', '.join(measured['labellers'])}) carried their target emotion "
+            f"{interval(texts['overall'])} (95% Wilson interval); {interval(texts['no_clear_emotion'])} were "
+            f"read as carrying no clear emotion. {agreed}\n\n" + table(["emotion", "labelled as the target"], rows))
+
+
+def readers_paragraph(readers: dict[str, Any], names: list[str]) -> str:
+    if not readers:
+        return "No emotion-reading critic (`offline_emotion`, `emotion_fidelity`) judged these texts."
+    header = [f"{c} {where}" for c in READERS if c in readers for where in ("(accepted texts)", "(all drafts)")]
+    rows = [[e] + [interval((readers[c].get(e) or {}).get(w)) for c in READERS if c in readers
+                   for w in ("kept", "drafts")] for e in names]
+    return ("How often the critics that read emotions found the target as the text's top emotion (texts they did "
+            "not judge left out; `offline_emotion` is a MiniLM classifier of six emotions, `emotion_fidelity` an "
+            "LLM judge):\n\n" + table(["emotion", *header], rows))
+
+
+def drops_paragraph(drops: dict[str, dict[str, int]], accepted: dict[str, int], names: list[str]) -> str:
+    causes = sorted({c for d in drops.values() for c in d})
+    rows = [[e, accepted.get(e, 0), sum((drops.get(e) or {}).values())] + [(drops.get(e) or {}).get(c, 0)
+                                                                          for c in causes] for e in names]
+    return ("Texts dropped per emotion by cause (a slot that ran out of attempts: the critic that blocked its last "
+            "draft, or the writer's last answer unusable); losses skew the label balance:\n\n"
+            + table(["emotion", "accepted", "dropped", *causes], rows))
+
+
+def label_quality_section(folder: Path, names: list[str]) -> str:
+    """Measured label accuracy (or that it was not measured), the emotion readers' agreement, drops by cause."""
+    found = label_quality(folder)
+    return "## Label quality\n\n" + "\n\n".join([
+        measured_paragraph(found["measured"], names), readers_paragraph(found["readers"], names),
+        drops_paragraph(found["drops"], found["accepted"], names)])
 
 
 def generation_section(config: dict[str, Any]) -> str:
@@ -196,7 +246,8 @@ def render_card(folder: Path, rows: list[dict[str, Any]], features: str, types: 
     config = read_json(folder / "config.json") or {}
     summary = read_json(folder / "summary.json")
     sections = [header(config, rows, features, license_id), CARD_MARKER, overview(config, rows, names),
-                labels_section(rows, names, curation), generation_section(config), models_section(config),
+                labels_section(rows, names, curation), label_quality_section(folder, names),
+                generation_section(config), models_section(config),
                 critics_section(config, summary), duplicates_section(curation, left_out, curated),
                 coverage_section(folder, rows), fields_section(types), limits_section(config),
                 "## Citation\n\nPersonaGen implements the method of Inoshita & Harada (2025), *Persona-Based "

@@ -10,6 +10,7 @@ import html
 from typing import Any
 
 from personagen.evaluation.key_metrics import format_value, key_rows
+from personagen.evaluation.label_accuracy import section_html as section_labels
 
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:1100px;color:#222;
@@ -271,6 +272,8 @@ def embedding_note(metrics: dict[str, Any]) -> str:
 def render_report(metrics: dict[str, Any], plots: dict[str, str]) -> str:
     """The whole report page."""
     parts = [section_summary(metrics)]
+    if metrics.get("human_labels"):
+        parts.append(section_labels(metrics["human_labels"], table))
     if metrics.get("diversity"):
         parts.append(section_diversity(metrics["diversity"], plots))
     if metrics.get("human_likeness"):

@@ -28,6 +28,7 @@ from personagen.evaluation.diversity import diversity_metrics
 from personagen.evaluation.downstream import check_trainable, downstream_metrics
 from personagen.evaluation.embeddings import Embedder, embed_cached, language_warning, shared_cache_dir
 from personagen.evaluation.errors import EvalError, require_eval_extra
+from personagen.evaluation.label_accuracy import label_accuracy
 from personagen.evaluation.population import population_metrics
 from personagen.evaluation.realism import compare_sets, realism_metrics
 from personagen.evaluation.report import render_report
@@ -241,6 +242,7 @@ def _measure(
     metrics["human_likeness"] = _judge(run, options, judge, out)
     metrics["coverage"] = run_coverage(run.path, run.run_id).to_json()
     metrics["critic_economics"] = economics(read_events(run.path / "events.jsonl", run.warnings)).to_json()
+    metrics["human_labels"] = label_accuracy(run.path, run.warnings)  # RUN/labels.jsonl (personagen label)
     metrics["warnings"] = run.warnings
     return metrics, vectors, real_vectors
 
