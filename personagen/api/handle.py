@@ -16,23 +16,23 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from personagen.errors import RunIncomplete, exit_code_for
+
 if TYPE_CHECKING:
     from personagen.export import ExportResult
     from personagen.inspection.reader import Run as RunFolder
 
 T = TypeVar("T")
-# The exit codes of `personagen run` by run status (README, "Exit codes"); a running run has none yet.
-EXIT_CODES = {"finished": 0, "failed": 1, "interrupted": 1, "crashed": 1, "budget": 3, "short": 4}
 
 
-class RunEnded(Exception):
-    """A run stopped before it finished: `run` is its handle (resumable), `exit_code` the CLI's for it."""
+class RunEnded(RunIncomplete):
+    """A run stopped before it finished: `run` is its handle (resumable), `exit_code` the CLI's for it
+    (personagen/errors.py)."""
 
     def __init__(self, run: Run) -> None:
-        self.run, self.status = run, run.status
-        self.exit_code = EXIT_CODES.get(self.status, 1)
         message = (run.summary or {}).get("message") or "no summary (the process ended without writing one)"
-        super().__init__(f"run {self.status}: {message} (partial results kept in {run.folder})")
+        super().__init__(run.status, f"run {run.status}: {message} (partial results kept in {run.folder})")
+        self.run = run
 
 
 def check_ended(run: Run) -> None:
@@ -93,7 +93,8 @@ class Run:
     @property
     def exit_code(self) -> int | None:
         """The exit code `personagen run` gives a run with this status (None while it runs)."""
-        return EXIT_CODES.get(self.status)
+        status = self.status
+        return None if status == "running" else int(exit_code_for(status))
 
     @property
     def summary(self) -> dict[str, Any] | None:
