@@ -24,6 +24,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from personagen.errors import InputError
 from personagen.runfiles import iter_jsonl
 
 LABELS_FILE = "labels.jsonl"
@@ -31,8 +32,8 @@ OTHER, NO_EMOTION = "other", "no clear emotion"
 LABEL_FORMAT = 1
 
 
-class LabelError(ValueError):
-    """The labelling cannot start as asked (no kept texts, an unreadable control corpus, ...)."""
+class LabelError(InputError):
+    """The labelling cannot start as asked (no kept texts, an unreadable control corpus, ...): exit code 2."""
 
 
 class LabelRow(BaseModel):
