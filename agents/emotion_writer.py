@@ -23,6 +23,7 @@ from personagen.agents.drafting import draft, texts_feedback
 from personagen.agents.examples import load_pool, pick
 from personagen.agents.prompting import render
 from personagen.agents.scenario_designer import persona_line
+from personagen.personas.localized import japanese, scene_line
 from personagen.personas.models import Expression, Scenario
 from personagen.personas.textfit import one_line
 
@@ -31,6 +32,8 @@ WRITERS_SHOWN = 2
 WRITERS_SHARED = 1  # the same for every persona: a prefix the server caches (agents/examples.py)
 FALLBACK_EMOTIONS = ("joy", "sadness")
 SCENE_WIDTH = 200
+NO_SCENE = "an ordinary day, writing a message to someone they know"
+NO_SCENE_JA = "いつもの一日、知り合いにメッセージを書いている"
 SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])")
 
 
@@ -74,14 +77,15 @@ def open_slots(slots: dict[str, dict[str, Any]], emotion: str) -> list[int]:
     return [s["slot"] for s in slots.values() if s["emotion"] == emotion and s["status"] == "open"]
 
 
-def situation_line(scenario: Scenario | None) -> str:
-    """The scenario for the writer's prompt: its slots and the first sentence of its scene (at most SCENE_WIDTH
-    characters). A small model's scenes ramble on for three or four sentences (60-100 tokens) that every writer
-    call of the persona would read again."""
+def situation_line(scenario: Scenario | None, language: str = "en") -> str:
+    """The scenario for the writer's prompt, in the texts' language: its slots and the first sentence of its scene
+    (at most SCENE_WIDTH characters). A small model's scenes ramble on for three or four sentences (60-100 tokens)
+    that every writer call of the persona would read again."""
     if scenario is None:
-        return "an ordinary day, writing a message to someone they know"
+        return NO_SCENE_JA if japanese(language) else NO_SCENE
     first = SENTENCE_END.split(scenario.description.strip(), maxsplit=1)[0] if scenario.description else ""
-    return scenario.summary() + (f". {one_line(first, SCENE_WIDTH)}" if first else "")
+    joint = "。" if japanese(language) else ". "
+    return scene_line(scenario, language) + (f"{joint}{one_line(first, SCENE_WIDTH)}" if first else "")
 
 
 def build_messages(state: dict[str, Any], ctx: AgentContext, emotion: str, slots: list[int], attempt: int) -> list:
@@ -91,8 +95,9 @@ def build_messages(state: dict[str, Any], ctx: AgentContext, emotion: str, slots
         return render("emotion_writer_baseline", emotion=emotion, language=ctx.language_name, count=count,
                       examples=examples_for(emotion, count, False, state["seed"], attempt, ctx.language),
                       feedback=feedback)
-    return render(AGENT, emotion=emotion, language=ctx.language_name, count=count, persona=persona_line(state),
-                  scenario=situation_line(state.get("scenario")), feedback=feedback,
+    return render(AGENT, emotion=emotion, language=ctx.language_name, count=count,
+                  persona=persona_line(state, ctx.language),
+                  scenario=situation_line(state.get("scenario"), ctx.language), feedback=feedback,
                   examples=examples_for(emotion, count, True, state["seed"], attempt, ctx.language))
 
 

@@ -19,6 +19,7 @@ from personagen.agents.context import AgentContext
 from personagen.agents.drafting import draft, stage_feedback
 from personagen.agents.examples import shown_examples
 from personagen.agents.prompting import render
+from personagen.personas.localized import base_line, socio_line
 from personagen.personas.models import Scenario
 from personagen.personas.scenario_slots import draw_slots
 from personagen.personas.vocab import load_vocab
@@ -43,11 +44,13 @@ def examples_block(seed: int, attempt: int, language: str = "en") -> str:
     )
 
 
-def persona_line(state: dict[str, Any]) -> str:
-    """The persona as one line for prompts: base summary, plus background when there is one."""
-    line = state["base"].summary()
+def persona_line(state: dict[str, Any], language: str = "en") -> str:
+    """The persona as one line for prompts, in the texts' language (personas/localized.py): base summary, plus
+    background when there is one."""
+    base = state["base"]
+    line = base_line(base, language)
     if state.get("socio") is not None:
-        line += "; " + state["socio"].summary()
+        line += "; " + socio_line(state["socio"], base.locale, language)
     return line
 
 
@@ -56,7 +59,7 @@ async def design_scenario(state: dict[str, Any], runtime: Runtime[AgentContext])
     ctx = runtime.context
     attempt = state["scenario_attempts"] + 1
     slots = draw_slots(ctx.vocab or load_vocab(None), ctx.slot_plan, state["index"], state["seed"], attempt)
-    messages = render(AGENT, persona=persona_line(state), language=ctx.language_name,
+    messages = render(AGENT, persona=persona_line(state, ctx.language), language=ctx.language_name,
                       examples=examples_block(state["seed"], attempt, ctx.language),
                       feedback=stage_feedback(ctx, state, "scenario", attempt, ("description",)), **slots)
     scenario, error = await draft(ctx, AGENT, state["base"].id, messages, SceneAnswer,

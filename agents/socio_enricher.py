@@ -20,6 +20,7 @@ from personagen.agents.drafting import draft, stage_feedback
 from personagen.agents.examples import shown_examples
 from personagen.agents.prompting import render
 from personagen.personas.locale import load_locale
+from personagen.personas.localized import enricher_line
 from personagen.personas.models import SocioCultural
 from personagen.personas.sampling import sample_socio
 
@@ -54,10 +55,6 @@ def examples_block(seed: int, attempt: int, language: str = "en") -> str:
                      for e in shown_examples(AGENT, EXAMPLES_SHOWN, seed, attempt, language, EXAMPLES_SHARED))
 
 
-def known_line(fields: dict[str, str]) -> str:
-    return "; ".join(f"{label}: {fields[name]}" for name, label in TABLE_FIELDS.items() if name in fields)
-
-
 async def enrich_socio(state: dict[str, Any], runtime: Runtime[AgentContext]) -> dict[str, Any]:
     """Graph node: sample the table-backed background fields and let the model write the others."""
     ctx = runtime.context
@@ -66,7 +63,7 @@ async def enrich_socio(state: dict[str, Any], runtime: Runtime[AgentContext]) ->
     drawn = sample_socio(load_locale(ctx.locale), base, state["seed"], attempt)
     fields = {name: value for name, (value, _) in drawn.items()}
     missing = tuple(name for name in TABLE_FIELDS if name not in fields)
-    messages = render(AGENT, persona=f"{base.summary()}, locale {base.locale}; {known_line(fields)}",
+    messages = render(AGENT, persona=enricher_line(base, fields, TABLE_FIELDS, ctx.language),
                       language=ctx.language_name, fields=", ".join(("residence", "beliefs", *missing)),
                       examples=examples_block(state["seed"], attempt, ctx.language),
                       feedback=stage_feedback(ctx, state, "socio", attempt, ("residence", "beliefs", *missing)))
