@@ -197,7 +197,10 @@ class OutputEvent(Event):
 
 
 class LlmCallEvent(AboutText):
-    """One structured model call, also when its answer did not parse."""
+    """One structured model call, also when its answer did not parse. `cost` is added by the run (which knows the
+    prices, personagen/pricing.py) before the event is stored."""
+
+    OMIT_IF_NONE = ("emotion", "slot", "cost")
 
     type: Literal[EventType.LLM_CALL]
     data: LlmCallData
@@ -205,6 +208,7 @@ class LlmCallEvent(AboutText):
     tokens_in: int | None = None
     tokens_out: int | None = None
     tokens_cached: int | None = Field(default=None, description="Of tokens_in, served from the prompt cache.")
+    cost: float | None = Field(default=None, description="USD at the run's price of the model (absent: unpriced).")
     latency_s: float | None = None
     prompt: list[dict[str, Any]] = Field(default_factory=list, description="The messages: [{role, content}].")
     raw: str | None = Field(default=None, description="The model's raw answer.")

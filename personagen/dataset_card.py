@@ -177,6 +177,20 @@ def critics_section(config: dict[str, Any], summary: dict[str, Any] | None) -> s
         ["critic", "passed", "rejected", "acceptance", "role"], rows)
 
 
+def cost_section(summary: dict[str, Any] | None, kept: int) -> str:
+    """What the run cost (summary.json, docs/costs.md): in total, per text in this dataset, by agent, at which price."""
+    head = "## Cost\n\n"
+    if not summary or summary.get("cost") is None:
+        return head + "Not priced: the run's models had no price (docs/costs.md)."
+    per_text = f"${summary['cost'] / kept:.5f} per text in this dataset" if kept else "no text kept"
+    prices = summary.get("prices") or {}
+    rows = [[agent, int(a.get("calls", 0)), f"${a['cost']:.4f}",
+             (prices.get(agent) or {}).get("source", "-")]
+            for agent, a in sorted((summary.get("agents") or {}).items()) if a.get("cost") is not None]
+    return (head + f"USD {summary['cost']:.4f} for the whole run ({per_text}; every model call counted, rejected "
+            "drafts and their rewrites included).\n\n" + table(["agent", "calls", "cost", "price"], rows))
+
+
 def duplicates_section(curation: dict[str, Any] | None, left_out: int, curated: bool) -> str:
     head = "## Duplicates removed\n\n"
     if not curated:
@@ -248,7 +262,8 @@ def render_card(folder: Path, rows: list[dict[str, Any]], features: str, types: 
     sections = [header(config, rows, features, license_id), CARD_MARKER, overview(config, rows, names),
                 labels_section(rows, names, curation), label_quality_section(folder, names),
                 generation_section(config), models_section(config),
-                critics_section(config, summary), duplicates_section(curation, left_out, curated),
+                critics_section(config, summary), cost_section(summary, len(rows)),
+                duplicates_section(curation, left_out, curated),
                 coverage_section(folder, rows), fields_section(types), limits_section(config),
                 "## Citation\n\nPersonaGen implements the method of Inoshita & Harada (2025), *Persona-Based "
                 "Synthetic Data Generation Using Multi-Stage Conditioning with Large Language Models for Emotion "

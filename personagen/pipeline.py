@@ -39,7 +39,7 @@ from personagen.personas.emotions import resolve_emotions
 from personagen.personas.locale import load_locale
 from personagen.personas.scenario_slots import SlotPlan, check_weights
 from personagen.personas.vocab import load_vocab
-from personagen.pricing import price_lookup
+from personagen.pricing import price_call, price_lookup
 from personagen.quotas import QuotaRounds
 from personagen.resume import Repair, check_resumable, repair, run_folder
 from personagen.runstore import RunStore, new_run_id
@@ -176,6 +176,8 @@ def execute(settings: Settings, runs_dir: Path, run_id: str | None = None, obser
         watch = EarlyStop(settings.limits, count, lambda message: control.stop("failed", message))
 
         def on_event(event: dict[str, Any]) -> None:
+            if event["type"] == "llm_call":
+                price_call(event, price_of)
             store.event(event)
             tally.event(event)
             watch.event(event)

@@ -34,6 +34,7 @@ HOSTS = {"api.openai.com": "openai", "generativelanguage.googleapis.com": "gemin
          "api.together.xyz": "together", "api.together.ai": "together", "api.mistral.ai": "mistral",
          "openrouter.ai": "openrouter", "api.deepseek.com": "deepseek"}
 AZURE_HOSTS = (".openai.azure.com", ".cognitiveservices.azure.com", ".services.ai.azure.com")
+FREE = "free: the embedded model or a server on this machine"
 OPENROUTER_VENDORS = {"openai": "openai", "google": "gemini", "mistralai": "mistral"}
 
 
@@ -46,6 +47,10 @@ class Price:
     cached_input: float | None = None
     batch_discount: float | None = None
     source: str = ""
+
+    @property
+    def free(self) -> bool:
+        return self.source == FREE
 
     def cost(self, tokens_in: float, tokens_out: float, tokens_cached: float = 0) -> float:
         """USD for one call's (or a sum of calls') tokens; `tokens_cached` is the part of `tokens_in` from cache."""
@@ -108,7 +113,7 @@ def price_for(s: ModelSettings, backend: str | None, base_url: str | None, model
     """The price of a model entry: the configured fields over the table's row (or 0 for the embedded model and
     loopback servers); None when neither prices it."""
     if backend == "local" or is_loopback(base_url):
-        base: Price | None = Price(0.0, 0.0, source="free: the embedded model or a server on this machine")
+        base: Price | None = Price(0.0, 0.0, source=FREE)
     else:
         base = list_price(provider_of(base_url), model or "")
     given = {"input": s.price_in_per_mtok, "output": s.price_out_per_mtok,
@@ -118,7 +123,7 @@ def price_for(s: ModelSettings, backend: str | None, base_url: str | None, model
         return None
     if base is None:
         base = Price(0.0, 0.0)
-    source = "config" if not base.source else f"config over {base.source}" if given else base.source
+    source = "config" if not base.source or base.free else f"config over {base.source}" if given else base.source
     values = {**asdict(base), **given, "source": source}
     return Price(**values)
 
@@ -127,6 +132,7 @@ def price_lookup(settings: Settings, models: Any = None) -> Callable[[str], Pric
     """The price of the model an agent uses: its settings over the price table; without `models` (a ModelSet,
     whose `described` holds each entry's resolved backend, URL and model), the settings alone."""
 
+    @cache  # prices do not change during a run; this is asked once per model call
     def price_of(agent: str) -> Price | None:
         name = agent.removeprefix("critic:")
         key = name if name in settings.models else "default"
@@ -135,3 +141,11 @@ def price_lookup(settings: Settings, models: Any = None) -> Callable[[str], Pric
                          described.get("model"))
 
     return price_of
+
+
+def price_call(event: dict[str, Any], price_of: Callable[[str], Price | None]) -> None:
+    """Add `cost` (USD, at the agent's price) to an `llm_call` event of events.jsonl, when the model is priced."""
+    price = price_of(event["agent"])
+    if price is not None:
+        event["cost"] = round(price.cost(event.get("tokens_in") or 0, event.get("tokens_out") or 0,
+                                         event.get("tokens_cached") or 0), 9)

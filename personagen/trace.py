@@ -77,9 +77,11 @@ class TerminalTrace:
         self.console, self.trace = console, trace
         self.progress = Progress(TextColumn("[bold]personas"), BarColumn(), MofNCompleteColumn(),
                                  TextColumn("{task.fields[texts]} texts, {task.fields[dropped]} dropped"),
-                                 TimeElapsedColumn(), console=console, transient=True)
-        self.task = self.progress.add_task("run", total=total, texts=0, dropped=0)
+                                 TextColumn("{task.fields[cost]}"), TimeElapsedColumn(), console=console,
+                                 transient=True)
+        self.task = self.progress.add_task("run", total=total, texts=0, dropped=0, cost="")
         self.texts = self.dropped = 0
+        self.cost: float | None = None  # USD of the priced model calls seen (events carry their cost)
         self.pending: list[str] = []
 
     def __enter__(self) -> TerminalTrace:
@@ -115,13 +117,17 @@ class TerminalTrace:
         self.progress.update(self.task, total=todo)
 
     def event(self, e: dict[str, Any]) -> None:
+        if "cost" in e:
+            self.cost = (self.cost or 0.0) + e["cost"]
         if self.trace and (line := describe_event(e)):
             self.show(line)
 
     def persona(self, row: dict[str, Any], records: list[dict[str, Any]]) -> None:
         self.texts += len(records)
         self.dropped += row["status"] == "dropped"
-        self.progress.update(self.task, advance=1, texts=self.texts, dropped=self.dropped)
+        cost = "" if self.cost is None else f"${self.cost:.4f}" + (f" (${self.cost / self.texts:.5f}/text)"
+                                                                  if self.texts else "")
+        self.progress.update(self.task, advance=1, texts=self.texts, dropped=self.dropped, cost=cost)
         if self.trace and records:
             for r in records[:2]:
                 self.show(f"[dim]{row['id']}[/] [magenta]{r['emotion']}[/] {short(r['text'], 80)}")
@@ -145,5 +151,23 @@ def summary_table(folder: str, s: dict[str, Any]) -> Table:
                       f"{c['passed']} passed, {c['rejected']} rejected{advised} ({c['acceptance']:.0%})")
     table.add_row("model calls / tokens", f"{s['calls']} / {s['tokens']}")
     table.add_row("calls, tokens per text", f"{s['calls_per_text']}, {s['tokens_per_text']}")
+    for what, value in cost_rows(s):
+        table.add_row(what, value)
     table.add_row("wall time", f"{s['wall_s']:.1f} s")
     return table
+
+
+def cost_rows(s: dict[str, Any]) -> list[tuple[str, str]]:
+    """The summary table's cost lines: total and per kept text, by agent, and the cap (docs/costs.md)."""
+    if s.get("cost") is None:
+        unpriced = ", ".join(a for a, p in (s.get("prices") or {}).items() if p is None)
+        return [("cost", f"not priced ({unpriced}): set price_in_per_mtok / price_out_per_mtok (docs/costs.md)")]
+    per_text = f"${s['cost_per_text']:.5f}" if s.get("cost_per_text") is not None else "-"
+    rows = [("cost (USD), per kept text", f"${s['cost']:.4f}, {per_text}")]
+    by_agent = [(name, a["cost"]) for name, a in s["agents"].items() if a.get("cost")]
+    if by_agent:
+        by_agent.sort(key=lambda item: -item[1])
+        rows.append(("cost by agent", ", ".join(f"{name} ${cost:.4f}" for name, cost in by_agent)))
+    if cap := s.get("cost_cap"):
+        rows.append(("cost cap", f"${cap['spent']:.4f} of ${cap['max_cost']:g} counted (probes ${cap['probes']:.4f})"))
+    return rows

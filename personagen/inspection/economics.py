@@ -3,9 +3,11 @@
 Input: a run's typed events (personagen/agents/events.py). Output: `Economics`, holding
 - per critic: candidates judged, rejected (failed verdicts that were not advisory), its share of all
   rejections (of every critic's rejections, so the shares add up to 100%), the model calls and tokens of its
-  `llm_call` events (agent `critic:<name>`), and what followed each of its rejections: the item was later
-  accepted (a rewrite or resample that passed), dropped (a `drop` event), or neither yet (open: a running or
-  crashed run); rewritten + dropped + open = rejected;
+  `llm_call` events (agent `critic:<name>`) and their cost (USD, from the events' `cost`: a priced run), what its
+  rejections cost in rewrites (the calls of the attempt that followed each candidate it was first to reject; a
+  writer call that rewrote several texts is split evenly among them), and what followed each of its rejections:
+  the item was later accepted (a rewrite or resample that passed), dropped (a `drop` event), or neither yet (open:
+  a running or crashed run); rewritten + dropped + open = rejected;
 - per stage, acceptance by attempt: the share of the candidates of attempt 1, 2, 3, ... that every critic
   passed.
 
@@ -16,7 +18,7 @@ never reject). Candidates that were never judged (a model answer that did not pa
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -39,6 +41,8 @@ class CriticCost:
     tokens_out: int = 0
     rewritten: int = 0
     dropped: int = 0
+    cost: float | None = None  # USD of its own calls (None: no priced call)
+    rewrite_cost: float | None = None  # USD of the attempts that followed the candidates it rejected
 
     @property
     def open(self) -> int:
@@ -118,10 +122,35 @@ def critic_costs(events: list[Event]) -> list[CriticCost]:
             row.calls += 1
             row.tokens_in += event.tokens_in or 0
             row.tokens_out += event.tokens_out or 0
+            if event.cost is not None:
+                row.cost = (row.cost or 0.0) + event.cost
+    for critic, cost in rewrite_costs(events, judged).items():
+        rows[critic].rewrite_cost = cost
     total = sum(r.rejected for r in rows.values())
     for row in rows.values():
         row.share = row.rejected / total if total else 0.0
     return sorted(rows.values(), key=lambda r: (_stage_index(r.stage), r.critic))
+
+
+def rewrite_costs(events: list[Event], judged: dict[Candidate, list[VerdictEvent]]) -> dict[str, float]:
+    """USD of the attempt that followed each rejected candidate, by the critic whose verdict rejected it first
+    (only priced runs: calls without a cost count nothing)."""
+    spent: dict[Candidate, float] = defaultdict(float)
+    for event in events:
+        if isinstance(event, LlmCallEvent) and event.cost is not None:
+            spent[(item_of(event), event.attempt or 1)] += event.cost
+    if not spent:
+        return {}
+    first = {cand: next(v.data.critic for v in verdicts if rejects(v))
+             for cand, verdicts in judged.items() if any(map(rejects, verdicts))}
+    sharing = Counter((item[:3], attempt) for item, attempt in first if item[3] is not None)
+    found: dict[str, float] = defaultdict(float)
+    for (item, attempt), critic in first.items():
+        cost = spent.get((item, attempt + 1), 0.0)
+        if item[3] is not None:  # a text: its share of the writer's call that rewrote it (slot None)
+            cost += spent.get(((*item[:3], None), attempt + 1), 0.0) / sharing[(item[:3], attempt)]
+        found[critic] += cost
+    return found
 
 
 def acceptance_by_attempt(events: list[Event]) -> dict[str, list[AttemptRow]]:

@@ -232,6 +232,10 @@ def critics(rows: list[CriticInfo], messages: list[str]) -> None:
     out().print(table)
 
 
+def dollars(value: float | None) -> str:
+    return "-" if value is None else f"${value:.4f}"
+
+
 def economics(econ: Economics, row: RunRow) -> None:
     """`inspect RUN --critics`: what each critic cost and caught, and acceptance per stage by attempt."""
     console = out()
@@ -240,14 +244,15 @@ def economics(econ: Economics, row: RunRow) -> None:
         console.print("[dim]No verdicts yet.[/]")
         return
     table = Table(title="What each critic costs and catches", title_justify="left")
-    names = ("critic", "stage", "judged", "rejected", "share", "calls", "tokens in", "tokens out",
-             "then accepted", "then dropped", "open")
+    names = ("critic", "stage", "judged", "rejected", "share", "calls", "tokens in", "tokens out", "cost",
+             "rewrites cost", "then accepted", "then dropped", "open")
     for name in names:
         table.add_column(name, justify="left" if name in ("critic", "stage") else "right")
     for c in econ.critics:
         table.add_row(
             escape(c.critic), c.stage or "?", str(c.judged), str(c.rejected), f"{c.share:.0%}", str(c.calls),
-            str(c.tokens_in), str(c.tokens_out), f"[green]{c.rewritten}[/]", f"[red]{c.dropped}[/]",
+            str(c.tokens_in), str(c.tokens_out), dollars(c.cost), dollars(c.rewrite_cost),
+            f"[green]{c.rewritten}[/]", f"[red]{c.dropped}[/]",
             str(c.open or ""),
         )
     console.print(table)

@@ -83,7 +83,7 @@ def test_table_on_the_terminal(cli, runs_dir: Path) -> None:
     line = next(line for line in result.stdout.splitlines() if "emotion_fidelity" in line)
     cells = [cell.strip() for cell in line.split("│")[1:-1]]
     assert cells[:6] == ["emotion_fidelity", "expression", "7", "4", "50%", "7"]  # then tokens in and out
-    assert cells[8:] == ["1", "3", ""]
+    assert cells[8:] == ["-", "-", "1", "3", ""]  # cost, rewrites cost (unpriced run), then accepted, dropped, open
 
 
 def test_report_section(runs_dir: Path) -> None:
