@@ -123,7 +123,9 @@ def price_for(s: ModelSettings, backend: str | None, base_url: str | None, model
         return None
     if base is None:
         base = Price(0.0, 0.0)
-    source = "config" if not base.source or base.free else f"config over {base.source}" if given else base.source
+    if not given:
+        return base
+    source = "config" if not base.source or base.free else f"config over {base.source}"
     values = {**asdict(base), **given, "source": source}
     return Price(**values)
 
