@@ -74,3 +74,14 @@ def test_dataset_card_states_the_cost(priced_run, tmp_path):
     card = (tmp_path / "hf" / "README.md").read_text()
     s = summary(priced_run)
     assert "## Cost" in card and f"USD {s['cost']:.4f} for the whole run" in card and "| emotion_writer |" in card
+
+
+def test_eval_stops_its_judge_at_the_cost_cap(priced_run, stub_url, monkeypatch, tmp_path):
+    monkeypatch.setenv("PERSONAGEN_CACHE_DIR", str(tmp_path / "cache"))
+    cfg = priced_run.parent / "priced.toml"
+    args = ["eval", "p", "--runs-dir", priced_run.parent, "--base-url", stub_url, "--config", cfg, "--json"]
+    result = invoke(*args, "--max-cost", 0.08, "--judge-concurrency", 1)
+    assert result.exit_code == 3, result.output
+    assert "the judge stopped at the cost cap" in " ".join(result.output.split())
+    judged = json.loads((priced_run / "eval" / "metrics.json").read_text())["human_likeness"]
+    assert 0 < judged["n_judged"] < summary(priced_run)["texts"]["accepted"]
