@@ -7,6 +7,13 @@ fenced block, or with prose around it. `read_answer` accepts all of these and sa
 can count how often the content fallback was needed. An answer cut at the output cap (finish reason `length`)
 is an error of its own kind: the fix is a larger cap, not another mode.
 
+Thinking models put their reasoning in a separate field (`reasoning_content`, `reasoning`: never parsed) or in the
+content as `<think>...</think>` (DeepSeek-R1, Qwen3 and QwQ on Ollama, llama-server or vLLM without a reasoning
+parser); the block is stripped before the JSON is looked for, also when a chat template opened it in the prompt
+(only `</think>` in the answer) or the cap cut it (no `</think>`). A JSON-mode answer that merely echoes the
+schema it was shown (`{"type": "object", "properties": ...}`) is not an answer, even when its `description`
+happens to fit a field.
+
 Input: the AIMessage from the model and the pydantic schema. Output: a `Reading` (parsed object or error).
 """
 
@@ -23,6 +30,9 @@ from pydantic import BaseModel, ValidationError
 T = TypeVar("T", bound=BaseModel)
 
 FENCED = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.DOTALL)
+THINK_BLOCK = re.compile(r"<(think|thinking|reasoning)>.*?</\1>", re.DOTALL | re.IGNORECASE)
+THINK_CLOSE = re.compile(r"^.*</(?:think|thinking|reasoning)>", re.DOTALL | re.IGNORECASE)  # opened in the prompt
+THINK_OPEN = re.compile(r"<(?:think|thinking|reasoning)>.*$", re.DOTALL | re.IGNORECASE)  # cut at the cap
 
 #: error kinds of an unusable answer, each with the fix a user can apply
 TRUNCATED, NO_TOOL_CALL, NO_JSON, INVALID = "truncated", "no_tool_call", "no_json", "invalid"
@@ -65,11 +75,36 @@ def json_objects(text: str) -> list[dict[str, Any]]:
     return found
 
 
+def strip_reasoning(text: str) -> str:
+    """The text without the model's reasoning blocks (see the module docstring)."""
+    if "</" not in text and "<" not in text:
+        return text
+    return THINK_OPEN.sub("", THINK_CLOSE.sub("", THINK_BLOCK.sub("", text)))
+
+
+SCHEMA_TYPES = {"object", "array", "string", "integer", "number", "boolean", "null"}
+SCHEMA_WORDS = SCHEMA_TYPES | {"type", "title", "description", "properties", "required", "additionalProperties",
+                               "items", "enum", "const", "minItems", "maxItems", "minLength", "maxLength", "minimum",
+                               "maximum", "$defs", "$ref", "anyOf", "default", "format", "pattern", "strict", "name"}
+
+
+def echoes_a_schema(obj: dict[str, Any], schema: type[BaseModel]) -> bool:
+    """A JSON schema (or one of its property schemas) rather than an instance of `schema`: a JSON-schema `type`
+    and nothing but schema keywords (unless `schema` itself has a field named `type`)."""
+    kind = obj.get("type")
+    return isinstance(kind, str) and kind in SCHEMA_TYPES and set(obj) <= SCHEMA_WORDS and \
+        "type" not in schema.model_fields
+
+
 def validate_first(objects: list[dict[str, Any]], schema: type[T]) -> tuple[T | None, str | None]:
-    """The first object that validates against `schema` (also one level down: {"Schema": {...}})."""
+    """The first object that validates against `schema` (also one level down: {"Schema": {...}}); an echo of the
+    schema is skipped with its error."""
     error = None
     for obj in objects:
         for candidate in (obj, *(v for v in obj.values() if isinstance(v, dict))):
+            if echoes_a_schema(candidate, schema):
+                error = error or "the answer repeats the JSON schema instead of filling it in"
+                continue
             try:
                 return schema.model_validate(candidate), None
             except ValidationError as exc:
@@ -98,7 +133,7 @@ def read_answer(message: AIMessage, schema: type[T], *, expects_tool: bool) -> R
     reading = from_tool_calls(message, schema)
     if reading is not None and (reading.parsed is not None or not truncated):
         return reading
-    content = text_of(message.content)
+    content = strip_reasoning(text_of(message.content))
     parsed, error = validate_first(json_objects(content), schema) if content else (None, None)
     if parsed is not None:
         return Reading(parsed, "content_fallback" if expects_tool else "content")
@@ -130,7 +165,7 @@ def raw_text(message: AIMessage | None) -> str:
     invalid = getattr(message, "invalid_tool_calls", None)
     if invalid:
         return str(invalid[0].get("args", ""))
-    return text_of(message.content)
+    return strip_reasoning(text_of(message.content))
 
 
 def usage(message: AIMessage | None) -> tuple[int, int]:
@@ -143,3 +178,23 @@ def cached_tokens(message: AIMessage | None) -> int:
     langchain-openai reports as `usage_metadata.input_token_details.cache_read` (priced: personagen/pricing.py)."""
     meta = getattr(message, "usage_metadata", None) or {}
     return int((meta.get("input_token_details") or {}).get("cache_read") or 0)
+
+
+def reasoning_tokens(message: AIMessage | None) -> int:
+    """The reasoning tokens the server reported (`usage.completion_tokens_details.reasoning_tokens`, which
+    langchain_openai keeps as `usage_metadata.output_token_details.reasoning`); 0 when it reported none."""
+    meta = getattr(message, "usage_metadata", None) or {}
+    return int((meta.get("output_token_details") or {}).get("reasoning") or 0)
+
+
+def shows_reasoning(message: AIMessage | None) -> bool:
+    """Whether the answer carried reasoning: reasoning tokens in its usage, a separate field (`reasoning_content`:
+    DeepSeek, vLLM, llama-server, SGLang; `reasoning`: OpenRouter, Groq, Ollama; kept by
+    personagen/backends/openai_compat.py) or `<think>` blocks in its content."""
+    if message is None:
+        return False
+    extra = message.additional_kwargs or {}
+    if reasoning_tokens(message) or extra.get("reasoning_content") or extra.get("reasoning"):
+        return True
+    content = text_of(message.content)
+    return strip_reasoning(content) != content

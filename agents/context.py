@@ -46,6 +46,8 @@ class Limits(BaseModel):
     # ... or when, of its first N finished personas, more than this share dropped for one same reason (0: never)
     early_stop_personas: int = Field(default=10, ge=0)
     early_stop_share: float = Field(default=0.8, gt=0.0, le=1.0)
+    # a structured-output mode whose probe question gets no answer within this is skipped as too slow
+    probe_timeout_s: float = Field(default=60.0, gt=0.0)
 
 
 EventSink = Callable[[dict[str, Any]], None]

@@ -27,7 +27,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from pydantic import BaseModel
 
-from personagen.agents.answers import TRUNCATED, cached_tokens, raw_text, read_answer, usage
+from personagen.agents.answers import TRUNCATED, cached_tokens, raw_text, read_answer, reasoning_tokens, usage
 from personagen.agents.strict_schema import cached_schema, strict_json_schema
 from personagen.errors import RunFailure
 
@@ -92,6 +92,7 @@ class Answer(Generic[T]):
     latency_s: float
     via: str | None = None  # where the JSON was found: tool_call, content, content_fallback
     tokens_cached: int = 0  # of tokens_in, served from the provider's prompt cache
+    reasoning_tokens: int = 0  # of tokens_out, spent on reasoning (as the server reports it; 0 when it does not)
 
 
 class ModelCallError(RunFailure):
@@ -170,7 +171,7 @@ def interpret(handle: ModelHandle, result: AIMessage, schema: type[T], prompt: l
             tokens_in=tokens_in, tokens_out=tokens_out, latency_s=latency, tokens_cached=cached_tokens(result),
         )
     return Answer(reading.parsed, raw, prompt, handle.name, tokens_in, tokens_out, latency, reading.via,
-                  cached_tokens(result))
+                  cached_tokens(result), reasoning_tokens(result))
 
 
 def truncated(handle: ModelHandle, exc: openai.LengthFinishReasonError, prompt: list[dict[str, str]],

@@ -50,6 +50,8 @@ class Personality:
     needs_key = False  # 401 when no credential at all
     checks_model = False  # 404 for a model outside --models
     cap_keys: tuple[str, ...] = ()  # request fields read as the completion-token cap, in the server's precedence
+    reasoning_field: str | None = None  # where a thinking model's reasoning text goes (reasoning_content, reasoning)
+    reports_reasoning_tokens = True  # usage.completion_tokens_details.reasoning_tokens
 
     def __init__(self, models: list[str], require_key: str | None = None) -> None:
         self.models, self.require_key = models, require_key
@@ -91,6 +93,10 @@ class Personality:
         cap, reasoning = cap_of(body, *self.cap_keys), self.reasoning_tokens(body)
         if cap is not None or reasoning is not None:
             apply_cap(payload, cap, reasoning)
+        if reasoning and self.reasoning_field:  # the reasoning itself, beside the answer (4 characters a token)
+            payload["choices"][0]["message"][self.reasoning_field] = ("Let me think. " * reasoning)[: 4 * reasoning]
+        if not self.reports_reasoning_tokens:
+            payload["usage"].pop("completion_tokens_details", None)
         return payload, kind
 
 
@@ -215,13 +221,26 @@ class Azure(OpenAI):
                           "try again."}}
 
 
+# A tool-capable model left to decide ("auto") calls a tool of its own accord on a short question and answers a long
+# writing prompt in prose: what issue 20 observed on Ollama, llama-server and LM Studio (a probe with one tool was
+# fooled into function calling; the writer's prompts came back as prose). The stub's model calls the first tool
+# listed when the conversation is shorter than this many characters.
+SHORT_PROMPT = 600
+
+
+def auto_kind(body: dict[str, Any]) -> str:
+    """What the model does with tools and no forcing: calls the first tool on a short prompt, else prose."""
+    size = sum(len(str(m.get("content") or "")) for m in body.get("messages") or [] if isinstance(m, dict))
+    return "auto_call" if size < SHORT_PROMPT else "tool_content"
+
+
 def _choice_kind(body: dict[str, Any]) -> str | None:
     """Servers that read tool_choice as a string only: "required" forces a call, "none" none, anything else
-    (auto, absent, an object naming a function) lets the model decide, and the stub's model answers in content."""
+    (auto, absent, an object naming a function) lets the model decide (`auto_kind`)."""
     if not body.get("tools"):
         return None
     choice = body.get("tool_choice")
-    return "tool_call" if choice == "required" else "text" if choice == "none" else "tool_content"
+    return "tool_call" if choice == "required" else "text" if choice == "none" else auto_kind(body)
 
 
 class VLLM(Personality):
@@ -244,6 +263,21 @@ class VLLM(Personality):
                           "param": "model", "code": 404}}
 
 
+class VLLMReasoning(VLLM):
+    """vLLM serving a thinking model with a reasoning parser (`vllm serve Qwen/Qwen3-8B --reasoning-parser qwen3`):
+    the reasoning goes to `reasoning_content`, the answer to `content` / `tool_calls`
+    (https://docs.vllm.ai/en/latest/features/reasoning_outputs.html). Its tokens are generated like any other, so
+    they count against max_tokens; the usage reports them only in completion_tokens (no reasoning_tokens detail).
+    700 reasoning tokens before each answer (issue 20's measurement stub)."""
+
+    name = "vllm-reasoning"
+    reasoning_field = "reasoning_content"
+    reports_reasoning_tokens = False
+
+    def reasoning_tokens(self, body: dict[str, Any]) -> int | None:
+        return 700
+
+
 class Ollama(Personality):
     """Ollama's /v1 endpoint. Sources: docs/api/openai-compatibility.mdx and openai/openai.go in ollama/ollama
     at fb30760996871fa9460115c753afd2c60d4ab0f7 (2026-08): `tool_choice` is an unchecked field and the request
@@ -259,12 +293,12 @@ class Ollama(Personality):
                           "code": None}}
 
     def reply_kind(self, body: dict[str, Any]) -> str | None:
-        """tool_choice is ignored, so the model sees the same request whatever it says: the stub's model answers
-        in content. A response_format still constrains that content (Ollama's `format`)."""
+        """tool_choice is ignored, so the model decides whatever it says (`auto_kind`). A response_format still
+        constrains the content (Ollama's `format`)."""
         if not body.get("tools"):
             return None
         fmt = (body.get("response_format") or {}).get("type")
-        return fmt if fmt in ("json_schema", "json_object") else "tool_content"
+        return fmt if fmt in ("json_schema", "json_object") else auto_kind(body)
 
 
 def _server_error(message: str) -> dict[str, Any]:
@@ -334,7 +368,8 @@ class LMStudio(Personality):
 
 
 PERSONALITIES: dict[str, type[Personality]] = {
-    cls.name: cls for cls in (Personality, OpenAI, Azure, VLLM, Ollama, LlamaCpp, LlamaCppJinja, LMStudio)
+    cls.name: cls for cls in (Personality, OpenAI, Azure, VLLM, VLLMReasoning, Ollama, LlamaCpp, LlamaCppJinja,
+                              LMStudio)
 }
 
 

@@ -8,7 +8,8 @@ The reply kind follows the request, the way a structured-output client expects i
   * otherwise a short plain-text sentence.
 Personalities (stub_personalities.py) may override the kind: "tool_content" answers a tool request in plain
 content (a prose sentence, then the arguments JSON in a ```json fence), as servers whose model "decided" not
-to call the tool do.
+to call the tool do; "auto_call" calls the first tool listed whatever `tool_choice` names, as a model does that
+calls a tool of its own accord on a server that ignores the forced choice.
 Everything is drawn from a `random.Random` seeded with a hash of the messages, so identical requests get
 identical answers (a deterministic backend for resume tests). `malformed=True` cuts JSON answers short.
 Texts are English, or Japanese when the first (system) message asks for it ("Write in Japanese", as the
@@ -119,10 +120,10 @@ def plain_text(rng: random.Random, lexicon: Lexicon = ENGLISH) -> str:
 
 
 def _tool_arguments(
-    body: dict[str, Any], rng: random.Random, lexicon: Lexicon = ENGLISH
+    body: dict[str, Any], rng: random.Random, lexicon: Lexicon = ENGLISH, first: bool = False
 ) -> tuple[dict[str, Any], Any]:
-    """(the chosen function, arguments satisfying its `parameters` schema)."""
-    fn = _chosen_function(body)
+    """(the chosen function, or the first one, and arguments satisfying its `parameters` schema)."""
+    fn = _chosen_function(body) if not first else [t.get("function", t) for t in body.get("tools", [])][0]
     return fn, generate(fn.get("parameters") or {"type": "object", "properties": {}}, rng, lexicon=lexicon)
 
 
@@ -145,8 +146,8 @@ def build_message(
         fn, args = _tool_arguments(body, rng, lexicon)
         content = tool_content(fn.get("name", "tool"), args, malformed)
         return {"role": "assistant", "content": content}, "stop", kind, digest
-    if kind == "tool_call":
-        fn, args = _tool_arguments(body, rng, lexicon)
+    if kind in ("tool_call", "auto_call"):
+        fn, args = _tool_arguments(body, rng, lexicon, first=kind == "auto_call")
         call = {
             "id": f"call_{digest[:24]}",
             "type": "function",

@@ -100,7 +100,7 @@ class Stats:
 
     def note_credentials(self, headers: dict[str, str]) -> None:
         """Keep each distinct key a request carried (leak tests), at most MAX_CREDENTIALS of them."""
-        for name in ("authorization", "api-key"):
+        for name in ("authorization", "api-key", "openai-organization", "openai-project"):  # keys, OpenAI's ids
             key = credential_of(headers, (name,))
             if key and key not in self.credentials and len(self.credentials) < MAX_CREDENTIALS:
                 self.credentials.append(key)

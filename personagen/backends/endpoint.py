@@ -3,7 +3,9 @@
 Keys go only where they belong. `OPENAI_API_KEY` is sent only to OpenAI's endpoint: api.openai.com, or the URL in
 `OPENAI_BASE_URL` (the openai SDK's own convention for moving it). Any other endpoint gets the key in the variable
 its `api_key_env` names, else `PERSONAGEN_API_KEY`, else no key at all (a placeholder the SDK insists on; servers
-without authentication ignore it). The start-up check and the SDK use the same resolved URL and key.
+without authentication ignore it). The start-up check and the SDK use the same resolved URL and key. The key
+follows the URL, never the `backend` label. OpenAI's organisation and project ids (which the openai SDK reads
+from OPENAI_ORG_ID / OPENAI_PROJECT_ID by itself) likewise go only to OpenAI's endpoint (`Endpoint.home`).
 
 The model name: as configured; else `gpt-4o-mini` on OpenAI; else the one model the server lists at `GET /models`
 (vLLM, Ollama, llama-server and LM Studio all list what they serve); several or none: the user must choose.
@@ -30,6 +32,15 @@ NO_KEY = "no-key"  # sent to servers that have no key of ours: never another end
 DEFAULT_MAX_TOKENS = 600
 REASONING_MAX_TOKENS = 8000  # reasoning tokens count in the cap (gpt-5, o-series)
 REASONING_MODEL = re.compile(r"^(o\d|gpt-5)(?!.*chat)", re.IGNORECASE)
+# Thinking models served elsewhere, whose reasoning also spends the output cap: deepseek-reasoner
+# (https://api-docs.deepseek.com/guides/reasoning_model), Gemini 2.5 and later ("thinking is on by default",
+# https://ai.google.dev/gemini-api/docs/thinking), Qwen3 / QwQ, gpt-oss and DeepSeek-R1 (and its distills) on
+# Ollama, vLLM, llama-server, SGLang, and OpenAI's reasoning models by OpenRouter id (openai/gpt-5, openai/o3).
+THINKING_MODEL = re.compile(r"deepseek-reasoner|gemini-(2\.5|[3-9])|qwen3|qwq|gpt-oss|magistral|"
+                            r"(^|[-_/:.])r1([-_/:.]|$)|^openai/(o\d|gpt-5(?!.*chat))", re.IGNORECASE)
+# o1, o3 and o4-mini answer 400 "Unsupported parameter: 'parallel_tool_calls'" (langchain-ai/langchain#29704,
+# langchain-ai/langgraph-supervisor-py#125, evalstate/fast-agent#279 quote the API's error)
+NO_PARALLEL_TOOL_CALLS = re.compile(r"^(openai/)?(o1|o3|o4-mini)", re.IGNORECASE)
 
 
 class BackendUnavailable(RunFailure, RuntimeError):
@@ -44,6 +55,11 @@ class Endpoint:
     base_url: str
     api_key: str = field(repr=False)
     key_env: str | None = None  # the variable the key came from (recorded in config.json; the value never is)
+
+    @property
+    def home(self) -> bool:
+        """OpenAI's own endpoint: the only one that gets OpenAI's organisation and project headers."""
+        return is_openai_url(self.base_url)
 
     @property
     def azure(self) -> bool:
@@ -82,23 +98,30 @@ def key_from(env: str | None) -> tuple[str | None, str | None]:
 
 
 def resolve(s: ModelSettings, backend: str) -> Endpoint:
-    """The endpoint of a model entry, with the key that belongs to it."""
-    if backend == "openai":
+    """The endpoint of a model entry, with the key that belongs to it.
+
+    The key follows the URL, never the `backend` label: `OPENAI_API_KEY` goes only to OpenAI's own endpoint
+    (api.openai.com or `OPENAI_BASE_URL`), whether the URL came from the config, the command line or both, and
+    whichever entry names it. An entry with `backend = "openai"` and another host's URL is that host's: it gets the
+    key its `api_key_env` names, else `PERSONAGEN_API_KEY`, else none.
+    """
+    url = s.base_url or (openai_base_url() if backend == "openai" else None)
+    if not url:
+        raise ConfigError("backend 'openai-compatible' needs a base_url (--base-url or base_url in the config)")
+    if s.api_key_env and not os.environ.get(s.api_key_env):
+        raise ConfigError(f"api_key_env names ${s.api_key_env}, which is not set: export it, or remove api_key_env")
+    if backend == "openai" and is_openai_url(url):
         env = s.api_key_env or "OPENAI_API_KEY"
         key, _ = key_from(env)
         if not key:
             raise ConfigError(f"backend 'openai' needs an API key in ${env}")
-        return Endpoint("openai", s.base_url or openai_base_url(), key, env)
-    if not s.base_url:
-        raise ConfigError("backend 'openai-compatible' needs a base_url (--base-url or base_url in the config)")
-    if s.api_key_env and not os.environ.get(s.api_key_env):
-        raise ConfigError(f"api_key_env names ${s.api_key_env}, which is not set: export it, or remove api_key_env")
+        return Endpoint("openai", url, key, env)
     key, env = key_from(s.api_key_env)
     if key is None:
         key, env = key_from("PERSONAGEN_API_KEY")
-    if key is None and is_openai_url(s.base_url):
+    if key is None and is_openai_url(url):
         key, env = key_from("OPENAI_API_KEY")
-    return Endpoint(backend, s.base_url, key or NO_KEY, env)
+    return Endpoint(backend, url, key or NO_KEY, env)
 
 
 def auth_headers(endpoint: Endpoint) -> dict[str, str]:
@@ -147,8 +170,18 @@ def temperature_for(s: ModelSettings, model: str, default: float) -> float | Non
     return default if s.temperature is None else float(s.temperature)
 
 
-def max_tokens_for(s: ModelSettings, model: str) -> int:
-    return s.max_tokens or (REASONING_MAX_TOKENS if is_reasoning_model(model) else DEFAULT_MAX_TOKENS)
+def is_thinking_model(model: str) -> bool:
+    """A model whose reasoning counts in the output cap, by its name (the probe also finds it by its answers)."""
+    return is_reasoning_model(model) or bool(THINKING_MODEL.search(model))
+
+
+def max_tokens_for(s: ModelSettings, model: str, thinking: bool = False) -> int:
+    """The output cap: the configured one; else one that holds a thinking model's reasoning; else 600."""
+    return s.max_tokens or (REASONING_MAX_TOKENS if thinking or is_thinking_model(model) else DEFAULT_MAX_TOKENS)
+
+
+def refuses_parallel_tool_calls(model: str) -> bool:
+    return bool(NO_PARALLEL_TOOL_CALLS.match(model))
 
 
 def cap_field(endpoint: Endpoint, model: str) -> str:

@@ -8,9 +8,11 @@ findings (the mode, a temperature the model rejects, how the output cap is named
 
 from __future__ import annotations
 
+import os
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx2
 import openai
@@ -23,12 +25,14 @@ from personagen.backends.endpoint import (
     cap_field,
     choose_model,
     max_tokens_for,
+    refuses_parallel_tool_calls,
     resolve,
     served_models,
     temperature_for,
 )
 from personagen.backends.openai_compat import LeanChatOpenAI
 from personagen.backends.probe import ProbeReport, no_mode_error, probe
+from personagen.backends.probe_schemas import largest_schema
 from personagen.settings import ModelSettings, Settings
 
 __all__ = ["BackendUnavailable", "ModelSet", "async_client", "backend_of"]
@@ -48,14 +52,36 @@ def describe(endpoint: Endpoint, handle: ModelHandle, report: ProbeReport | None
     return described
 
 
-def async_client(limit: int, timeout: float) -> httpx2.AsyncClient:
+def async_client(limit: int, timeout: float, proxy: str | None = None) -> httpx2.AsyncClient:
     """A connection pool of this run's own (LangChain's shared default outlives the event loop of one run).
 
     The openai client's aiohttp transport: httpx's own pool rescans every idle connection on each request,
-    which at 64 connections cost ~2.5 ms CPU per model call (measured, docs/scaling.md).
+    which at 64 connections cost ~2.5 ms CPU per model call (measured, docs/scaling.md). Through a proxy
+    (OPENAI_PROXY), the SDK's httpx client, which takes one.
     """
     limits = httpx2.Limits(max_connections=limit, max_keepalive_connections=limit)
+    if proxy:
+        return openai.DefaultAsyncHttpxClient(timeout=timeout, limits=limits, proxy=proxy)
     return openai.DefaultAioHttpClient(timeout=timeout, limits=limits)
+
+
+def proxy_for(endpoint: Endpoint) -> str | None:
+    """OPENAI_PROXY (LangChain's variable), for any endpoint but one on this machine. ChatOpenAI reads it itself
+    and then refuses a client of ours ("Cannot specify 'openai_proxy' if one of 'http_client'/'http_async_client'
+    is already specified"), so it is handed to our clients instead."""
+    host = urlsplit(endpoint.base_url).hostname or ""
+    loopback = host == "localhost" or host.startswith("127.") or host == "::1"
+    return None if loopback else os.environ.get("OPENAI_PROXY") or None
+
+
+def cap_fields(endpoint: Endpoint, model: str, s: ModelSettings, adjust: dict[str, Any]) -> dict[str, Any]:
+    """The output cap through ChatOpenAI's public fields, named as the server reads it: ChatOpenAI sends its
+    `max_tokens` as max_completion_tokens; `max_tokens` itself goes in `extra_body`."""
+    cap = max_tokens_for(s, model, bool(adjust.get("thinking")))
+    name = adjust.get("cap_field", cap_field(endpoint, model))
+    if name == "max_completion_tokens":
+        return {"cap_field": name, "max_tokens": cap}
+    return {"cap_field": name, "max_tokens": None, "extra_body": {"max_tokens": cap}}
 
 
 def make_chat(endpoint: Endpoint, model: str, s: ModelSettings, adjust: dict[str, Any],
@@ -63,10 +89,28 @@ def make_chat(endpoint: Endpoint, model: str, s: ModelSettings, adjust: dict[str
     """The chat model of an endpoint, with what the probe found (`adjust`) taken into account."""
     default_only = adjust.get("temperature") == "default"
     temperature = None if default_only else temperature_for(s, model, DEFAULT_TEMPERATURE)
-    return LeanChatOpenAI(model=model, base_url=endpoint.base_url, api_key=endpoint.api_key,
-                          temperature=temperature, reasoning_effort=s.reasoning_effort,
-                          max_tokens=max_tokens_for(s, model),
-                          cap_field=adjust.get("cap_field", cap_field(endpoint, model)), **client)
+    proxy = proxy_for(endpoint)
+    if proxy:
+        client.setdefault("http_client", openai.DefaultHttpxClient(proxy=proxy))
+        client.setdefault("http_async_client", async_client(64, s.timeout or 120, proxy))
+    disabled = {"parallel_tool_calls": None} if refuses_parallel_tool_calls(model) else None
+    chat = LeanChatOpenAI(model=model, base_url=endpoint.base_url, api_key=endpoint.api_key,
+                          temperature=temperature, reasoning_effort=s.reasoning_effort, disabled_params=disabled,
+                          openai_proxy=None, **cap_fields(endpoint, model, s, adjust), **client)
+    if not endpoint.home:
+        without_openai_ids(chat)
+    return chat
+
+
+def without_openai_ids(chat: LeanChatOpenAI) -> None:
+    """Clear OpenAI's organisation and project ids, which the openai SDK (and ChatOpenAI) read from OPENAI_ORG_ID /
+    OPENAI_PROJECT_ID by themselves: the clients send their headers only when set (`default_headers` of
+    openai.OpenAI / AsyncOpenAI, public attributes `organization` and `project`)."""
+    chat.openai_organization = None
+    for sdk in (chat.root_client, chat.root_async_client):
+        if sdk is not None:
+            sdk.organization = None
+            sdk.project = None
 
 
 def make_handle(endpoint: Endpoint, model: str, s: ModelSettings, mode: str, chat: LeanChatOpenAI,
@@ -75,15 +119,19 @@ def make_handle(endpoint: Endpoint, model: str, s: ModelSettings, mode: str, cha
                        strict_tools=endpoint.backend == "openai" or endpoint.azure, constraints=not endpoint.azure)
 
 
-def probe_endpoint(endpoint: Endpoint, model: str, s: ModelSettings, *, all_modes: bool = False) -> ProbeReport:
-    """Which structured-output mode works on this endpoint (synchronous calls, no retries, before the run)."""
+def probe_endpoint(endpoint: Endpoint, model: str, s: ModelSettings, *, all_modes: bool = False,
+                   timeout: float = PROBE_TIMEOUT, texts_per_emotion: int = 2) -> ProbeReport:
+    """Which structured-output mode works on this endpoint (synchronous calls before the run; the probe itself
+    retries 429/5xx and skips a mode that takes longer than `timeout`)."""
+    timeout = min(s.timeout or timeout, timeout)
+
     def handle_for(mode: str, adjust: dict[str, Any]) -> ModelHandle:
-        chat = make_chat(endpoint, model, s, adjust, timeout=min(s.timeout or PROBE_TIMEOUT, PROBE_TIMEOUT),
-                         max_retries=0)
+        chat = make_chat(endpoint, model, s, adjust, timeout=timeout, max_retries=0)
         return make_handle(endpoint, model, s, mode, chat)
 
     modes = METHODS if s.structured_output in (None, "auto") else (s.structured_output,)
-    return probe(handle_for, endpoint.base_url, model, modes, all_modes=all_modes)
+    return probe(handle_for, endpoint.base_url, model, modes, all_modes=all_modes, timeout=timeout,
+                 large=largest_schema(texts_per_emotion))
 
 
 class ModelSet:
@@ -97,8 +145,8 @@ class ModelSet:
         self._local = None
         self._clients: list[httpx2.AsyncClient] = []
 
-    def _client(self, limit: int, timeout: float) -> httpx2.AsyncClient:
-        client = async_client(limit, timeout)
+    def _client(self, limit: int, timeout: float, proxy: str | None = None) -> httpx2.AsyncClient:
+        client = async_client(limit, timeout, proxy)
         self._clients.append(client)
         return client
 
@@ -130,7 +178,7 @@ class ModelSet:
         limit, timeout = s.concurrency or 64, s.timeout or 120
         chat = make_chat(endpoint, model, s, report.adjust, timeout=timeout,
                          max_retries=6 if s.max_retries is None else s.max_retries,
-                         http_async_client=self._client(limit, timeout))
+                         http_async_client=self._client(limit, timeout, proxy_for(endpoint)))
         handle = make_handle(endpoint, model, s, mode, chat, limit)
         self.described[key] = describe(endpoint, handle, report)
         return handle
@@ -148,7 +196,9 @@ class ModelSet:
         """The probe of (URL, model, pinned mode), asked once per run; shown as a note."""
         cache_key = (endpoint.base_url, model, s.structured_output, s.temperature, s.reasoning_effort)
         if cache_key not in self.probes:
-            report = self.probes[cache_key] = probe_endpoint(endpoint, model, s)
+            report = self.probes[cache_key] = probe_endpoint(
+                endpoint, model, s, timeout=self.settings.limits.probe_timeout_s,
+                texts_per_emotion=self.settings.run.texts_per_emotion)
             self.on_note(report.line())
         return self.probes[cache_key]
 

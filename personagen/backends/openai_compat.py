@@ -23,9 +23,21 @@ messages), `ainvoke` goes straight to `_agenerate` and finishes the message as `
 `agenerate` gathers, ~0.2 ms of CPU per call measured here (docs/benchmarks.md). Anything observed takes
 ChatOpenAI's own `ainvoke`.
 
-The output cap goes out as the server reads it (`cap_field`): ChatOpenAI always sends `max_completion_tokens`,
-which OpenAI requires for reasoning models; Ollama and llama-server read only `max_tokens`
-(personagen/backends/endpoint.py cites their docs).
+Public names only, or a guarded fallback. The speed path uses protected names of langchain_openai and
+langchain_core (`_get_request_payload`, `_create_chat_result`, `_use_responses_api`, the stream checks, and the
+module helpers imported below). Each is looked up once at import: if any is missing (renamed in a minor release),
+`LEAN` is False and every call takes ChatOpenAI's own public path (`ainvoke`, `_agenerate`), which sends the same
+request (tests/backends/test_openai_compat.py runs both). What must not depend on them does not: the output cap
+goes out as the server reads it through ChatOpenAI's public `max_tokens` / `extra_body` fields
+(personagen/backends/model_set.py); the organisation/project headers are cleared on the public attributes of the
+openai clients.
+
+Reasoning. ChatOpenAI's public path drops non-OpenAI response fields (its docstring says so), among them
+`reasoning_content` (DeepSeek, vLLM, llama-server, SGLang) and `reasoning` (OpenRouter, Groq, Ollama). The one
+documented override, `_create_chat_result` (what langchain-deepseek's ChatDeepSeek overrides for the same field),
+copies them into `additional_kwargs`; without it (a renamed method) reasoning is still seen through the usage's
+reasoning tokens, `<think>` blocks and model names (personagen/backends/probe.py), and the answer is parsed as
+before (the fields are never parsed).
 """
 
 from __future__ import annotations
@@ -42,31 +54,35 @@ from langchain_core.language_models import LanguageModelInput
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatResult
 from langchain_core.runnables import RunnableConfig, ensure_config
-from langchain_core.utils.utils import LC_ID_PREFIX
-
-try:  # a private helper of langchain_core 1.x: without it, every call takes ChatOpenAI's own path
-    from langchain_core.language_models.chat_models import _gen_info_and_msg_metadata
-except ImportError:  # pragma: no cover - depends on the installed langchain_core
-    _gen_info_and_msg_metadata = None
 from langchain_openai import ChatOpenAI
-from langchain_openai.chat_models.base import (
-    _add_gateway_metadata,
-    _handle_openai_api_error,
-    _handle_openai_bad_request,
-)
+
+try:  # protected helpers of langchain_core / langchain_openai 1.x; without any of them: ChatOpenAI's own path
+    from langchain_core.language_models.chat_models import _gen_info_and_msg_metadata
+    from langchain_core.utils.utils import LC_ID_PREFIX
+    from langchain_openai.chat_models.base import (
+        _add_gateway_metadata,
+        _handle_openai_api_error,
+        _handle_openai_bad_request,
+    )
+except ImportError:  # pragma: no cover - depends on the installed versions; tests simulate it with LEAN = False
+    _gen_info_and_msg_metadata = _add_gateway_metadata = _handle_openai_api_error = None  # type: ignore[assignment]
+    _handle_openai_bad_request = LC_ID_PREFIX = None  # type: ignore[assignment]
+
+#: ChatOpenAI's protected methods the speed path calls (looked up, not assumed)
+LEAN_METHODS = ("_get_request_payload", "_create_chat_result", "_use_responses_api", "_should_stream",
+                "_should_use_protocol_streaming")
+LEAN = _gen_info_and_msg_metadata is not None and all(hasattr(ChatOpenAI, name) for name in LEAN_METHODS)
+#: reasoning fields of OpenAI-compatible servers that ChatOpenAI does not keep
+REASONING_FIELDS = ("reasoning_content", "reasoning")
 
 # the SDK's own arguments of `chat.completions.create` (not body fields): they stay where they are
 SDK_ARGUMENTS = ("model", "stream", "stream_options", "timeout", "extra_headers", "extra_query", "extra_body")
 
 
-def lean_payload(payload: dict[str, Any], cap_field: str = "max_completion_tokens") -> dict[str, Any]:
-    """Move the bulky, already-serialised fields into extra_body (merged into the request body verbatim), and
-    name the output cap as `cap_field`."""
+def lean_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    """Move the bulky, already-serialised fields into extra_body (merged into the request body verbatim)."""
     if response_format_is_a_type(payload):
         return payload
-    cap = payload.pop("max_completion_tokens", None) or payload.pop("max_tokens", None)
-    if cap is not None:
-        payload[cap_field] = cap
     moved = {key: payload.pop(key) for key in list(payload) if key not in SDK_ARGUMENTS}
     payload["extra_body"] = {**moved, **(payload.get("extra_body") or {})}
     payload["messages"] = []  # required by the SDK's signature; replaced by extra_body's messages
@@ -81,19 +97,39 @@ def response_format_is_a_type(payload: dict[str, Any]) -> bool:
 class LeanChatOpenAI(ChatOpenAI):
     """ChatOpenAI whose requests skip the SDK's per-call body transform (see the module docstring)."""
 
-    cap_field: str = "max_completion_tokens"
+    cap_field: str = "max_completion_tokens"  # how make_chat sends the cap (a record for `doctor`)
 
     def _get_request_payload(self, input_: LanguageModelInput, *, stop: list[str] | None = None,
                              **kwargs: Any) -> dict:
+        """ChatOpenAI's payload, without the fields `disabled_params` names with None (ChatOpenAI's own field;
+        it applies it in `bind_tools` only, and agents pass the tool fields per call), lean when it can be."""
         payload = super()._get_request_payload(input_, stop=stop, **kwargs)
-        if "messages" in payload and not payload.get("stream"):
-            return lean_payload(payload, self.cap_field)
+        for name, value in (self.disabled_params or {}).items():
+            if value is None:
+                payload.pop(name, None)
+        if LEAN and "messages" in payload and not payload.get("stream"):
+            return lean_payload(payload)
         return payload
+
+    def _create_chat_result(self, response: Any, generation_info: dict | None = None) -> ChatResult:
+        """ChatOpenAI's result, with the reasoning fields it drops kept in `additional_kwargs` (see the module
+        docstring)."""
+        result = super()._create_chat_result(response, generation_info)
+        choices = response.get("choices") if isinstance(response, dict) else getattr(response, "choices", None)
+        for generation, choice in zip(result.generations, choices or [], strict=False):
+            message = choice.get("message") if isinstance(choice, dict) else getattr(choice, "message", None)
+            extra = message if isinstance(message, dict) else (getattr(message, "model_extra", None) or {})
+            for name in REASONING_FIELDS:
+                if isinstance(extra.get(name), str) and extra[name]:
+                    generation.message.additional_kwargs[name] = extra[name]
+        return result
 
     async def _agenerate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                          run_manager: AsyncCallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
         """langchain_openai's chat-completions path, with the ChatResult built inline (see the module docstring);
         anything else (a pydantic response_format, the Responses API) takes ChatOpenAI's own path."""
+        if not LEAN:
+            return await super()._agenerate(messages, stop=stop, run_manager=run_manager, **kwargs)
         payload = self._get_request_payload(messages, stop=stop, **kwargs)
         if "extra_body" not in payload or "response_format" in payload or self._use_responses_api(payload):
             return await super()._agenerate(messages, stop=stop, run_manager=run_manager, **kwargs)
@@ -117,7 +153,7 @@ class LeanChatOpenAI(ChatOpenAI):
 
     def _unobserved(self, input: LanguageModelInput, config: RunnableConfig, kwargs: dict[str, Any]) -> bool:
         """True when no callback, cache, rate limiter or stream would take part in this call."""
-        if _gen_info_and_msg_metadata is None:
+        if not LEAN:
             return False
         if not isinstance(input, list) or not all(isinstance(m, BaseMessage) and isinstance(m.content, str)
                                                   for m in input):
@@ -140,7 +176,7 @@ def finished_message(result: ChatResult) -> AIMessage:
     message = generation.message
     if message.id is None:
         message.id = f"{LC_ID_PREFIX}-{uuid.uuid4()}-0"
-    message.response_metadata = _gen_info_and_msg_metadata(generation)
+    message.response_metadata = _gen_info_and_msg_metadata(generation)  # type: ignore[misc]
     if len(result.generations) == 1 and result.llm_output is not None:
         message.response_metadata = {**result.llm_output, **message.response_metadata}
     return message  # type: ignore[return-value]
@@ -154,10 +190,10 @@ async def plain_create(completions: Any, payload: dict[str, Any]) -> tuple[Any, 
         raw_response = await completions.with_raw_response.create(**payload)
         return raw_response, raw_response.parse()
     except openai.BadRequestError as e:
-        _handle_openai_bad_request(e)
+        _handle_openai_bad_request(e)  # type: ignore[misc]
         raise
     except openai.APIError as e:
-        _handle_openai_api_error(e)
+        _handle_openai_api_error(e)  # type: ignore[misc]
         raise
     except Exception as e:
         if raw_response is not None and hasattr(raw_response, "http_response"):

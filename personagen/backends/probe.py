@@ -1,13 +1,24 @@
-"""The capability probe: which structured-output mode an endpoint really supports, found by asking it once.
+"""The capability probe: which structured-output mode an endpoint really supports, found by asking it.
 
-Servers differ (DESIGN.md, "Model servers differ; probe, don't assume"): Ollama ignores a forced `tool_choice`,
-llama-server without `--jinja` answers HTTP 500 to any `tools`, LM Studio documents only string tool choices,
-OpenAI's reasoning models reject a non-default temperature. Before anything is written, each distinct
-(endpoint, model) gets one tiny question per mode, in order: a forced tool call, `json_schema`, then
-`json_object` with the schema in the prompt. The first mode whose answer parses by its own path (a tool call for
-function calling, content for the JSON modes) is used; a server error that names a parameter we can leave out
-(temperature) or rename (max_tokens) is taken into account and the mode asked again. The report is recorded in
-config.json, shown in the trace and printed by `personagen doctor`.
+Servers differ (DESIGN.md, "Model servers differ; probe, don't assume"): Ollama ignores `tool_choice`,
+llama-server reads an object `tool_choice` as "auto" (and without `--jinja` answers HTTP 500 to any `tools`),
+LM Studio documents only string tool choices, OpenAI's reasoning models reject a non-default temperature. Before
+anything is written, each distinct (endpoint, model) is asked, mode by mode in order (a forced tool call,
+`json_schema`, `json_object` with the schema in the prompt):
+
+1. a tiny question. In function calling it comes with two tools, the one that fits the question first and the
+   forced one second: a tool-capable model on a server that ignores the forced choice calls the first (or writes
+   prose), so only a server that honours forcing passes. The answer must parse by the mode's own path.
+2. one question with the largest schema the run sends, which must parse too (a strict-schema refusal, a cap too
+   small for the answer).
+
+A 400 naming a parameter we can leave out (temperature, parallel_tool_calls) or rename (max_tokens) is taken into
+account and the mode asked again; an answer cut at the cap, or one that shows reasoning (a `reasoning_content` or
+`reasoning` field, `<think>`, reasoning tokens in the usage), marks a thinking model, whose cap is raised to hold
+its reasoning. 429/5xx answers are asked again after a pause (RetryInfo or Retry-After, else back-off); a mode that
+does not answer within `[limits] probe_timeout_s` is skipped as "too slow" and the next one tried; only an
+unreachable server stops the probe. Bad keys, unknown models and spent quotas stop the run with the fix.
+The report is recorded in config.json, shown in the trace and printed by `personagen doctor`.
 
 Input: `make_handle(mode, adjust)`, which builds a synchronous ModelHandle for a mode with the adjustments so far.
 Output: a `ProbeReport`.
@@ -21,19 +32,30 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import openai
-from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
-from personagen.agents.llm import METHODS, ModelAnswerError, ModelHandle, ask_sync
-from personagen.backends.endpoint import BackendUnavailable
+from personagen.agents.answers import shows_reasoning
+from personagen.agents.llm import METHODS, ModelAnswerError, ModelHandle, interpret, messages_as_dicts, prepared
+from personagen.backends.endpoint import BackendUnavailable, is_thinking_model
+from personagen.backends.probe_schemas import LARGE_MESSAGES, largest_schema
+from personagen.backends.provider_errors import bad_key, body_delay, body_message, quota_exhausted, transient
 from personagen.settings import ConfigError
 
 NATIVE_VIA = {"function_calling": "tool_call", "json_schema": "content", "json_mode": "content"}
 NO_TOOL_HINT = "answered in content instead of calling the tool (the server ignores a forced tool_choice)"
+BACKOFF_S = (2.0, 5.0, 10.0)  # pauses before asking again after a 429/5xx (a server's own delay wins, <= 60 s)
+
+
+class ReportApples(BaseModel):
+    """Report the colour and the number of the apples in the sentence."""
+
+    colour: str = Field(description="The colour of the apples, one word.")
+    count: int = Field(description="How many apples there are.")
 
 
 class ProbeAnswer(BaseModel):
-    """What a short sentence says about apples."""
+    """Fill in this form (a check that the named tool is the one called)."""
 
     colour: str = Field(description="The colour of the apples, one word.")
     count: int = Field(description="How many apples there are.")
@@ -58,7 +80,7 @@ class ProbeReport:
     model: str
     results: list[ModeResult] = field(default_factory=list)
     chosen: str | None = None
-    adjust: dict[str, Any] = field(default_factory=dict)  # e.g. {"temperature": "default"}
+    adjust: dict[str, Any] = field(default_factory=dict)  # e.g. {"temperature": "default", "thinking": True}
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -70,12 +92,13 @@ class ProbeReport:
         return f"probe {self.base_url} {self.model}: {tried} -> {self.chosen or 'nothing works'}{extra}"
 
 
+class AskAgain(Exception):
+    """The answer showed what to change (the adjustments are updated): ask the same mode again."""
+
+
 def server_message(exc: openai.APIStatusError) -> str:
-    """The server's own words: the SDK keeps the error body's `error` value (an object, or a bare string as LM
-    Studio sends) in `exc.body`."""
-    body = exc.body.get("error", exc.body) if isinstance(exc.body, dict) else exc.body
-    message = body.get("message") if isinstance(body, dict) else body if isinstance(body, str) else None
-    return f"HTTP {exc.status_code}: {message or exc.message}"
+    """The server's own words (`exc.body`: OpenAI's error object, LM Studio's bare string, Google's list)."""
+    return f"HTTP {exc.status_code}: {body_message(exc.body) or exc.message}"
 
 
 def adjustment_for(message: str, adjust: dict[str, Any]) -> dict[str, Any] | None:
@@ -88,48 +111,124 @@ def adjustment_for(message: str, adjust: dict[str, Any]) -> dict[str, Any] | Non
     return None
 
 
-def try_mode(handle: ModelHandle) -> ModeResult:
-    """One probe question in the handle's mode. Status errors propagate to `probe` (it may adjust and retry)."""
+def probe_fields(handle: ModelHandle, schema: type[BaseModel]) -> dict[str, Any]:
+    """The request fields of a probe question: in function calling, the fitting decoy tool before the forced one."""
+    fields = handle.fields(schema)
+    if handle.method == "function_calling" and schema is ProbeAnswer:
+        decoy = handle.fields(ReportApples)["tools"][0]
+        fields = {**fields, "tools": [decoy, *fields["tools"]]}
+    return fields
+
+
+def ask(handle: ModelHandle, messages: list[BaseMessage], schema: type[BaseModel],
+        report: ProbeReport) -> tuple[AIMessage, float]:
+    """One probe question: (the answer, seconds). A cut answer or one that shows reasoning marks a thinking model
+    (AskAgain when its cap was still the ordinary one)."""
+    sent = prepared(handle, messages, schema)
     start = time.perf_counter()
     try:
-        answer = ask_sync(handle, PROBE_MESSAGES, ProbeAnswer)
-    except ModelAnswerError as exc:
-        return ModeResult(handle.method, False, str(exc).split(": ", 1)[-1], time.perf_counter() - start)
+        result = handle.chat.invoke(sent, **probe_fields(handle, schema))
+    except openai.LengthFinishReasonError:
+        result = AIMessage("", response_metadata={"finish_reason": "length"})
     latency = time.perf_counter() - start
-    if answer.via != NATIVE_VIA[handle.method]:
-        return ModeResult(handle.method, False, NO_TOOL_HINT, latency)
-    return ModeResult(handle.method, True, f"answered by {answer.via}", latency)
+    cut = (result.response_metadata or {}).get("finish_reason") == "length"
+    known = report.adjust.get("thinking") or is_thinking_model(report.model)  # its cap already holds reasoning
+    if (cut or shows_reasoning(result)) and not known:
+        report.adjust = {**report.adjust, "thinking": True}
+        if cut:
+            raise AskAgain
+    return result, latency
 
 
-def ask_mode(make_handle: Callable[[str, dict[str, Any]], ModelHandle], mode: str,
-             report: ProbeReport) -> ModeResult:
-    """The mode's result, retried with each adjustment a 400 asks for."""
-    while True:
+def check(handle: ModelHandle, messages: list[BaseMessage], schema: type[BaseModel], report: ProbeReport,
+          label: str = "") -> ModeResult:
+    """Ask one question in the handle's mode and judge the answer."""
+    result, latency = ask(handle, messages, schema, report)
+    mode = handle.method
+    called = [c.get("name") for c in result.tool_calls]
+    if mode == "function_calling" and called and called[0] != schema.__name__:
+        return ModeResult(mode, False, f"called {called[0]}, not the forced {schema.__name__} (the server ignores "
+                                       "a forced tool_choice)", latency)
+    try:
+        answer = interpret(handle, result, schema, messages_as_dicts(messages), latency)
+    except ModelAnswerError as exc:
+        return ModeResult(mode, False, label + str(exc).split(": ", 1)[-1], latency)
+    if answer.via != NATIVE_VIA[mode]:
+        return ModeResult(mode, False, label + NO_TOOL_HINT, latency)
+    return ModeResult(mode, True, f"answered by {answer.via}", latency)
+
+
+def try_mode(handle: ModelHandle, report: ProbeReport, large: type[BaseModel] | None) -> ModeResult:
+    """The tiny question, then the largest schema. Status errors propagate to `ask_mode`."""
+    result = check(handle, PROBE_MESSAGES, ProbeAnswer, report)
+    if not result.ok or large is None:
+        return result
+    big = check(handle, LARGE_MESSAGES, large, report, label=f"with the largest schema ({large.__name__}): ")
+    return ModeResult(result.mode, big.ok, result.detail if big.ok else big.detail, result.latency_s + big.latency_s)
+
+
+def pause_for(exc: openai.APIStatusError, attempt: int) -> float:
+    """The server's own delay (body RetryInfo, Retry-After), at most 60 s; else the back-off of this attempt."""
+    asked = body_delay(exc.body)
+    if asked is None:
         try:
-            return try_mode(make_handle(mode, report.adjust))
-        except openai.BadRequestError as exc:
-            adjusted = adjustment_for(server_message(exc), report.adjust)
-            if adjusted is None:
-                return ModeResult(mode, False, server_message(exc))
-            report.adjust = adjusted
-        except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
-            raise ConfigError(f"{report.base_url} refused our credentials ({server_message(exc)}): export the key "
-                              "and name its variable with api_key_env (or set PERSONAGEN_API_KEY)") from None
-        except openai.NotFoundError as exc:
-            raise ConfigError(f"{report.base_url} does not serve model '{report.model}' ({server_message(exc)}); "
-                              "see `personagen doctor --base-url URL` for the models it lists") from None
-        except openai.APIStatusError as exc:
-            return ModeResult(mode, False, server_message(exc))
+            asked = float(exc.response.headers.get("retry-after", ""))
+        except ValueError:
+            asked = None
+    return min(60.0, asked) if asked is not None else BACKOFF_S[attempt]
+
+
+def status_error(exc: openai.APIStatusError, report: ProbeReport) -> None:
+    """Raise what stops the run: a refused key, an unknown model, a spent quota."""
+    if bad_key(exc.status_code, exc.body):
+        raise ConfigError(f"{report.base_url} refused our credentials ({server_message(exc)}): export the key "
+                          "and name its variable with api_key_env (or set PERSONAGEN_API_KEY)") from None
+    if exc.status_code == 404:
+        raise ConfigError(f"{report.base_url} does not serve model '{report.model}' ({server_message(exc)}); "
+                          "see `personagen doctor --base-url URL` for the models it lists") from None
+    fix = quota_exhausted(exc.status_code, exc.body)
+    if fix:
+        raise BackendUnavailable(f"{report.base_url} ({report.model}): {fix} ({server_message(exc)})") from None
+
+
+def ask_mode(make_handle: Callable[[str, dict[str, Any]], ModelHandle], mode: str, report: ProbeReport,
+             large: type[BaseModel] | None = None, timeout: float = 60.0) -> ModeResult:
+    """The mode's result, asked again after each adjustment a 400 or an answer asks for, and after each pause a
+    429/5xx asks for (BACKOFF_S many times)."""
+    attempt = 0
+    while True:
+        start = time.perf_counter()
+        try:
+            return try_mode(make_handle(mode, report.adjust), report, large)
+        except AskAgain:
+            continue
+        except openai.APITimeoutError:
+            waited = max(timeout, time.perf_counter() - start)
+            return ModeResult(mode, False, f"too slow (no answer in {waited:.0f} s; [limits] probe_timeout_s)",
+                              waited)
         except openai.APIConnectionError as exc:
-            raise BackendUnavailable(f"lost the model server at {report.base_url} while probing it: {exc}") from None
+            raise BackendUnavailable(f"cannot reach the model server at {report.base_url} ({exc}). Is it running? "
+                                     "Check --base-url.") from None
+        except openai.APIStatusError as exc:
+            status_error(exc, report)
+            adjusted = adjustment_for(server_message(exc), report.adjust) if exc.status_code == 400 else None
+            if adjusted is not None:
+                report.adjust = adjusted
+            elif transient(exc.status_code, server_message(exc)) and attempt < len(BACKOFF_S):
+                time.sleep(pause_for(exc, attempt))
+                attempt += 1
+            else:
+                return ModeResult(mode, False, server_message(exc), time.perf_counter() - start)
 
 
 def probe(make_handle: Callable[[str, dict[str, Any]], ModelHandle], base_url: str, model: str,
-          modes: tuple[str, ...] = METHODS, *, all_modes: bool = False) -> ProbeReport:
+          modes: tuple[str, ...] = METHODS, *, all_modes: bool = False, timeout: float = 60.0,
+          large: type[BaseModel] | None = None) -> ProbeReport:
     """Ask each mode in turn until one works (`all_modes`: ask every mode, for the doctor's table)."""
     report = ProbeReport(base_url, model)
+    large = large or largest_schema()
     for mode in modes:
-        result = ask_mode(make_handle, mode, report)
+        result = ask_mode(make_handle, mode, report, large, timeout)
         report.results.append(result)
         if result.ok and report.chosen is None:
             report.chosen = mode
@@ -139,9 +238,16 @@ def probe(make_handle: Callable[[str, dict[str, Any]], ModelHandle], base_url: s
 
 
 def no_mode_error(report: ProbeReport) -> BackendUnavailable:
-    """What to tell the user when no structured-output mode works."""
+    """What to tell the user when no structured-output mode works, with the fix its reasons point to."""
     reasons = "; ".join(f"{r.mode}: {r.detail}" for r in report.results)
-    return BackendUnavailable(
-        f"{report.base_url} ({report.model}) gave no usable structured answer in any mode ({reasons}). "
-        "Run `personagen doctor` for details; for llama-server start it with --jinja; or choose a model that "
-        "follows instructions and pin structured_output in [models.default]")
+    details = " ".join(r.detail for r in report.results)
+    if "jinja" in details:
+        fix = "for llama-server start it with --jinja"
+    elif all(r.detail.startswith("too slow") for r in report.results):
+        fix = "raise [limits] probe_timeout_s, or use a faster model or machine"
+    elif "output cap" in details:
+        fix = "raise max_tokens in [models.default]"
+    else:
+        fix = "choose a model that follows instructions and pin structured_output in [models.default]"
+    return BackendUnavailable(f"{report.base_url} ({report.model}) gave no usable structured answer in any mode "
+                              f"({reasons}). Run `personagen doctor` for details; {fix}")

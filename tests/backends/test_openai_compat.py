@@ -121,3 +121,61 @@ def test_a_configured_llm_cache_takes_langchains_path():
     finally:
         set_llm_cache(None)
     assert cache._cache  # the answer went through the cache
+
+
+THINKING = {**COMPLETION, "choices": [{"index": 0, "finish_reason": "stop", "message": {
+    "role": "assistant", "content": '{"reason": "ok", "plausible": true}', "reasoning_content": "Let me think."}}],
+    "usage": {"prompt_tokens": 5, "completion_tokens": 700, "total_tokens": 705,
+              "completion_tokens_details": {"reasoning_tokens": 690}}}
+
+
+def reply_with(completion: dict, **chat_kw) -> tuple[list[dict], object]:
+    """(bodies sent, message) of one plain call answered with `completion`."""
+    seen: list[dict] = []
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        seen.append(json.loads(request.content))
+        return httpx2.Response(200, json=completion)
+
+    client = httpx2.AsyncClient(transport=httpx2.MockTransport(handler))
+    chat = LeanChatOpenAI(model="m", base_url="http://test/v1", api_key="k", http_async_client=client,
+                          max_retries=0, **chat_kw)
+    return seen, asyncio.run(chat.ainvoke([HumanMessage("Person: a nurse")], parallel_tool_calls=False))
+
+
+def test_without_the_protected_names_every_call_takes_chatopenais_public_path(monkeypatch):
+    """LEAN is False when a protected name of langchain_openai/langchain_core is missing (a renamed helper): the
+    same request goes out through ChatOpenAI's own ainvoke/_agenerate, and the answer reads the same."""
+    from personagen.backends import openai_compat
+
+    lean_bodies, lean_msg = answer_of(LeanChatOpenAI)
+    monkeypatch.setattr(openai_compat, "LEAN", False)
+    monkeypatch.setattr(openai_compat, "_gen_info_and_msg_metadata", None)  # would raise if the lean path ran
+    public_bodies, public_msg = answer_of(LeanChatOpenAI)
+    assert public_bodies == lean_bodies
+    assert public_msg.tool_calls == lean_msg.tool_calls and public_msg.usage_metadata == lean_msg.usage_metadata
+
+
+def test_reasoning_content_is_kept_on_both_paths(monkeypatch):
+    """ChatOpenAI drops reasoning_content; the override keeps it, lean path or not, and the reasoning tokens of the
+    usage arrive as output_token_details (ChatOpenAI's public usage metadata)."""
+    from personagen.backends import openai_compat
+
+    _, lean = reply_with(THINKING)
+    monkeypatch.setattr(openai_compat, "LEAN", False)
+    _, public = reply_with(THINKING)
+    for message in (lean, public):
+        assert message.additional_kwargs["reasoning_content"] == "Let me think."
+        assert message.usage_metadata["output_token_details"]["reasoning"] == 690
+    _, plain_chatopenai = (None, asyncio.run(ChatOpenAI(
+        model="m", base_url="http://test/v1", api_key="k", max_retries=0,
+        http_async_client=httpx2.AsyncClient(transport=httpx2.MockTransport(
+            lambda r: httpx2.Response(200, json=THINKING)))).ainvoke([HumanMessage("x")])))
+    assert "reasoning_content" not in plain_chatopenai.additional_kwargs  # why the override exists
+
+
+def test_disabled_params_leave_the_body_also_when_passed_per_call():
+    """o1/o3/o4-mini refuse parallel_tool_calls (personagen/backends/endpoint.py); agents pass it per call."""
+    (sent,), _ = reply_with(COMPLETION, disabled_params={"parallel_tool_calls": None})
+    (kept,), _ = reply_with(COMPLETION)
+    assert "parallel_tool_calls" not in sent and kept["parallel_tool_calls"] is False
