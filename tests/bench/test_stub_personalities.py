@@ -39,6 +39,9 @@ TOOLS = [
 ]
 NAMED = {"type": "function", "function": {"name": "verdict"}}
 ASK = [{"role": "user", "content": "Judge this sentence."}]
+# a writer-length prompt: a model left to choose answers it in prose (a short one it answers with a tool call of its
+# own accord: stub_personalities.auto_kind)
+LONG = [{"role": "user", "content": "Judge this sentence. " + "It was a long day at the station. " * 20}]
 
 
 @pytest.fixture(scope="module")
@@ -233,10 +236,12 @@ def test_vllm_tool_choice_formats_and_caps(stub: Callable[..., str]) -> None:
 
 def test_ollama_ignores_tool_choice_and_max_completion_tokens(stub: Callable[..., str]) -> None:
     url = stub("ollama", models="llama3.2")
-    message, finish = answer(post(url, model="llama3.2", tools=TOOLS, tool_choice=NAMED))
+    message, finish = answer(post(url, model="llama3.2", tools=TOOLS, tool_choice=NAMED, messages=LONG))
     assert finish == "stop" and "tool_calls" not in message
     assert set(fenced_json(message["content"])) == {"passed", "score", "reasons"}
-    assert message == answer(post(url, model="llama3.2", tools=TOOLS, tool_choice=NAMED))[0]  # deterministic
+    assert message == answer(post(url, model="llama3.2", tools=TOOLS, tool_choice=NAMED, messages=LONG))[0]
+    short, finish = answer(post(url, model="llama3.2", tools=TOOLS, tool_choice=NAMED))
+    assert finish == "tool_calls" and short["tool_calls"][0]["function"]["name"] == "note"  # not the named one
     assert answer(post(url, model="llama3.2", max_completion_tokens=2))[1] == "stop"
     assert answer(post(url, model="llama3.2", max_tokens=2))[1] == "length"
     fmt = {"type": "json_schema", "json_schema": {"name": "Verdict", "schema": VERDICT}}
@@ -263,8 +268,10 @@ def test_llamacpp_without_jinja_refuses_tools(stub: Callable[..., str]) -> None:
 def test_llamacpp_jinja_reads_an_object_tool_choice_as_auto(stub: Callable[..., str]) -> None:
     url = stub("llamacpp-jinja", models="gemma")
     for choice in (NAMED, "auto"):
-        message, finish = answer(post(url, model="gemma", tools=TOOLS, tool_choice=choice))
+        message, finish = answer(post(url, model="gemma", tools=TOOLS, tool_choice=choice, messages=LONG))
         assert finish == "stop" and "tool_calls" not in message and fenced_json(message["content"])
+        message, finish = answer(post(url, model="gemma", tools=TOOLS, tool_choice=choice))
+        assert finish == "tool_calls" and message["tool_calls"][0]["function"]["name"] == "note"
     message, finish = answer(post(url, model="gemma", tools=TOOLS, tool_choice="required"))
     assert finish == "tool_calls" and message["tool_calls"][0]["function"]["name"] == "note"
 
@@ -277,7 +284,7 @@ def test_lmstudio_formats_and_tool_choice(stub: Callable[..., str]) -> None:
     refused = post(url, model="qwen2.5-7b-instruct", response_format={"type": "json_object"})
     assert refused.status_code == 400
     assert refused.json() == {"error": "'response_format.type' must be 'json_schema' or 'text'"}
-    message, _ = answer(post(url, model="qwen2.5-7b-instruct", tools=TOOLS, tool_choice=NAMED))
+    message, _ = answer(post(url, model="qwen2.5-7b-instruct", tools=TOOLS, tool_choice=NAMED, messages=LONG))
     assert set(fenced_json(message["content"])) == {"passed", "score", "reasons"}
     assert "tool_calls" in answer(post(url, model="qwen2.5-7b-instruct", tools=TOOLS, tool_choice="required"))[0]
     assert answer(post(url, model="qwen2.5-7b-instruct", max_completion_tokens=2))[1] == "stop"
