@@ -75,13 +75,9 @@ def proxy_for(endpoint: Endpoint) -> str | None:
 
 
 def cap_fields(endpoint: Endpoint, model: str, s: ModelSettings, adjust: dict[str, Any]) -> dict[str, Any]:
-    """The output cap through ChatOpenAI's public fields, named as the server reads it: ChatOpenAI sends its
-    `max_tokens` as max_completion_tokens; `max_tokens` itself goes in `extra_body`."""
-    cap = max_tokens_for(s, model, bool(adjust.get("thinking")))
-    name = adjust.get("cap_field", cap_field(endpoint, model))
-    if name == "max_completion_tokens":
-        return {"cap_field": name, "max_tokens": cap}
-    return {"cap_field": name, "max_tokens": None, "extra_body": {"max_tokens": cap}}
+    """The output cap, and the name the server reads it by (ChatOpenAI's own is max_completion_tokens)."""
+    return {"max_tokens": max_tokens_for(s, model, bool(adjust.get("thinking"))),
+            "cap_field": adjust.get("cap_field", cap_field(endpoint, model))}
 
 
 def make_chat(endpoint: Endpoint, model: str, s: ModelSettings, adjust: dict[str, Any],

@@ -27,10 +27,11 @@ Public names only, or a guarded fallback. The speed path uses protected names of
 langchain_core (`_get_request_payload`, `_create_chat_result`, `_use_responses_api`, the stream checks, and the
 module helpers imported below). Each is looked up once at import: if any is missing (renamed in a minor release),
 `LEAN` is False and every call takes ChatOpenAI's own public path (`ainvoke`, `_agenerate`), which sends the same
-request (tests/backends/test_openai_compat.py runs both). What must not depend on them does not: the output cap
-goes out as the server reads it through ChatOpenAI's public `max_tokens` / `extra_body` fields
-(personagen/backends/model_set.py); the organisation/project headers are cleared on the public attributes of the
-openai clients.
+request (tests/backends/test_openai_compat.py runs both). The output cap goes out under the name the server reads
+(`cap_field`: ChatOpenAI always says `max_completion_tokens`; Ollama reads only `max_tokens`): renamed in
+`_get_request_payload`; were that method renamed upstream, the cap would go out under ChatOpenAI's name (a server
+that ignores it answers uncapped, nothing breaks). The organisation/project headers are cleared on the public
+attributes of the openai clients (personagen/backends/model_set.py).
 
 Reasoning. ChatOpenAI's public path drops non-OpenAI response fields (its docstring says so), among them
 `reasoning_content` (DeepSeek, vLLM, llama-server, SGLang) and `reasoning` (OpenRouter, Groq, Ollama). The one
@@ -97,7 +98,7 @@ def response_format_is_a_type(payload: dict[str, Any]) -> bool:
 class LeanChatOpenAI(ChatOpenAI):
     """ChatOpenAI whose requests skip the SDK's per-call body transform (see the module docstring)."""
 
-    cap_field: str = "max_completion_tokens"  # how make_chat sends the cap (a record for `doctor`)
+    cap_field: str = "max_completion_tokens"  # the name the server reads the output cap by
 
     def _get_request_payload(self, input_: LanguageModelInput, *, stop: list[str] | None = None,
                              **kwargs: Any) -> dict:
@@ -107,6 +108,8 @@ class LeanChatOpenAI(ChatOpenAI):
         for name, value in (self.disabled_params or {}).items():
             if value is None:
                 payload.pop(name, None)
+        if self.cap_field != "max_completion_tokens" and "max_completion_tokens" in payload:
+            payload[self.cap_field] = payload.pop("max_completion_tokens")
         if LEAN and "messages" in payload and not payload.get("stream"):
             return lean_payload(payload)
         return payload

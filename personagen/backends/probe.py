@@ -92,10 +92,6 @@ class ProbeReport:
         return f"probe {self.base_url} {self.model}: {tried} -> {self.chosen or 'nothing works'}{extra}"
 
 
-class AskAgain(Exception):
-    """The answer showed what to change (the adjustments are updated): ask the same mode again."""
-
-
 def server_message(exc: openai.APIStatusError) -> str:
     """The server's own words (`exc.body`: OpenAI's error object, LM Studio's bare string, Google's list)."""
     return f"HTTP {exc.status_code}: {body_message(exc.body) or exc.message}"
@@ -121,9 +117,9 @@ def probe_fields(handle: ModelHandle, schema: type[BaseModel]) -> dict[str, Any]
 
 
 def ask(handle: ModelHandle, messages: list[BaseMessage], schema: type[BaseModel],
-        report: ProbeReport) -> tuple[AIMessage, float]:
+        report: ProbeReport) -> tuple[AIMessage, float] | None:
     """One probe question: (the answer, seconds). A cut answer or one that shows reasoning marks a thinking model
-    (AskAgain when its cap was still the ordinary one)."""
+    (None, ask again, when the cut answer had the ordinary cap)."""
     sent = prepared(handle, messages, schema)
     start = time.perf_counter()
     try:
@@ -136,14 +132,17 @@ def ask(handle: ModelHandle, messages: list[BaseMessage], schema: type[BaseModel
     if (cut or shows_reasoning(result)) and not known:
         report.adjust = {**report.adjust, "thinking": True}
         if cut:
-            raise AskAgain
+            return None
     return result, latency
 
 
 def check(handle: ModelHandle, messages: list[BaseMessage], schema: type[BaseModel], report: ProbeReport,
-          label: str = "") -> ModeResult:
-    """Ask one question in the handle's mode and judge the answer."""
-    result, latency = ask(handle, messages, schema, report)
+          label: str = "") -> ModeResult | None:
+    """Ask one question in the handle's mode and judge the answer (None: ask again, the adjustments changed)."""
+    asked = ask(handle, messages, schema, report)
+    if asked is None:
+        return None
+    result, latency = asked
     mode = handle.method
     called = [c.get("name") for c in result.tool_calls]
     if mode == "function_calling" and called and called[0] != schema.__name__:
@@ -158,12 +157,14 @@ def check(handle: ModelHandle, messages: list[BaseMessage], schema: type[BaseMod
     return ModeResult(mode, True, f"answered by {answer.via}", latency)
 
 
-def try_mode(handle: ModelHandle, report: ProbeReport, large: type[BaseModel] | None) -> ModeResult:
-    """The tiny question, then the largest schema. Status errors propagate to `ask_mode`."""
+def try_mode(handle: ModelHandle, report: ProbeReport, large: type[BaseModel] | None) -> ModeResult | None:
+    """The tiny question, then the largest schema (None: ask again). Status errors propagate to `ask_mode`."""
     result = check(handle, PROBE_MESSAGES, ProbeAnswer, report)
-    if not result.ok or large is None:
+    if result is None or not result.ok or large is None:
         return result
     big = check(handle, LARGE_MESSAGES, large, report, label=f"with the largest schema ({large.__name__}): ")
+    if big is None:
+        return None
     return ModeResult(result.mode, big.ok, result.detail if big.ok else big.detail, result.latency_s + big.latency_s)
 
 
@@ -199,9 +200,9 @@ def ask_mode(make_handle: Callable[[str, dict[str, Any]], ModelHandle], mode: st
     while True:
         start = time.perf_counter()
         try:
-            return try_mode(make_handle(mode, report.adjust), report, large)
-        except AskAgain:
-            continue
+            result = try_mode(make_handle(mode, report.adjust), report, large)
+            if result is not None:
+                return result
         except openai.APITimeoutError:
             waited = max(timeout, time.perf_counter() - start)
             return ModeResult(mode, False, f"too slow (no answer in {waited:.0f} s; [limits] probe_timeout_s)",
