@@ -15,25 +15,44 @@ sees every attempt, retries included):
   when the 429s came before any success (nothing to measure), it starts low and doubles every second until
   the next 429 (slow start).
 
+Rate limits as providers send them:
+- the delay may be in the body, not in a header: Google's Gemini endpoint sends a `google.rpc.RetryInfo`
+  `retryDelay` (personagen/backends/provider_errors.py); the pacer reads it and hands it to the SDK as
+  `Retry-After`, so the SDK's own retry waits as long;
+- openai-python honours a Retry-After of up to two minutes and does not retry at all beyond that
+  (`MAX_RETRY_AFTER_DELAY = 2 * 60` in openai/_constants.py, `_should_retry` in openai/_base_client.py): a longer
+  one is handed to the SDK as two minutes while the pacer holds every request, the SDK's retry included, for the
+  whole time (at most MAX_PAUSE_S);
+- a spent quota (OpenAI's `insufficient_quota`, Google's per-day RESOURCE_EXHAUSTED) is not a rate limit: the
+  pacer tells the SDK not to retry (`x-should-retry: false`, which the SDK obeys before anything else) and the
+  error reaches the run at once;
+- the rate floor is one request a minute, below the free tiers (Gemini's: 5-15 requests a minute,
+  https://ai.google.dev/gemini-api/docs/rate-limits).
+
 A server that never answers 429 never sees the pacer act: it costs one clock read per request.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import time
 from collections import deque
 from typing import Any
 
-MIN_RATE = 0.5  # requests per second
+from personagen.backends.provider_errors import body_delay, quota_exhausted
+
+MIN_RATE = 1.0 / 60  # requests per second: one a minute
 WINDOW_S = 2.0  # how far back successful answers are counted to estimate the server's rate
 CUT_EVERY_S = 1.0
-MAX_PAUSE_S = 60.0
+MAX_PAUSE_S = 600.0  # the longest pause the pacer holds requests for
+SDK_MAX_RETRY_AFTER_S = 120.0  # openai-python's MAX_RETRY_AFTER_DELAY
 
 
-def retry_after(headers: Any) -> float:
-    """Seconds the server asks to wait (retry-after-ms, else Retry-After), 1.0 if it says nothing."""
+def retry_after(headers: Any, body: Any = None) -> float:
+    """Seconds the server asks to wait (retry-after-ms, else Retry-After, else a RetryInfo in the body), 1.0 if it
+    says nothing; at most MAX_PAUSE_S."""
     for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
         value = headers.get(name)
         if value:
@@ -41,7 +60,17 @@ def retry_after(headers: Any) -> float:
                 return min(MAX_PAUSE_S, max(0.0, float(value) / scale))
             except ValueError:
                 continue
-    return 1.0
+    delay = body_delay(body)
+    return min(MAX_PAUSE_S, delay) if delay is not None else 1.0
+
+
+async def read_body(response: Any) -> Any:
+    """The JSON body of a (429) response, read in the hook (httpx keeps it for the SDK); None if not JSON."""
+    try:
+        await response.aread()
+        return json.loads(response.content or b"null")
+    except (ValueError, RuntimeError):
+        return None
 
 
 class Pacer:
@@ -57,6 +86,7 @@ class Pacer:
         self.first_ok: float | None = None
         self.slow_start = False
         self.stats = {"rate_limited": 0, "paced_requests": 0, "cuts": 0, "min_rate": None}
+        self.quota: str | None = None  # what to do about a spent quota, once one was seen
 
     def delay(self) -> float:
         """How long the next request must wait (and reserve its slot)."""
@@ -75,18 +105,32 @@ class Pacer:
             await asyncio.sleep(wait)
 
     async def after_response(self, response: Any) -> None:
-        self.observe(response.status_code, response.headers)
+        if response.status_code != 429:
+            self.observe(response.status_code, response.headers)
+            return
+        body = await read_body(response)
+        self.quota = quota_exhausted(429, body)
+        if self.quota:  # no retry can help: the SDK raises the error at once
+            response.headers["x-should-retry"] = "false"
+            return
+        wait = retry_after(response.headers, body)
+        if wait > 1.0 or body_delay(body) is not None:  # the SDK waits as long (at most as long as it honours)
+            response.headers["retry-after"] = str(round(min(wait, SDK_MAX_RETRY_AFTER_S), 3))
+            response.headers.pop("retry-after-ms", None)
+        self.observe(429, response.headers, wait)
 
-    def observe(self, status: int, headers: Any) -> None:
-        """Learn from one answer: a 429 cuts the rate and pauses, a success raises the rate."""
+    def observe(self, status: int, headers: Any, wait: float | None = None) -> None:
+        """Learn from one answer: a 429 cuts the rate and pauses (`wait`, else its headers' delay), a success raises
+        the rate."""
         now = self.clock()
         while self.oks and self.oks[0] < now - WINDOW_S:
             self.oks.popleft()
         if status == 429:
+            wait = retry_after(headers) if wait is None else wait
             self.stats["rate_limited"] += 1
-            self.pause_until = max(self.pause_until, now + retry_after(headers))
+            self.pause_until = max(self.pause_until, now + wait)
             if now - self.last_cut >= CUT_EVERY_S:
-                self.cut(now, retry_after(headers))
+                self.cut(now, wait)
         elif status < 400:
             self.first_ok = now if self.first_ok is None else self.first_ok
             self.oks.append(now)
