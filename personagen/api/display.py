@@ -8,6 +8,7 @@ display (HTML, plus text) that the waiting thread updates in place (`refresh`): 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console, Group, RenderableType
@@ -17,18 +18,45 @@ from rich.text import Text
 from personagen.trace import TerminalTrace, summary_table
 
 WIDTH = 110
+WIDE = 200  # views rich drew at its notebook width (115) are shown as drawn, never wrapped again
 # rich's own Jupyter wrapper (rich/jupyter.py) uses this <pre> style
 PRE = ('<pre style="white-space:pre;overflow-x:auto;line-height:normal;'
        "font-family:Menlo,'DejaVu Sans Mono',consolas,'Courier New',monospace\">{code}</pre>")
 
 
-def mimebundle(renderable: RenderableType) -> dict[str, str]:
+def mimebundle(renderable: RenderableType, width: int = WIDTH) -> dict[str, str]:
     """A rich renderable as a notebook output: HTML with inline styles, and plain text."""
-    console = Console(record=True, file=io.StringIO(), width=WIDTH, force_terminal=True, force_jupyter=False,
+    console = Console(record=True, file=io.StringIO(), width=width, force_terminal=True, force_jupyter=False,
                       color_system="truecolor")
     console.print(renderable)
     text = console.export_text(clear=False)
     return {"text/plain": text.rstrip("\n"), "text/html": console.export_html(inline_styles=True, code_format=PRE)}
+
+
+class Output:
+    """A notebook output of a mimebundle."""
+
+    def __init__(self, bundle: dict[str, str]) -> None:
+        self.bundle = bundle
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict[str, str]:
+        return self.bundle
+
+
+def draw(paint: Callable[[], None]) -> None:
+    """Run `paint` (a CLI view printed with rich). In a notebook, where rich makes each print its own output
+    with escape codes in its text, what it draws is collected and shown as one output, HTML and plain text."""
+    if not in_notebook():
+        paint()
+        return
+    from IPython.display import display
+    from IPython.utils.capture import capture_output
+
+    with capture_output(stdout=True, stderr=False, display=True) as captured:
+        paint()
+    texts = [o.data.get("text/plain", "") for o in captured.outputs] + [captured.stdout]
+    view = Group(*[Text.from_ansi(t.rstrip("\n"), no_wrap=True, overflow="ignore") for t in texts if t.strip()])
+    display(Output(mimebundle(view, width=WIDE)))
 
 
 def in_notebook() -> bool:

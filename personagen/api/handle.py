@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+import warnings
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
@@ -71,7 +72,7 @@ class Run:
     """One run folder. `status` and `exit_code` follow the CLI; everything is read from the folder on access."""
 
     def __init__(self, folder: str | os.PathLike[str]) -> None:
-        self.folder = Path(folder)
+        self.folder = Path(folder).absolute()  # stays right when the working directory changes
 
     def __repr__(self) -> str:
         return f"<personagen.Run {self.id} {self.status}: {self.folder}>"
@@ -129,7 +130,9 @@ class Run:
 
     def to_dataset(self, all: bool = False) -> Any:  # noqa: A002
         """The dataset as a `datasets.Dataset`, `emotion` a ClassLabel in the run's order (as `export -f hf`)."""
-        import datasets
+        with warnings.catch_warnings():  # tqdm, imported by datasets, warns in a notebook without ipywidgets
+            warnings.filterwarnings("ignore", message="IProgress not found")
+            import datasets
 
         from personagen.hf_dataset import cell, column_types, features_dict, label_names
 
@@ -176,24 +179,26 @@ class Run:
     def show(self, persona: str | None = None, prompts: bool = False, critics: bool = False,
              coverage: bool = False) -> None:
         """Draw what `personagen inspect RUN` shows (the overview, or --persona, --critics, --coverage)."""
+        from personagen.api.display import draw
         from personagen.inspection import journey_view, render
 
         folder = self._read()
         if persona is not None:
-            journey_view.print_journey(self._journey(persona, prompts))
+            path = self._journey(persona, prompts)
+            draw(lambda: journey_view.print_journey(path))
         elif critics:
             from personagen.inspection.economics import economics
             from personagen.inspection.runs_table import run_row
 
-            render.economics(economics(folder.events), run_row(folder))
+            draw(lambda: render.economics(economics(folder.events), run_row(folder)))
         elif coverage:
             from personagen.inspection.coverage import run_coverage
 
-            render.coverage(run_coverage(self.folder, folder.id))
+            draw(lambda: render.coverage(run_coverage(self.folder, folder.id)))
         else:
             from personagen.inspection.funnel import overview
 
-            render.overview(overview(folder))
+            draw(lambda: render.overview(overview(folder)))
 
     def curate(self, threshold: float | None = None, jaccard: float | None = None, neighbours: int | None = None,
                semantic: bool = True, cache: bool = True,
