@@ -214,8 +214,8 @@ def check_no_running_loop() -> None:
         asyncio.get_running_loop()
     except RuntimeError:
         return
-    raise RuntimeError("personagen.pipeline.execute() runs its own event loop and cannot run inside a running "
-                       "one (a Jupyter cell): call personagen.run(...), or await personagen.arun(...)")
+    raise InputError("personagen.pipeline.execute() runs its own event loop and cannot run inside a running "
+                     "one (a Jupyter cell): call personagen.run(...), or await personagen.arun(...)")
 
 
 YOUNG_THRESHOLD = 50_000  # allocations between young collections during a run (Python's default: 700)

@@ -29,4 +29,4 @@ def test_every_python_block_of_the_page_runs(tmp_path, monkeypatch, stub_url):
     assert min(record["persona"]["age"] for record in checked.records) > 25
     assert "\nbudget 3\n" in printed.getvalue()  # RunEnded: the token budget stopped the run, exit code 3
     assert (run.folder / "dataset.csv").is_file() and (run.folder / "hf" / "README.md").is_file()
-    assert "options: run.personas" in printed.getvalue()  # the CLI's message for -n 0
+    assert "2 options: run.personas" in printed.getvalue()  # exit code and the CLI's message for -n 0

@@ -16,6 +16,7 @@ import personagen
 from bench.stub_process import start_stub
 from personagen.cli import app
 from personagen.critics import critic, isolated_registry, reject
+from personagen.errors import InputError, PersonaGenError
 from personagen.pipeline import execute
 from personagen.settings import ConfigError, load_settings
 from tests.api.conftest import SMALL
@@ -42,7 +43,7 @@ def test_the_pipeline_refuses_a_running_loop_before_writing_anything(tmp_path, s
     async def cell():
         execute(settings, tmp_path, "x")
 
-    with pytest.raises(RuntimeError, match=r"personagen.run\(...\), or await personagen.arun"):
+    with pytest.raises(InputError, match=r"personagen.run\(...\), or await personagen.arun"):
         asyncio.run(cell())
     assert list(tmp_path.iterdir()) == []  # `personagen runs` has no crashed run to list
 
@@ -92,7 +93,8 @@ def test_bad_input_raises_the_cli_message_and_writes_nothing(tmp_path, stub_url)
     with pytest.raises(ConfigError) as raised:
         personagen.run(personas=0, runs_dir=tmp_path, base_url=stub_url, model="stub", quiet=True)
     cli = CliRunner().invoke(app, ["run", "-n", "0", "--runs-dir", str(tmp_path), "--base-url", stub_url])
-    assert cli.exit_code == 2 and str(raised.value) in " ".join(cli.output.split())
+    assert cli.exit_code == raised.value.exit_code == 2 and str(raised.value) in " ".join(cli.output.split())
+    assert isinstance(raised.value, personagen.PersonaGenError) and personagen.PersonaGenError is PersonaGenError
     with pytest.raises(ConfigError, match="unknown critic"):
         personagen.run(personas=1, runs_dir=tmp_path, base_url=stub_url, model="stub", no_critic="nope")
     assert list(tmp_path.iterdir()) == []
