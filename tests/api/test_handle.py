@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -74,3 +75,12 @@ def test_importing_personagen_and_the_cli_stays_light():
             "if m in sys.modules))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "['langgraph']"  # the CLI's own imports, none added by the API
+
+
+def test_evaluate_with_a_judge_from_inside_an_event_loop(made, stub_url, tmp_path):
+    async def cell():  # the judge runs its own event loop: evaluate moves off the cell's loop
+        return made.evaluate(base_url=stub_url, model="stub", judge_sample=3, out=tmp_path / "eval")
+
+    metrics = asyncio.run(cell())
+    assert metrics["human_likeness"]["sample"] == 3 and metrics["human_likeness"]["model"] == "stub"
+    assert json.loads((tmp_path / "eval" / "metrics.json").read_text())["run_id"] == "made"
