@@ -62,22 +62,26 @@ class Tally:
         return out
 
 
-def scan_events(folder: Path) -> tuple[Tally, dict[tuple[str, str], str | None]]:
-    """(the readers' verdicts on every draft, the error kind of the writer's last call per (persona, emotion))."""
+def scan_events(folder: Path) -> tuple[Tally, dict[tuple[str, str], str]]:
+    """(the readers' verdicts on every draft, the error kind of the writer's last failed call per (persona,
+    emotion)). Two streaming passes that parse only verdict lines and failed calls (an answer that did not parse
+    carries `error_kind`), not every model call's prompt."""
     tally, last_error = Tally(), {}
-    for line in iter_jsonl(folder / "events.jsonl", only=('"verdict"', '"llm_call"')):
-        if line.get("type") not in ("verdict", "llm_call"):
-            continue
-        event = parse_event(line)
-        if isinstance(event, VerdictEvent) and event.data.critic in READERS and event.emotion:
-            tally.add(event.data.critic, event.emotion, "drafts", event.data.model_dump())
-        elif isinstance(event, LlmCallEvent) and event.agent == WRITER and event.emotion and event.persona_id:
-            last_error[(event.persona_id, event.emotion)] = (event.data.error_kind or "invalid") \
-                if event.data.error else None
+    events = folder / "events.jsonl"
+    for line in iter_jsonl(events, only=('"verdict"',)):
+        if line.get("type") == "verdict" and line.get("agent", "").removeprefix("critic:") in READERS:
+            event = parse_event(line)
+            if isinstance(event, VerdictEvent) and event.emotion:
+                tally.add(event.data.critic, event.emotion, "drafts", event.data.model_dump())
+    for line in iter_jsonl(events, only=('"error_kind"',)):
+        if line.get("type") == "llm_call" and line.get("agent") == WRITER:
+            event = parse_event(line)
+            if isinstance(event, LlmCallEvent) and event.emotion and event.persona_id and event.data.error:
+                last_error[(event.persona_id, event.emotion)] = event.data.error_kind or "invalid"
     return tally, last_error
 
 
-def drop_cause(dropped: dict[str, Any], persona_id: str, last_error: dict[tuple[str, str], str | None]) -> str:
+def drop_cause(dropped: dict[str, Any], persona_id: str, last_error: dict[tuple[str, str], str]) -> str:
     """Why a text slot was dropped: 'critic <name>' (the first enforced verdict against its last draft), or
     'model answer: <error kind>' (the writer's last answer was unusable), or 'no usable text'."""
     blocking = [v for v in dropped.get("verdicts") or [] if not v.get("passed") and not v.get("advisory")]

@@ -25,6 +25,8 @@ KEY_METRICS: list[tuple[str, str, str]] = [
     ("TF-IDF+LR macro-F1 (real train)", "downstream.real.tfidf_lr.macro_f1", ""),
     ("MiniLM+LR macro-F1 (real train)", "downstream.real.minilm_lr.macro_f1", ""),
     ("population TVD vs target (mean)", "population.mean_tvd_accepted_vs_target", "-"),
+    ("label accuracy, labelled by people", "human_labels.texts.overall.share", "+"),  # personagen label
+    ("labeller agreement on real controls", "human_labels.controls.overall.share", ""),
 ]
 
 

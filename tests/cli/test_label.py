@@ -134,6 +134,7 @@ def test_the_eval_report_shows_the_measured_accuracy(run: Path) -> None:
     page = render_report({"run_id": "r", "human_labels": label_accuracy(run)}, {})
     assert "<h2>Label accuracy measured by people</h2>" in page and "labelled blind by bo" in page
     assert "<td>joy</td><td>100% [" in page
+    assert "<td>label accuracy, labelled by people</td>" in page  # the summary's key metrics (and compare)
 
 
 def test_the_run_format_doc_shows_a_label_row() -> None:
