@@ -51,6 +51,8 @@ class Personality:
     checks_model = False  # 404 for a model outside --models
     cap_keys: tuple[str, ...] = ()  # request fields read as the completion-token cap, in the server's precedence
     reasoning_field: str | None = None  # where a thinking model's reasoning text goes (reasoning_content, reasoning)
+    owned_by = "stub"  # the `owned_by` of its GET /v1/models entries
+    slots: int | None = None  # requests it runs at once, the rest queue (None: no limit)
     reports_reasoning_tokens = True  # usage.completion_tokens_details.reasoning_tokens
 
     def __init__(self, models: list[str], require_key: str | None = None) -> None:
@@ -81,6 +83,10 @@ class Personality:
         return oai_error(message, None, "model_not_found")
 
     def reply_kind(self, body: dict[str, Any]) -> str | None:  # override of stub_replies.reply_kind (None: keep)
+        return None
+
+    def route(self, method: str, path: str) -> Reject | None:
+        """(status, JSON body) of a server's own endpoint beside the OpenAI ones (path without /v1), or None."""
         return None
 
     def reasoning_tokens(self, body: dict[str, Any]) -> int | None:
@@ -248,6 +254,7 @@ class VLLM(Personality):
 
     name = "vllm"
     checks_model = True
+    owned_by = "vllm"  # ModelCard.owned_by default (vllm/entrypoints/openai/protocol.py)
     # ChatCompletionRequest.to_sampling_params: max_tokens = self.max_completion_tokens or self.max_tokens
     # (vllm/entrypoints/openai/protocol.py)
     cap_keys = ("max_completion_tokens", "max_tokens")
@@ -287,6 +294,12 @@ class Ollama(Personality):
     name = "ollama"
     checks_model = True
     cap_keys = ("max_tokens",)
+    owned_by = "library"  # openai/openai.go ToListCompletion: the model's namespace, "library" for official ones
+    slots = 1  # OLLAMA_NUM_PARALLEL's default; the rest queue (https://docs.ollama.com/faq, concurrent requests)
+
+    def route(self, method: str, path: str) -> Reject | None:
+        # GET /api/version (docs/api.md "Version")
+        return (200, {"version": "0.13.0"}) if (method, path) == ("GET", "/api/version") else None
 
     def model_missing(self, model: str) -> Any:  # server/routes.go + openai.NewError(404, ...)
         return {"error": {"message": f"model '{model}' not found", "type": "not_found_error", "param": None,
@@ -314,6 +327,8 @@ class LlamaCpp(Personality):
 
     name = "llamacpp-server"
     jinja = False
+    owned_by = "llamacpp"  # handle_models in tools/server/server.cpp
+    slots = 4  # `--parallel` auto: 4 slots (ggml-org/llama.cpp#17989), reported as /props total_slots
     # params_from_json_cmpl: n_predict = n_predict ?? max_completion_tokens ?? max_tokens ?? default
     # (tools/server/server-task.cpp at 00efb3e184262872916bf136b3df63c1822a19bd); -1 means unlimited.
     cap_keys = ("n_predict", "max_completion_tokens", "max_tokens")
@@ -338,6 +353,12 @@ class LlamaCpp(Personality):
     def reply_kind(self, body: dict[str, Any]) -> str | None:
         return _choice_kind(body)
 
+    def route(self, method: str, path: str) -> Reject | None:
+        # GET /props (tools/server/README.md): total_slots among the server's properties
+        if (method, path) == ("GET", "/props"):
+            return 200, {"total_slots": self.slots, "model_path": "model.gguf", "build_info": "stub"}
+        return None
+
 
 class LlamaCppJinja(LlamaCpp):
     """llama-server with --jinja: tools work; an object tool_choice reads as "auto" (see check_request)."""
@@ -350,6 +371,8 @@ class LMStudio(Personality):
     """LM Studio's OpenAI-compatible server (https://lmstudio.ai/docs/developer/openai-compat)."""
 
     name = "lmstudio"
+    owned_by = "organization_owner"
+    slots = 4  # "Max Concurrent Predictions" defaults to 4 (https://lmstudio.ai/docs/app/advanced/parallel-requests)
     checks_model = True  # note: with one model loaded, 0.3.14 answered any name (lmstudio-bug-tracker#619)
     cap_keys = ("max_tokens",)  # a documented payload parameter; max_completion_tokens is not (read: ignored)
 
@@ -359,6 +382,13 @@ class LMStudio(Personality):
         # lmstudio-bug-tracker#189 is the open request for json_object).
         if (body.get("response_format") or {}).get("type") == "json_object":
             return 400, {"error": "'response_format.type' must be 'json_schema' or 'text'"}
+        return None
+
+    def route(self, method: str, path: str) -> Reject | None:
+        # GET /api/v0/models, LM Studio's REST API (https://lmstudio.ai/docs/app/api/endpoints/rest)
+        if (method, path) == ("GET", "/api/v0/models"):
+            return 200, {"object": "list", "data": [{"id": m, "object": "model", "type": "llm", "state": "loaded"}
+                                                    for m in self.models]}
         return None
 
     def reply_kind(self, body: dict[str, Any]) -> str | None:

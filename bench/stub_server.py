@@ -130,7 +130,10 @@ class StubServer:
         self.bucket = TokenBucket(opts.rate_limit, opts.burst) if opts.rate_limit > 0 else None
         models = [m.strip() for m in opts.models.split(",") if m.strip()] or [MODEL]
         self.persona = make_personality(opts.personality, models, opts.require_key)
-        data = [{"id": m, "object": "model", "created": 0, "owned_by": "stub"} for m in models]
+        owner = getattr(self.persona, "owned_by", "stub")
+        data = [{"id": m, "object": "model", "created": 0, "owned_by": owner} for m in models]
+        slots = getattr(self.persona, "slots", None)  # a server that runs this many requests at once, queues the rest
+        self.slots = asyncio.Semaphore(slots) if slots else None
         self.models_reply = _json(200, {"object": "list", "data": data})
 
     async def serve(self) -> None:
@@ -201,6 +204,9 @@ class StubServer:
             return _json(*refused) if refused else self.models_reply
         if method == "GET" and path == "/health":
             return _json(200, {"status": "ok"})
+        own = self.persona and self.persona.route(method, path)  # a server's own endpoints (/props, /api/version)
+        if own:
+            return _json(*own)
         return _json(404, _error(f"no route {method} {path}", "not_found"))
 
     async def chat(self, raw: bytes, reader: asyncio.StreamReader, headers: dict[str, str]) -> Response:
@@ -230,7 +236,10 @@ class StubServer:
             except TimeoutError:
                 pass
             return None
-        if opts.latency > 0:
+        if self.slots is not None:
+            async with self.slots:  # the queue of a server with few slots: waiting is part of the latency
+                await asyncio.sleep(opts.latency)
+        elif opts.latency > 0:
             await asyncio.sleep(opts.latency)
         if opts.error_rate and roll() < opts.error_rate:
             return _json(500, _error("stub injected server error", "server_error"))

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -128,8 +129,8 @@ def auth_headers(endpoint: Endpoint) -> dict[str, str]:
     return {"Authorization": f"Bearer {endpoint.api_key}"} if endpoint.api_key != NO_KEY else {}
 
 
-def served_models(endpoint: Endpoint, timeout: float = 5.0) -> list[str] | None:
-    """The model ids the server lists at GET /models (None when it lists nothing readable). A dead server raises
+def model_entries(endpoint: Endpoint, timeout: float = 5.0) -> list[dict[str, Any]] | None:
+    """The entries the server lists at GET /models (None when it lists nothing readable). A dead server raises
     BackendUnavailable; any HTTP answer (even 401 or 404) counts as alive."""
     url = endpoint.base_url.rstrip("/") + "/models"
     try:
@@ -141,9 +142,16 @@ def served_models(endpoint: Endpoint, timeout: float = 5.0) -> list[str] | None:
         ) from None
     try:
         data = response.json().get("data") if response.status_code == 200 else None
-        return [str(m["id"]) for m in data] if isinstance(data, list) else None
-    except (ValueError, KeyError, TypeError, AttributeError):
+        return [m for m in data if isinstance(m, dict) and "id" in m] if isinstance(data, list) else None
+    except (ValueError, AttributeError):
         return None
+
+
+def served_models(endpoint: Endpoint, timeout: float = 5.0, entries: list[dict[str, Any]] | None = None
+                  ) -> list[str] | None:
+    """The model ids the server lists at GET /models (`entries`: already fetched)."""
+    entries = model_entries(endpoint, timeout) if entries is None else entries
+    return None if entries is None else [str(m["id"]) for m in entries]
 
 
 def choose_model(s: ModelSettings, endpoint: Endpoint, served: list[str] | None) -> str:

@@ -25,6 +25,7 @@ from personagen.backends.endpoint import (
     cap_field,
     choose_model,
     max_tokens_for,
+    model_entries,
     refuses_parallel_tool_calls,
     resolve,
     served_models,
@@ -33,6 +34,7 @@ from personagen.backends.endpoint import (
 from personagen.backends.openai_compat import LeanChatOpenAI
 from personagen.backends.probe import ProbeReport, no_mode_error, probe
 from personagen.backends.probe_schemas import largest_schema
+from personagen.backends.server_kind import ServerKind, detect
 from personagen.settings import ModelSettings, Settings
 
 __all__ = ["BackendUnavailable", "ModelSet", "async_client", "backend_of"]
@@ -41,6 +43,7 @@ LOCAL_DEMO_NOTE = ("Using the embedded offline demo model (Gemma 3 270M base, ti
                    "--base-url/--model, OPENAI_API_KEY or a config file.")
 DEFAULT_TEMPERATURE = 0.9
 PROBE_TIMEOUT = 60.0
+DEFAULT_LIMIT = 64  # calls in flight to one endpoint
 
 
 def describe(endpoint: Endpoint, handle: ModelHandle, report: ProbeReport | None) -> dict[str, Any]:
@@ -168,16 +171,26 @@ class ModelSet:
             self.described[key] = {"backend": "local", "model": handle.name, "structured_output": handle.method}
             return handle
         endpoint = resolve(s, backend)
-        model = choose_model(s, endpoint, served_models(endpoint))
+        entries = model_entries(endpoint)
+        model = choose_model(s, endpoint, served_models(endpoint, entries=entries))
         report = self._probe(endpoint, model, s)
         mode = report.chosen or self._pinned(s, report)
-        limit, timeout = s.concurrency or 64, s.timeout or 120
+        limit, timeout = self._limit(s, detect(endpoint, entries)), s.timeout or 120
         chat = make_chat(endpoint, model, s, report.adjust, timeout=timeout,
                          max_retries=6 if s.max_retries is None else s.max_retries,
                          http_async_client=self._client(limit, timeout, proxy_for(endpoint)))
         handle = make_handle(endpoint, model, s, mode, chat, limit)
         self.described[key] = describe(endpoint, handle, report)
         return handle
+
+    def _limit(self, s: ModelSettings, server: ServerKind) -> int:
+        """Calls in flight to this endpoint: the user's `concurrency`; else as many as the server runs at once (the
+        rest wait in our queue, not in the server's, where they would time out and be sent again); else 64."""
+        if s.concurrency or not server.slots:
+            return s.concurrency or DEFAULT_LIMIT
+        limit = min(server.slots, DEFAULT_LIMIT)
+        self.on_note(server.note(limit))
+        return limit
 
     def _pinned(self, s: ModelSettings, report: ProbeReport) -> str:
         """A mode the user pinned is used even when its probe failed (early stop catches a mode that never works);

@@ -37,7 +37,7 @@ def run_on_stub(tmp_path, run_id: str, stub: dict, *args: str, config: str | Non
         path = tmp_path / f"{run_id}.toml"
         path.write_text(config)
         extra += ["--config", str(path)]
-    with start_stub(latency=0.0, **stub) as (_, url):
+    with start_stub(**{"latency": 0.0, **stub}) as (_, url):
         result = runner.invoke(app, ["run", *args, "--runs-dir", str(tmp_path), "--run-id", run_id,
                                      "--base-url", url, "--json", *extra])
         return result, fetch_stats(url)
@@ -130,3 +130,25 @@ def test_answers_cut_at_a_small_cap_fail_the_run_naming_the_cap(tmp_path, monkey
     assert result.exit_code == 1 and summary["texts"]["accepted"] == 0
     assert summary["agents"]["emotion_writer"]["failed_parses"] == summary["agents"]["emotion_writer"]["calls"]
     assert "cut off at the output cap" in summary["message"] and "raise max_tokens" in summary["message"]
+
+
+def test_a_server_that_runs_one_request_at_a_time_is_sent_one_at_a_time(tmp_path):
+    """Ollama runs OLLAMA_NUM_PARALLEL requests at once (default 1) and queues the rest, where they would run into
+    the client's timeout and be sent again (issue 20: 10 of 90 requests sent twice). The server is recognised
+    (GET /api/version), the run sends one request at a time, none times out, none is sent twice."""
+    config = "[models.default]\ntimeout = 2\n"
+    result, stats = run_on_stub(tmp_path, "q", {"personality": "ollama", "models": "llama3.1", "latency": 0.15},
+                                "-n", "3", "-e", "joy,anger", "-k", "1", config=config, quiet=False)
+    assert result.exit_code == 0, result.output
+    assert "ollama runs 1 request(s) at once" in " ".join(result.output.split())
+    assert stats["max_in_flight"] == 1
+    calls = sum(1 for line in (tmp_path / "q" / "events.jsonl").read_text().splitlines() if '"llm_call"' in line)
+    assert stats["requests"] == calls + 3  # the probe's three questions; no request sent twice
+
+
+def test_a_concurrency_the_user_set_wins(tmp_path):
+    config = "[models.default]\nconcurrency = 3\n"
+    result, stats = run_on_stub(tmp_path, "w", {"personality": "ollama", "models": "llama3.1", "latency": 0.2},
+                                "-n", "4", "-e", "joy,anger", "-k", "1", config=config)
+    assert result.exit_code == 0, result.output
+    assert stats["max_in_flight"] == 3
