@@ -86,14 +86,20 @@ def run_cell(kc, code: str, timeout: float = 120) -> dict:
             return reply["content"]
 
 
-def test_interrupt_kernel_stops_the_run_which_then_resumes(tmp_path):
+@pytest.mark.parametrize(("call", "raised", "resume"), [
+    ("personagen.run", "KeyboardInterrupt",
+     "r = personagen.load('k', runs_dir=runs).resume(base_url=url, quiet=True, curate=False)"),
+    ("await personagen.arun", "CancelledError",  # ipykernel cancels an async cell's task
+     "r = await personagen.load('k', runs_dir=runs).aresume(base_url=url, quiet=True, curate=False)"),
+], ids=["run", "arun"])
+def test_interrupt_kernel_stops_the_run_which_then_resumes(tmp_path, call, raised, resume):
     # the stub runs here: "interrupt kernel" signals the kernel's whole process group, children included
     with start_stub(latency=0.2) as (_, url):
         km, kc = start_new_kernel(kernel_name="python3")
         try:
             assert run_cell(kc, f"import personagen\nurl, runs = {url!r}, {str(tmp_path)!r}")["status"] == "ok"
-            msg_id = kc.execute("personagen.run(personas=4, emotions='joy', texts_per_emotion=1, concurrency=1, "
-                                "base_url=url, runs_dir=runs, run_id='k', no_critic='offline_emotion')")
+            msg_id = kc.execute(f"{call}(personas=4, emotions='joy', texts_per_emotion=1, concurrency=1, "
+                                "base_url=url, runs_dir=runs, run_id='k', no_critic='offline_emotion', curate=False)")
             rows = tmp_path / "k" / "personas.jsonl"
             deadline = time.monotonic() + 60
             while not (rows.exists() and rows.read_text().count("\n") >= 1):
@@ -102,10 +108,11 @@ def test_interrupt_kernel_stops_the_run_which_then_resumes(tmp_path):
             km.interrupt_kernel()
             reply = kc.get_shell_msg(timeout=60)
             assert reply["parent_header"]["msg_id"] == msg_id
-            assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "KeyboardInterrupt"
+            assert reply["content"]["status"] == "error" and reply["content"]["ename"] == raised
+            assert "run interrupted: stopped by the user" in reply["content"]["evalue"]
             summary = json.loads((tmp_path / "k" / "summary.json").read_text())
             assert summary["status"] == "interrupted" and summary["personas"]["accepted"] < 4
-            resumed = run_cell(kc, "r = personagen.load('k', runs_dir=runs).resume(base_url=url, quiet=True)")
+            resumed = run_cell(kc, resume)
             assert resumed["status"] == "ok", resumed
         finally:
             kc.stop_channels()
