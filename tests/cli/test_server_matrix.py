@@ -27,6 +27,14 @@ MATRIX = {
     "llamacpp-server": ("gemma", "json_schema"),  # HTTP 500 on tools without --jinja
     "llamacpp-jinja": ("gemma", "json_schema"),  # an object tool_choice becomes "auto"
     "lmstudio": ("qwen2.5-7b-instruct", "json_schema"),  # documents only string tool_choice values
+    "gemini": ("gemini-2.5-flash", "function_calling"),  # thinks by default, within the cap
+    "openrouter": ("openai/gpt-5-mini", "function_calling"),  # reasoning in `reasoning`, within max_tokens
+    "groq": ("qwen/qwen3-32b", "function_calling"),  # reasoning in `reasoning`, within the cap
+    "deepseek": ("deepseek-chat", "function_calling"),  # no json_schema
+    "together": ("meta-llama/Llama-3.3-70B-Instruct-Turbo", "function_calling"),
+    "mistral": ("mistral-small-latest", "function_calling"),  # 422 for any field it does not know
+    "sglang": ("meta-llama/Llama-3.1-8B-Instruct", "function_calling"),
+    "tgi": ("HuggingFaceH4/zephyr-7b-beta", "function_calling"),  # response_format is its own grammar
 }
 
 
