@@ -17,9 +17,9 @@ import subprocess
 from typing import Any
 
 FIGURES = ("calls", "calls_per_s", "vs_ref", "cpu_ms_per_call", "cpu_vs_ref", "cpu_total_ms_per_call",
-           "peak_rss_mb", "stub_cpu_ms_per_call", "records_per_s")
+           "peak_rss_mb", "stub_cpu_ms_per_call", "records_per_s", "curation_s", "curation_cpu_s")
 COLUMNS = [  # header, key, width, format, spread shown
-    ("tool", "tool", 17, "{}", False),
+    ("tool", "tool", 20, "{}", False),
     ("calls", "calls", 11, "{:.0f}", True),
     ("calls/s", "calls_per_s", 17, "{:.0f}", True),
     ("vs ref", "vs_ref", 17, "{:.2f}", True),
@@ -28,17 +28,30 @@ COLUMNS = [  # header, key, width, format, spread shown
     ("incl. start", "cpu_total_ms_per_call", 11, "{:.1f}", False),
     ("RSS MB", "peak_rss_mb", 7, "{:.0f}", False),
     ("stub ms/call", "stub_cpu_ms_per_call", 12, "{:.2f}", False),
+    ("curate s", "curation_s", 13, "{:.1f}", True),
     ("ok runs", "ok_runs", 7, "{}", False),
+    ("ref in", "ref_rounds", 6, "{}", False),
 ]
 
 
-def with_ratios(rows: list[dict[str, Any]], reference: str) -> list[dict[str, Any]]:
+def with_ratios(rows: list[dict[str, Any]], reference: str | tuple[str, ...]) -> list[dict[str, Any]]:
     """Adds `vs_ref` (calls/s ratio) and `cpu_vs_ref` (CPU per call ratio) against the reference's row of the same
-    round and mode."""
-    refs = {(r.get("round"), r.get("mode")): r for r in rows if r["tool"] == reference and r.get("calls_per_s")}
+    round and mode. With several references (one client on different transports), each round's denominator is
+    the one that spent the least CPU per call in that round and mode (the reference at its best transport); that
+    row gets `ref_best` True, and every row names its denominator in `ref_tool`."""
+    names = (reference,) if isinstance(reference, str) else tuple(reference)
+    refs: dict[tuple[Any, Any], dict[str, Any]] = {}
+    for r in rows:
+        if r["tool"] in names and r.get("calls_per_s") and r.get("status", "ok") == "ok":
+            key, best = (r.get("round"), r.get("mode")), refs.get((r.get("round"), r.get("mode")))
+            if best is None or (r.get("cpu_ms_per_call") or float("inf")) < (best.get("cpu_ms_per_call")
+                                                                               or float("inf")):
+                refs[key] = r
     for r in rows:
         ref = refs.get((r.get("round"), r.get("mode")))
         ok = ref is not None and r.get("calls_per_s")
+        r["ref_tool"] = ref["tool"] if ref is not None else None
+        r["ref_best"] = ref is r
         r["vs_ref"] = round(r["calls_per_s"] / ref["calls_per_s"], 2) if ok else None
         ok_cpu = ok and r.get("cpu_ms_per_call") and ref.get("cpu_ms_per_call")
         r["cpu_vs_ref"] = round(r["cpu_ms_per_call"] / ref["cpu_ms_per_call"], 2) if ok_cpu else None
@@ -60,7 +73,8 @@ def summarise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for (mode, tool), runs in groups.items():
         ok = [r for r in runs if r["status"] == "ok"]
-        entry: dict[str, Any] = {"mode": mode, "tool": tool, "runs": len(runs), "ok_runs": len(ok)}
+        entry: dict[str, Any] = {"mode": mode, "tool": tool, "runs": len(runs), "ok_runs": len(ok),
+                                 "ref_rounds": sum(1 for r in ok if r.get("ref_best")) or None}
         for key in FIGURES:
             entry[key] = spread([r[key] for r in ok if r.get(key) is not None])
         notes = sorted({r["note"] for r in runs if r.get("note")})
@@ -85,7 +99,8 @@ def table(summary: list[dict[str, Any]]) -> str:
     """Plain-text tables, one per stub mode: median [min-max] over the rounds."""
     lines: list[str] = []
     for mode in dict.fromkeys(e["mode"] for e in summary):
-        lines += ["", f"stub {mode or '(default)'}: median [min-max] over the rounds",
+        lines += ["", f"stub {mode or '(default)'}: median [min-max] over the rounds; vs ref, CPU x ref: against the "
+                  "reference with the least CPU per call in the same round (ref in: the rounds it was that one)",
                   "  ".join(h.ljust(w) for h, _, w, _, _ in COLUMNS)]
         for e in (e for e in summary if e["mode"] == mode):
             cells = [cell(e.get(k), form, s) for _, k, _, form, s in COLUMNS]

@@ -1,33 +1,38 @@
 #!/usr/bin/env python3
-"""PersonaGen throughput against the stub server, side by side with its peers: calls/s, CPU per call, RSS.
+"""PersonaGen throughput against the stub server, side by side with the asyncio reference and its peers.
 
     .venv/bin/python bench/bench_throughput.py --n 256 --concurrency 64 --latency 0.1 --repeat 3 \
-        --dd-venv /tmp/peers/venv-dd --distilabel-venv /tmp/peers/venv-distilabel --json-out /tmp/bench.json \
-        [--no-peers] [--sequential 20] [--memory 1000,10000]
+        --json-out /tmp/bench.json [--no-peers] [--rows pg_job,...] [--k-sweep 1,4] [--sequential 20] \
+        [--memory 1000,10000 [--memory-flags "-e joy -k 1 --stages base --no-curate"]]
 
 Every client runs against both stub modes (`--modes keep-alive,no-keep-alive`: bench/stub_server.py keeping
 connections alive, or closing them after each answer), `--repeat` interleaved rounds (bench/peers_bench.py's
 `run_rounds`: each round runs every client once per mode, the order rotating), each as a child process measured
 from outside (wait4 rusage, GET /v1/stats deltas). Clients:
-- `personagen`: `personagen run -n N --concurrency C -k 1 -e joy,anger -q --json --no-critic offline_emotion` (full
-  stages, ~12 calls per persona; calls/s and CPU per call over the run's generation phase, from its own summary):
-  the orchestration comparison, without the offline emotion critic's classifier (onnxruntime MiniLM in worker
-  threads, ~1.4 ms of CPU per call: data work the peers do not do);
-- `personagen_critics`: the same with the default critics (offline emotion critic included), so nothing is hidden;
-- unless --no-peers: the asyncio+openai reference on openai's default client (`reference`) and on its aiohttp
-  transport (`reference_aiohttp`), NeMo Data Designer and distilabel (their venvs; a missing one is a skipped row);
+- unless --no-peers: the asyncio+openai reference on openai's default client (`reference`) and on
+  `openai.DefaultAioHttpClient` (`reference_aiohttp`), NeMo Data Designer and distilabel (their venvs; a missing
+  one is a skipped row). `vs ref` and `CPU x ref` divide by the reference with the least CPU per call in the same
+  round and stub mode: the reference at its best transport, chosen per round by measuring both;
+- PersonaGen, `personagen run -n N --concurrency C -q --json` with the flags of `--rows` (`ROWS` below):
+  `pg_job`, the whole job as a user runs it (`-e default -k 2`, default critics, curation on); `pg_job_no_classifier`
+  (the same without the offline emotion critic's classifier); `pg_orchestration` (classifier off, `--no-curate`:
+  orchestration alone); `pg_shape_k1` (`-e joy,anger -k 1`, orchestration alone: the shape earlier versions
+  measured). Calls/s and CPU per call are over the run's generation phase (its own summary) plus, for a run that
+  curates, its curation (curation.json `timings_s`: wall `total` and `cpu`): `curate s` is the time the curation
+  takes after the last model call. `--k-sweep 1,4` adds orchestration-alone and whole-job (classifier off) rows at
+  those texts per emotion;
 then, once each, on the keep-alive stub:
-- `sequential`: PersonaGen with --concurrency 1 (the naive one-persona-at-a-time loop), `--sequential` personas;
-- `memory-<n>`: peak RSS for each n in --memory, `--stages base -k 1 -e joy --no-curate` against a stub with latency 0
-  (the generation, default critics: nothing may accumulate per persona; the curation pass after a run holds every
-  text's embedding by design and is measured in docs/curation.md).
-Prints the machine line (CPU, cores, load, versions), one table per stub mode (median [min-max] over the rounds;
-`vs ref`: calls/s over the reference's in the same round) and one JSON document.
+- `sequential`: PersonaGen with --concurrency 1 (the naive one-persona-at-a-time loop), `--sequential` personas
+  (`-e joy,anger -k 1`, default critics);
+- `memory-<n>`: peak RSS for each n in --memory, with `--memory-flags` against a stub with latency 0.
+Prints the machine line (CPU, cores, load, versions), one table per stub mode (median [min-max] over the rounds)
+and one JSON document.
 """
 
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import tempfile
 from pathlib import Path
@@ -40,33 +45,52 @@ from bench.stub_process import start_stub  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 PERSONAGEN = str(ROOT / ".venv" / "bin" / "personagen")
 PEERS = "reference,reference_aiohttp,data_designer,distilabel"
-NO_CLASSIFIER = ("--no-critic", "offline_emotion")  # the primary row: orchestration, not the critic's classifier
+NO_CLASSIFIER = ("--no-critic", "offline_emotion")  # the offline emotion critic's classifier (onnxruntime MiniLM)
+DEFAULT_JOB = ("-e", "default", "-k", "2")  # what `personagen run` does out of the box: 6 emotions, 2 texts each
+SHAPE = ("-e", "joy,anger", "-k", "1")  # the shape earlier versions of this bench measured
+# PersonaGen's rows: name -> flags. Curation runs unless --no-curate; a run that curates has its curation added to
+# its phase (bench/peers_bench.py `derive`): the whole job is generation, then curation.
+ROWS: dict[str, tuple[str, ...]] = {
+    "pg_job": DEFAULT_JOB,  # the whole job: default critics (the classifier too), curation on
+    "pg_job_no_classifier": (*DEFAULT_JOB, *NO_CLASSIFIER),  # the whole job, the classifier off
+    "pg_orchestration": (*DEFAULT_JOB, *NO_CLASSIFIER, "--no-curate"),  # orchestration alone
+    "pg_shape_k1": (*SHAPE, *NO_CLASSIFIER, "--no-curate"),  # orchestration alone, the old shape
+}
 
 
 def personagen_argv(base_url: str, runs: str, n: int, concurrency: int, *extra: str) -> list[str]:
     return [PERSONAGEN, "run", "--base-url", base_url, "--model", "stub", "-n", str(n), "--concurrency",
-            str(concurrency), "-k", "1", "-q", "--json", "--runs-dir", runs, *extra]
+            str(concurrency), "-q", "--json", "--runs-dir", runs, *extra]
+
+
+def sweep_rows(ks: list[int]) -> dict[str, tuple[str, ...]]:
+    """Orchestration alone and the whole job (classifier off) at each -k of --k-sweep (-e default)."""
+    rows: dict[str, tuple[str, ...]] = {}
+    for k in ks:
+        job = ("-e", "default", "-k", str(k), *NO_CLASSIFIER)
+        rows[f"pg_orchestration_k{k}"] = (*job, "--no-curate")
+        rows[f"pg_job_no_cls_k{k}"] = job
+    return rows
 
 
 def clients(args: argparse.Namespace, runs: str, base_url: str) -> list[peers_bench.Target]:
-    """The peers (unless --no-peers) and PersonaGen without and with the offline emotion critic, against one stub."""
+    """The references and peers (unless --no-peers), then PersonaGen's rows, against one stub."""
     found = [] if args.no_peers else peers_bench.targets(args, base_url)
-    argv = personagen_argv(base_url, runs, args.n, args.concurrency, "-e", "joy,anger")
-    return [*found, peers_bench.Target("personagen", [*argv, *NO_CLASSIFIER]),
-            peers_bench.Target("personagen_critics", argv)]
+    rows = {name: flags for name, flags in ROWS.items() if name in args.rows} | sweep_rows(args.k_sweep)
+    return [*found, *(peers_bench.Target(name, personagen_argv(base_url, runs, args.n, args.concurrency, *flags))
+                      for name, flags in rows.items())]
 
 
 def single_rows(args: argparse.Namespace, mode: str, url: str, runs: str, tmp: str) -> list[dict[str, Any]]:
     """The sequential loop (on the `mode` stub) and the memory runs (on a stub with latency 0), once each."""
     rows = []
     if args.sequential:
-        argv = personagen_argv(url, runs, args.sequential, 1, "-e", "joy,anger")
+        argv = personagen_argv(url, runs, args.sequential, 1, *SHAPE)
         rows.append(peers_bench.run_target(peers_bench.Target("sequential", argv), url, tmp, args.timeout))
     if args.memory:
         with start_stub(latency=0.0, backlog=args.backlog, **peers_bench.MODES[mode]) as (_, fast_url):
             for n in args.memory:
-                argv = personagen_argv(fast_url, runs, n, args.concurrency, "-e", "joy", "--stages", "base",
-                                       "--no-curate")
+                argv = personagen_argv(fast_url, runs, n, args.concurrency, *args.memory_flags)
                 target = peers_bench.Target(f"memory-{n}", argv)
                 rows.append(peers_bench.run_target(target, fast_url, tmp, args.timeout))
     for row in rows:
@@ -81,7 +105,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--no-peers", action="store_true", help="PersonaGen only")
     p.add_argument("--sequential", type=int, default=0, help="personas of the sequential run (0: skip)")
     p.add_argument("--memory", default="", help="comma list of persona counts for the memory runs")
+    p.add_argument("--memory-flags", default="-e joy -k 1 --stages base --no-curate",
+                   help="personagen run flags of the memory runs")
+    p.add_argument("--rows", default=",".join(ROWS), help=f"PersonaGen rows (of {', '.join(ROWS)})")
+    p.add_argument("--k-sweep", default="", help="comma list of -k values: orchestration and whole-job rows each")
     args = p.parse_args(argv)
+    args.rows = [r.strip() for r in args.rows.split(",") if r.strip()]
+    unknown = sorted(set(args.rows) - set(ROWS))
+    if unknown:
+        p.error(f"--rows: unknown {', '.join(unknown)} (known: {', '.join(ROWS)})")
+    args.k_sweep = [int(k) for k in args.k_sweep.split(",") if k.strip()]
+    args.memory_flags = shlex.split(args.memory_flags)
     args.modes = peers_bench.parse_modes("no-keep-alive" if args.no_keep_alive else args.modes)
     args.memory = [int(x) for x in args.memory.split(",") if x.strip()]
     args.only = PEERS  # the peers' order in each round (personagen comes last, then rotates)
@@ -101,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
                                       args.timeout, log=log)
         mode = "keep-alive" if "keep-alive" in urls else args.modes[0]
         rows += single_rows(args, mode, urls[mode], runs, workdir)
-    settings = peers_bench.settings_of(args, "no_peers", "sequential", "memory")
+    settings = peers_bench.settings_of(args, "no_peers", "sequential", "memory", "memory_flags", "rows", "k_sweep")
     return peers_bench.report(rows, settings, machine, args.json_out)
 
 

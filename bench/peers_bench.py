@@ -44,7 +44,7 @@ from bench.stub_process import fetch_stats, start_stub  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PERSONAGEN = ("{personagen} run --base-url {base_url} --model {model} --personas {n} "
                       "--concurrency {concurrency} -k 1 -e joy,anger -q --json")
-REFERENCE = "reference"
+REFERENCES = ("reference", "reference_aiohttp")  # one client, two transports: each round's best is the denominator
 ALL_TARGETS = ("reference", "reference_aiohttp", "ideal_asyncio", "data_designer", "distilabel", "personagen")
 DEFAULT_TARGETS = "reference,reference_aiohttp,data_designer,distilabel,personagen"
 MODES: dict[str, dict[str, Any]] = {"keep-alive": {}, "no-keep-alive": {"no_keep_alive": True}}
@@ -175,20 +175,41 @@ def _wait(proc: subprocess.Popen, timeout: float) -> tuple[int, Any]:
 
 
 def derive(row: dict[str, Any]) -> dict[str, Any]:
-    """Rates per call and per record from the raw measurements (self-reported phase figures preferred)."""
+    """Rates per call and per record from the raw measurements (self-reported phase figures preferred). A run
+    folder (`run` in the reported line) holding curation.json adds its curation to the phase: the whole job is
+    generation, then curation (`curation_s`: its wall time after the last model call)."""
     rep, calls = row["reported"], row["calls"] or 0
     wall = rep.get("wall_s") or row["process_wall_s"]
+    cpu_gen = rep.get("cpu_gen_s")
+    curation = curation_phase(rep)
+    if curation is not None and cpu_gen is not None and rep.get("wall_s"):
+        row["curation_s"], row["curation_cpu_s"] = curation
+        wall, cpu_gen = wall + curation[0], cpu_gen + curation[1]
     records = rep.get("records_ok", rep.get("records"))
     row["records"] = records
     row["records_per_s"] = rep.get("records_per_s") or (round(records / wall, 2) if records else None)
     row["calls_per_s"] = round(calls / wall, 1) if wall else None
-    cpu_gen = rep.get("cpu_gen_s")
     row["cpu_ms_per_call"] = (
         round(1000 * (cpu_gen if cpu_gen is not None else row["cpu_total_s"]) / calls, 2) if calls else None
     )
     row["cpu_total_ms_per_call"] = round(1000 * row["cpu_total_s"] / calls, 2) if calls else None
     row["stub_cpu_ms_per_call"] = round(1000 * row["stub_cpu_s"] / calls, 3) if calls else None
     return row
+
+
+def curation_phase(reported: dict[str, Any]) -> tuple[float, float] | None:
+    """(wall s, CPU s) of the curation recorded in the reported run folder's curation.json, if there is one."""
+    folder = reported.get("run")
+    path = Path(folder) / "curation.json" if isinstance(folder, str) else None
+    if path is None or not path.is_file():
+        return None
+    try:
+        timings = json.loads(path.read_text(encoding="utf-8")).get("timings_s") or {}
+    except (OSError, ValueError):
+        return None
+    if "total" not in timings or "cpu" not in timings:
+        return None
+    return float(timings["total"]), float(timings["cpu"])
 
 
 @contextlib.contextmanager
@@ -218,7 +239,7 @@ def run_rounds(make_targets: Callable[[str], list[Target]], urls: dict[str, str]
                 if row["status"] != "skipped":
                     log(f"    {row['status']}, {row.get('calls')} calls, {row.get('calls_per_s')} calls/s, "
                         f"{row.get('cpu_ms_per_call')} ms CPU/call")
-    return bench_report.with_ratios(rows, REFERENCE)
+    return bench_report.with_ratios(rows, REFERENCES)
 
 
 def interpreters(args: argparse.Namespace) -> dict[str, str]:

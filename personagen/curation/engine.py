@@ -179,7 +179,7 @@ def curate_run(folder: Path, options: CurationOptions | None = None, progress: P
     if not (folder / "records.jsonl").is_file():
         raise CurationError(f"{folder} has no records.jsonl yet: nothing to curate")
     config = read_json(folder / "config.json") or {}
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     corpus = load_corpus(folder, language=str(config.get("language") or "en"))
     live = lock_is_live(read_lock(folder))
     if live:
@@ -190,6 +190,7 @@ def curate_run(folder: Path, options: CurationOptions | None = None, progress: P
     result = curate_corpus(corpus, options, progress)
     result.summary.update(run_id=config.get("run_id") or folder.name, complete=not live)
     result.summary["timings_s"]["total"] = round(time.perf_counter() - started, 3)
+    result.summary["timings_s"]["cpu"] = round(time.process_time() - cpu_started, 3)  # the process's, all threads
     write_curation(folder, result.summary, [r.as_row() for r in result.removals])
     return result
 

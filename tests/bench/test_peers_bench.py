@@ -147,3 +147,57 @@ def test_reference_runs_against_the_stub(tmp_path, target) -> None:
     assert peers_bench.main(args) == 0
     row = json.loads(out.read_text())["results"][0]
     assert (row["tool"], row["status"], row["calls"], row["records"]) == (target, "ok", 8, 2)
+
+
+def test_ratios_divide_by_the_reference_with_the_least_cpu_in_each_round() -> None:
+    def row(tool: str, rnd: int, calls_per_s: float, cpu: float) -> dict:
+        return {"tool": tool, "status": "ok", "round": rnd, "mode": "keep-alive", "calls_per_s": calls_per_s,
+                "cpu_ms_per_call": cpu}
+
+    rows = [row("reference", 1, 300.0, 1.8), row("reference_aiohttp", 1, 400.0, 1.2), row("pg", 1, 200.0, 3.0),
+            row("reference", 2, 380.0, 1.5), row("reference_aiohttp", 2, 360.0, 1.6), row("pg", 2, 190.0, 3.3)]
+    rated = bench_report.with_ratios(rows, peers_bench.REFERENCES)
+    by = {(r["tool"], r["round"]): r for r in rated}
+    assert [by["pg", 1]["ref_tool"], by["pg", 2]["ref_tool"]] == ["reference_aiohttp", "reference"]
+    assert (by["pg", 1]["vs_ref"], by["pg", 1]["cpu_vs_ref"]) == (0.5, 2.5)
+    assert (by["pg", 2]["vs_ref"], by["pg", 2]["cpu_vs_ref"]) == (0.5, 2.2)
+    assert by["reference", 1]["cpu_vs_ref"] == 1.5 and by["reference_aiohttp", 1]["cpu_vs_ref"] == 1.0
+    summary = {e["tool"]: e for e in bench_report.summarise(rated)}
+    assert summary["reference"]["ref_rounds"] == 1 and summary["reference_aiohttp"]["ref_rounds"] == 1
+    assert summary["pg"]["ref_rounds"] is None
+    failed = [{**rows[1], "status": "failed (exit 1)"}, rows[0], rows[2]]  # a failed run is never the denominator
+    assert bench_report.with_ratios(failed, peers_bench.REFERENCES)[2]["ref_tool"] == "reference"
+
+
+def test_a_run_that_curates_has_its_curation_added_to_its_phase(tmp_path, stub_url) -> None:
+    pytest.importorskip("onnxruntime", reason="curation needs the 'eval' extra")
+    from tests.curation.conftest import make_run
+
+    folder = make_run(tmp_path, "r", stub_url, personas=2)
+    timings = json.loads((folder / "curation.json").read_text())["timings_s"]
+    assert 0 < timings["cpu"] and 0 < timings["total"]
+    reported = {"run": str(folder), "wall_s": 2.0, "cpu_gen_s": 1.0, "records": 4}
+    row = peers_bench.derive({"reported": reported, "calls": 10, "process_wall_s": 9.0, "cpu_total_s": 5.0,
+                              "stub_cpu_s": 0.1})
+    assert (row["curation_s"], row["curation_cpu_s"]) == (timings["total"], timings["cpu"])
+    assert row["calls_per_s"] == round(10 / (2.0 + timings["total"]), 1)
+    assert row["cpu_ms_per_call"] == round(1000 * (1.0 + timings["cpu"]) / 10, 2)
+    (folder / "curation.json").unlink()  # --no-curate: the generation phase alone
+    row = peers_bench.derive({"reported": reported, "calls": 10, "process_wall_s": 9.0, "cpu_total_s": 5.0,
+                              "stub_cpu_s": 0.1})
+    assert "curation_s" not in row and (row["calls_per_s"], row["cpu_ms_per_call"]) == (5.0, 100.0)
+
+
+def test_throughput_rows_run_what_users_run(tmp_path) -> None:
+    from bench import bench_throughput
+
+    args = bench_throughput.parse_args(["--no-peers", "--k-sweep", "1,4"])
+    targets = {t.name: t.argv for t in bench_throughput.clients(args, str(tmp_path), "http://127.0.0.1:1/v1")}
+    job, orchestration = targets["pg_job"], targets["pg_orchestration"]
+    assert " -e default -k 2" in " ".join(job) and "--no-critic" not in job and "--no-curate" not in job
+    assert " -e default -k 2 --no-critic offline_emotion --no-curate" in " ".join(orchestration)
+    assert "--no-curate" not in targets["pg_job_no_classifier"] and "offline_emotion" in targets["pg_job_no_classifier"]
+    assert " -e joy,anger -k 1 " in " ".join(targets["pg_shape_k1"])
+    assert " -k 4 " in " ".join(targets["pg_orchestration_k4"]) and "--no-curate" not in targets["pg_job_no_cls_k1"]
+    with pytest.raises(SystemExit):
+        bench_throughput.parse_args(["--rows", "pg_nothing"])
