@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PersonaGen throughput against the stub server, side by side with the asyncio reference and its peers.
 
-    .venv/bin/python bench/bench_throughput.py --n 256 --concurrency 64 --latency 0.1 --repeat 3 \
+    .venv/bin/python bench/bench_throughput.py --n 256 --pg-n 64 --concurrency 64 --latency 0.1 --repeat 3 \
         --json-out /tmp/bench.json [--no-peers] [--rows pg_job,...] [--k-sweep 1,4] [--sequential 20] \
         [--memory 1000,10000 [--memory-flags "-e joy -k 1 --stages base --no-curate"]]
 
@@ -13,7 +13,7 @@ from outside (wait4 rusage, GET /v1/stats deltas). Clients:
   `openai.DefaultAioHttpClient` (`reference_aiohttp`), NeMo Data Designer and distilabel (their venvs; a missing
   one is a skipped row). `vs ref` and `CPU x ref` divide by the reference with the least CPU per call in the same
   round and stub mode: the reference at its best transport, chosen per round by measuring both;
-- PersonaGen, `personagen run -n N --concurrency C -q --json` with the flags of `--rows` (`ROWS` below):
+- PersonaGen, `personagen run -n PG_N --concurrency C -q --json` with the flags of `--rows` (`ROWS` below):
   `pg_job`, the whole job as a user runs it (`-e default -k 2`, default critics, curation on); `pg_job_no_classifier`
   (the same without the offline emotion critic's classifier); `pg_orchestration` (classifier off, `--no-curate`:
   orchestration alone); `pg_shape_k1` (`-e joy,anger -k 1`, orchestration alone: the shape earlier versions
@@ -77,7 +77,8 @@ def clients(args: argparse.Namespace, runs: str, base_url: str) -> list[peers_be
     """The references and peers (unless --no-peers), then PersonaGen's rows, against one stub."""
     found = [] if args.no_peers else peers_bench.targets(args, base_url)
     rows = {name: flags for name, flags in ROWS.items() if name in args.rows} | sweep_rows(args.k_sweep)
-    return [*found, *(peers_bench.Target(name, personagen_argv(base_url, runs, args.n, args.concurrency, *flags))
+    n = args.pg_n or args.n
+    return [*found, *(peers_bench.Target(name, personagen_argv(base_url, runs, n, args.concurrency, *flags))
                       for name, flags in rows.items())]
 
 
@@ -107,6 +108,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--memory", default="", help="comma list of persona counts for the memory runs")
     p.add_argument("--memory-flags", default="-e joy -k 1 --stages base --no-curate",
                    help="personagen run flags of the memory runs")
+    p.add_argument("--peers", default=PEERS, help=f"references and peers, in order (default {PEERS})")
+    p.add_argument("--pg-n", type=int, default=64,
+                   help="personas of PersonaGen's rows (0: --n); -e default -k 2 makes ~40-50 calls per persona")
     p.add_argument("--rows", default=",".join(ROWS), help=f"PersonaGen rows (of {', '.join(ROWS)})")
     p.add_argument("--k-sweep", default="", help="comma list of -k values: orchestration and whole-job rows each")
     args = p.parse_args(argv)
@@ -118,7 +122,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.memory_flags = shlex.split(args.memory_flags)
     args.modes = peers_bench.parse_modes("no-keep-alive" if args.no_keep_alive else args.modes)
     args.memory = [int(x) for x in args.memory.split(",") if x.strip()]
-    args.only = PEERS  # the peers' order in each round (personagen comes last, then rotates)
+    args.only = args.peers  # the peers' order in each round (personagen comes last, then rotates)
     return args
 
 
@@ -135,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
                                       args.timeout, log=log)
         mode = "keep-alive" if "keep-alive" in urls else args.modes[0]
         rows += single_rows(args, mode, urls[mode], runs, workdir)
-    settings = peers_bench.settings_of(args, "no_peers", "sequential", "memory", "memory_flags", "rows", "k_sweep")
+    settings = peers_bench.settings_of(args, "pg_n", "peers", "no_peers", "sequential", "memory", "memory_flags",
+                                       "rows", "k_sweep")
     return peers_bench.report(rows, settings, machine, args.json_out)
 
 
