@@ -14,6 +14,7 @@ target (or a control's real label) is written with the answer, never shown befor
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import time
@@ -140,24 +141,49 @@ def append_label(folder: Path, row: LabelRow) -> None:
         os.close(fd)
 
 
-Ask = Callable[[Item, int, int], str | None]  # (item, its number, how many) -> an answer, or None to stop
+Ask = Callable[[Item, int, int], str | None]  # (item, its number, how many) -> an answer, UNDO, or None to stop
+UNDO = "\x00undo"  # what `ask` returns to take back the previous answer of this session
+
+
+def drop_answer(folder: Path, labeller: str, item: str) -> None:
+    """Take the labeller's last answer to `item` out of labels.jsonl (the file rewritten through a temporary file,
+    then swapped in whole)."""
+    path = folder / LABELS_FILE
+    lines = path.read_bytes().splitlines(keepends=True)
+    for i in range(len(lines) - 1, -1, -1):
+        try:
+            row = json.loads(lines[i])
+        except ValueError:
+            continue
+        if isinstance(row, dict) and row.get("labeller") == labeller and row.get("item") == item:
+            del lines[i]
+            break
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(b"".join(lines))
+    os.replace(tmp, path)
 
 
 def label_session(folder: Path, items: list[Item], ask: Ask, labeller: str, seed: int) -> tuple[int, int]:
-    """Ask for each item the labeller has not answered yet and append each answer; (answered now, left)."""
+    """Ask for each item the labeller has not answered yet and append each answer; UNDO takes back the previous
+    answer of this session and asks that item again. Returns (answered now, left)."""
     done = {r.item for r in read_labels(folder) if r.labeller == labeller}
     todo = [item for item in items if item.item not in done]
-    answered = 0
-    for number, item in enumerate(todo, start=len(items) - len(todo) + 1):
-        shown = time.monotonic()
-        answer = ask(item, number, len(items))
+    first, at = len(items) - len(todo) + 1, 0
+    while at < len(todo):
+        item, shown = todo[at], time.monotonic()
+        answer = ask(item, first + at, len(items))
         if answer is None:
             break
+        if answer == UNDO:
+            if at > 0:
+                at -= 1
+                drop_answer(folder, labeller, todo[at].item)
+            continue
         append_label(folder, LabelRow(ts=time.time(), labeller=labeller, item=item.item, kind=item.kind,
                                       answer=answer, truth=item.truth, seconds=round(time.monotonic() - shown, 2),
                                       seed=seed))
-        answered += 1
-    return answered, len(todo) - answered
+        at += 1
+    return at, len(todo) - at
 
 
 def kept_texts(folder: Path) -> tuple[list[dict], str]:

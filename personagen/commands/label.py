@@ -2,7 +2,8 @@
 
 A thin command over personagen.labelling (which texts, in what order, where answers go) and
 personagen.evaluation.label_accuracy (what the answers say). One key answers: 1-9 the run's emotions, `o` other,
-`n` no clear emotion; `q` (or Ctrl-C, Ctrl-D, the end of piped input) stops, and the next session resumes there.
+`n` no clear emotion; `u` takes back the previous answer of the session; `q` (or Ctrl-C, Ctrl-D, the end of
+piped input) stops, and the next session resumes there.
 Keys are read one at a time from a terminal (click.getchar), or from piped input.
 """
 
@@ -20,7 +21,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from personagen.commands.options import DEFAULT_RUNS_DIR, RunsDir, clean_errors, fail
-from personagen.labelling import NO_EMOTION, OTHER, Item, LabelError, answers
+from personagen.labelling import NO_EMOTION, OTHER, UNDO, Item, LabelError, answers
 from personagen.runfiles import find_run_dir
 
 STOP_KEYS = {"q", "Q", "", "\x03", "\x04"}
@@ -46,7 +47,7 @@ def read_key() -> str:
 
 
 def make_ask(keys: dict[str, str]):
-    legend = "  ".join(f"[bold]{k}[/] {escape(v)}" for k, v in keys.items()) + "  [bold]q[/] stop"
+    legend = "  ".join(f"[bold]{k}[/] {escape(v)}" for k, v in keys.items()) + "  [bold]u[/] undo  [bold]q[/] stop"
 
     def ask(item: Item, number: int, total: int) -> str | None:
         console.rule(f"text {number} of {total}")
@@ -56,11 +57,14 @@ def make_ask(keys: dict[str, str]):
             key = read_key()
             if key in STOP_KEYS:
                 return None
+            if key in ("u", "U"):
+                console.print("<- undo: the previous text again (nothing to undo at the session's first)")
+                return UNDO
             if key in keys:
                 console.print(f"-> {escape(keys[key])}")
                 return keys[key]
             if not key.isspace():
-                console.print(f"[yellow]{escape(key)!r} is no answer:[/] press one of {', '.join(keys)} or q")
+                console.print(f"[yellow]{escape(key)!r} is no answer:[/] press one of {', '.join(keys)}, u or q")
 
     return ask
 

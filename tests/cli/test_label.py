@@ -87,6 +87,14 @@ def test_a_stopped_session_resumes_where_it_stopped(run: Path, controls: Path) -
     assert "every text of this sample is labelled" in invoke(*args, keys="1").output
 
 
+def test_undo_takes_back_the_previous_answer_and_asks_again(run: Path) -> None:
+    result = invoke("label", run, "--sample", 3, keys="u1u2oq")  # undo at the first text does nothing
+    assert result.exit_code == 0 and "2 answered now; 1 left" in result.output
+    rows = read_labels(run)
+    assert [r.answer for r in rows] == ["anger", OTHER]
+    assert len({r.item for r in rows}) == 2 and "text 1 of 3" in result.output.split("<- undo")[-2]
+
+
 def test_the_sample_and_its_order_are_fixed_by_the_seed(run: Path) -> None:
     def order(labeller: str, seed: int) -> list[str]:
         invoke("label", run, "--sample", 6, "--seed", seed, "--labeller", labeller, keys="nnnnnn")
