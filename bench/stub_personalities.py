@@ -163,6 +163,10 @@ class OpenAI(Personality):
         if body.get("max_tokens") is not None:
             return 400, oai_error("Unsupported parameter: 'max_tokens' is not supported with this model. Use "
                                   "'max_completion_tokens' instead.", "max_tokens", "unsupported_parameter")
+        if "parallel_tool_calls" in body and str(body.get("model")).startswith(("o1", "o3", "o4-mini")):
+            # the API's text as quoted in evalstate/fast-agent#279 (o4-mini) and langchain-ai/langchain#29704 (o3-mini)
+            return 400, oai_error("Unsupported parameter: 'parallel_tool_calls' is not supported with this model.",
+                                  "parallel_tool_calls", "unsupported_parameter")
         return None
 
     def check_format(self, body: dict[str, Any]) -> Reject | None:

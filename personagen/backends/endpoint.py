@@ -158,8 +158,11 @@ def choose_model(s: ModelSettings, endpoint: Endpoint, served: list[str] | None)
     """The configured model, else OpenAI's default, else the server's only model; else a ConfigError listing them."""
     if s.model:
         return s.model
-    if endpoint.backend == "openai":
+    if endpoint.backend == "openai" and endpoint.home:
         return DEFAULT_OPENAI_MODEL
+    if endpoint.azure:  # GET /models lists the base models, not the deployments requests must name
+        raise ConfigError(f"{endpoint.base_url} is Azure OpenAI: name your deployment with --model (or model = "
+                          "\"...\" in [models.default]); its model list shows base models, not deployments")
     if served and len(served) == 1:
         return served[0]
     listing = f"it serves: {', '.join(served)}" if served else "it lists no models at GET /models"

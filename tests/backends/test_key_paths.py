@@ -88,3 +88,25 @@ def test_the_model_list_request_carries_only_the_endpoints_own_key():
         assert served_models(Endpoint("openai", url, "server-key")) == ["a", "b"]
         stats = fetch_stats(url)
     assert stats["credentials"] == ["server-key"]
+
+
+def test_openai_proxy_does_not_break_model_set_up(tmp_path, monkeypatch):
+    """ChatOpenAI reads OPENAI_PROXY itself and then refuses our HTTP clients; the proxy is handed to our clients
+    instead, and never used for a server on this machine."""
+    from personagen.backends.model_set import proxy_for
+
+    monkeypatch.setenv("OPENAI_PROXY", "http://127.0.0.1:9")  # nothing listens there
+    result, stats = run_with(tmp_path, None, "--base-url", "{url}")
+    assert result.exit_code == 0, result.output
+    assert proxy_for(Endpoint("openai", "https://api.openai.com/v1", "k")) == "http://127.0.0.1:9"
+    assert proxy_for(Endpoint("openai-compatible", "http://localhost:8080/v1", "k")) is None
+
+
+def test_azure_needs_the_deployment_named():
+    from personagen.backends.endpoint import choose_model
+    from personagen.settings import ConfigError, ModelSettings
+
+    azure = Endpoint("openai-compatible", "https://res.openai.azure.com/openai/v1", "k")
+    with pytest.raises(ConfigError, match="name your deployment with --model"):
+        choose_model(ModelSettings(), azure, ["gpt-4o-mini"])
+    assert choose_model(ModelSettings(model="my-deployment"), azure, ["gpt-4o-mini"]) == "my-deployment"
