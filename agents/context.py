@@ -41,13 +41,16 @@ class Limits(BaseModel):
     socio_attempts: int = Field(default=3, gt=0, le=100)
     scenario_attempts: int = Field(default=3, gt=0, le=100)
     text_attempts: int = Field(default=3, gt=0, le=100)
-    # early stop: the run fails (resumable) when its first N model answers all fail to parse (0: never) ...
+    # early stop: the run fails (resumable) when its last N model answers all failed (0: never) ...
     early_stop_answers: int = Field(default=20, ge=0)
-    # ... or when, of its first N finished personas, more than this share dropped for one same reason (0: never)
+    # ... or when, of its last N finished personas, more than this share yielded no text (0: never)
     early_stop_personas: int = Field(default=10, ge=0)
     early_stop_share: float = Field(default=0.8, gt=0.0, le=1.0)
     # a structured-output mode whose probe question gets no answer within this is skipped as too slow
     probe_timeout_s: float = Field(default=60.0, gt=0.0)
+    # a finished run that lost more than this share of its text slots to failed model calls (not to critics)
+    # ends with status `short` (exit 4); `--resume` re-attempts them (1: never short)
+    max_error_share: float = Field(default=0.2, ge=0.0, le=1.0)
 
 
 EventSink = Callable[[dict[str, Any]], None]

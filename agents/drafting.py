@@ -32,8 +32,10 @@ DRAFT_WIDTH = 300  # characters of a rejected draft shown back to the model
 
 async def draft(ctx: AgentContext, agent: str, persona_id: str, messages: list[BaseMessage], schema: type[T],
                 build: Callable[[T], Any], *, stage: str, attempt: int, emit: bool = True,
-                **extra: Any) -> tuple[Any, str | None]:
-    """(candidate, None), or (None, the error) when the model's answer did not fit `schema`.
+                **extra: Any) -> tuple[Any, ModelAnswerError | None]:
+    """(candidate, None), or (None, the error) when the model call failed for this candidate: its answer did not
+    fit `schema`, or the server refused this prompt or answer (the error's `kind` says which: a content filter,
+    a context overflow, ...; agents/call_errors.py). The stage's critics turn it into a rejection.
 
     `build` turns the parsed answer into the stage's candidate; with `emit` the candidate is recorded as an
     `output` event.
@@ -41,7 +43,7 @@ async def draft(ctx: AgentContext, agent: str, persona_id: str, messages: list[B
     try:
         answer = await ctx.ask(agent, persona_id, messages, schema, stage=stage, attempt=attempt, **extra)
     except ModelAnswerError as exc:
-        return None, str(exc)
+        return None, exc
     candidate = build(answer)
     if emit:
         data = candidate.model_dump(mode="json") if isinstance(candidate, BaseModel) else candidate

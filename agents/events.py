@@ -95,7 +95,9 @@ class TextData(Record):
 
 
 class VerdictData(Record):
-    """`verdict`: a critic's Verdict."""
+    """`verdict`: a critic's Verdict (with `error_kind` when a failed model call, not a judgement, made it)."""
+
+    OMIT_IF_NONE = ("error_kind",)
 
     critic: str
     stage: str
@@ -104,6 +106,7 @@ class VerdictData(Record):
     reasons: list[str] = Field(default_factory=list)
     kind: str = "rule"
     advisory: bool = False
+    error_kind: str | None = Field(default=None, description="The failed model call's kind (agents/call_errors.py).")
 
 
 class LlmCallData(Record):
@@ -114,7 +117,8 @@ class LlmCallData(Record):
     schema_name: str = Field(alias="schema", description="Name of the pydantic schema asked for.")
     parsed: dict[str, Any] | None = None
     error: str | None = None
-    error_kind: str | None = Field(default=None, description="How the answer failed (agents/answers.py).")
+    error_kind: str | None = Field(default=None, description="How the call failed for this candidate: an unusable "
+                                   "answer (agents/answers.py) or a refusal (agents/call_errors.py).")
     via: Literal["content_fallback"] | None = Field(
         default=None, description="Set when a tool call was asked for and the JSON came in the content."
     )
@@ -150,6 +154,7 @@ class ResumeData(Record):
     """`resume`: what `run --resume` repaired and kept."""
 
     done: int
+    retried: int = Field(default=0, description="Finished personas run again: they lost text slots to model errors.")
     torn_lines: int = 0
     duplicate_rows: int = 0
     orphan_records: int = 0

@@ -2,8 +2,10 @@
 
 Input: a `ModelHandle` (a chat model plus how it does structured output), chat messages and a pydantic schema.
 Output: an `Answer` holding the parsed object and what an event needs (prompt, raw answer, tokens, latency).
-A model answer that does not parse raises `ModelAnswerError` (with the kind of failure, see agents/answers.py);
-the caller's critic loop decides what follows.
+A model answer that does not parse raises `ModelAnswerError` (with the kind of failure, see agents/answers.py),
+and so does an error about this one prompt or answer (a content filter, a context overflow: agents/call_errors.py);
+the caller's critic loop decides what follows. An error about the endpoint (key, model, quota, a server gone)
+raises `ModelCallError`, which stops the run.
 
 Structured output modes (each server supports a different subset: personagen/backends/probe.py finds out which):
 - `function_calling`: the schema is the one tool and `tool_choice` names it;
@@ -27,7 +29,16 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from pydantic import BaseModel
 
-from personagen.agents.answers import TRUNCATED, cached_tokens, raw_text, read_answer, reasoning_tokens, usage
+from personagen.agents.answers import (
+    TRUNCATED,
+    cached_tokens,
+    finish_reason,
+    raw_text,
+    read_answer,
+    reasoning_tokens,
+    usage,
+)
+from personagen.agents.call_errors import CANDIDATE_MEANING, FINISH_KINDS, CandidateFailure, call_failure
 from personagen.agents.strict_schema import cached_schema, strict_json_schema
 from personagen.errors import RunFailure
 
@@ -154,16 +165,29 @@ def messages_as_dicts(messages: list[BaseMessage]) -> list[dict[str, str]]:
     return [{"role": m.type, "content": str(m.content)} for m in messages]
 
 
-def call_error(handle: ModelHandle, exc: Exception) -> ModelCallError:
-    return ModelCallError(f"model '{handle.name}' ({handle.backend}): {type(exc).__name__}: {exc}")
+def failed_call(handle: ModelHandle, exc: Exception, prompt: list[dict[str, str]],
+                latency: float) -> ModelAnswerError | ModelCallError:
+    """A failed call as this candidate's failure (ModelAnswerError: the loop rewrites or drops it) or the
+    endpoint's (ModelCallError: the run stops, with the fix); agents/call_errors.py sorts them."""
+    failure = call_failure(exc)
+    if isinstance(failure, CandidateFailure):
+        return ModelAnswerError(f"{handle.name}: {CANDIDATE_MEANING[failure.kind]} ({failure.detail})",
+                                prompt=prompt, raw="", model=handle.name, kind=failure.kind, latency_s=latency)
+    return ModelCallError(f"model '{handle.name}' ({handle.backend}): {failure.what}. Fix: {failure.fix}")
 
 
 def interpret(handle: ModelHandle, result: AIMessage, schema: type[T], prompt: list[dict[str, str]],
               latency: float) -> Answer[T]:
     """The answer read into `schema`, or ModelAnswerError saying what was wrong with it."""
-    reading = read_answer(result, schema, expects_tool=handle.method == "function_calling")
     raw = raw_text(result)
     tokens_in, tokens_out = usage(result)
+    stopped = FINISH_KINDS.get(finish_reason(result) or "")
+    if stopped is not None:  # a 200 that a content filter or the provider cut off: this candidate's failure
+        raise ModelAnswerError(f"{handle.name}: {CANDIDATE_MEANING[stopped]} (finish reason "
+                               f"'{finish_reason(result)}')", prompt=prompt, raw=raw, model=handle.name,
+                               kind=stopped, tokens_in=tokens_in, tokens_out=tokens_out, latency_s=latency,
+                               tokens_cached=cached_tokens(result))
+    reading = read_answer(result, schema, expects_tool=handle.method == "function_calling")
     if reading.parsed is None:
         raise ModelAnswerError(
             f"{handle.name} answered something that does not fit {schema.__name__}: {reading.error}",
@@ -203,9 +227,9 @@ async def ask(handle: ModelHandle, messages: list[BaseMessage], schema: type[T])
         except openai.LengthFinishReasonError as exc:
             settle(ticket, exc)
             raise truncated(handle, exc, prompt, time.perf_counter() - start) from None
-        except Exception as exc:  # transport, auth, rate limit after retries, server errors
+        except Exception as exc:  # after the client's retries: sorted by whose failure it is
             settle(ticket, exc)
-            raise call_error(handle, exc) from exc
+            raise failed_call(handle, exc, prompt, time.perf_counter() - start) from exc
         settle(ticket, result)
         latency = time.perf_counter() - start
     return interpret(handle, result, schema, prompt, latency)

@@ -6,7 +6,8 @@
     with start_stub(personality="openai", models="gpt-4o-mini,o4-mini", require_key="sk-test") as (_, url): ...
 
 Keyword options are the server's CLI flags with underscores (latency, error_rate, rate_limit, burst,
-malformed_rate, timeout_rate, hang, backlog, seed, host, personality, models, require_key); switches are
+malformed_rate, timeout_rate, hang, backlog, seed, host, personality, models, require_key, filter_rate,
+faults); switches are
 booleans (no_keep_alive=True). The child runs on the current interpreter; the helper waits until GET /health
 answers (GET /v1/models may need a key) and stops the child (SIGTERM, then SIGKILL) on exit.
 """
@@ -28,9 +29,11 @@ from pathlib import Path
 from typing import Any
 
 try:  # imported as bench.stub_process or as a sibling script module
+    from .stub_faults import add_fault_args
     from .stub_personalities import PERSONALITIES
     from .stub_replies import MODEL
 except ImportError:  # pragma: no cover - script mode
+    from stub_faults import add_fault_args  # type: ignore[no-redef]
     from stub_personalities import PERSONALITIES  # type: ignore[no-redef]
     from stub_replies import MODEL  # type: ignore[no-redef]
 
@@ -57,6 +60,8 @@ class StubOptions:
     personality: str = "generic"
     models: str = MODEL
     require_key: str | None = None
+    filter_rate: float = 0.0  # faults about one prompt or answer: stub_faults.py
+    faults: str = ""
 
 
 def parse_args(argv: list[str] | None = None) -> StubOptions:
@@ -80,6 +85,7 @@ def parse_args(argv: list[str] | None = None) -> StubOptions:
     p.add_argument("--personality", default="generic", choices=list(PERSONALITIES), help="real server to mimic")
     p.add_argument("--models", default=MODEL, help="comma-separated model ids served (GET /v1/models)")
     p.add_argument("--require-key", default=None, help="answer 401 unless the request carries this key")
+    add_fault_args(p)
     return StubOptions(**vars(p.parse_args(argv)))
 
 

@@ -18,6 +18,8 @@ to any other credential. Every distinct credential received (Bearer value or api
 Misbehaviour knobs: --error-rate (HTTP 500), --rate-limit RPS (token bucket; HTTP 429 with Retry-After and
 retry-after-ms), --malformed-rate (JSON answers cut short), --timeout-rate (request hangs --hang seconds or
 until the client gives up). Answers depend only on the request's messages; the knobs use their own seeded RNG.
+Faults about one prompt or answer (--filter-rate, --faults: Azure's content filter, OpenAI's context overflow,
+OpenRouter's error in a 200, ...) hit the same prompts every time: stub_faults.py.
 
 In Python: `with start_stub(latency=0.0) as (proc, base_url): ...`; options and flags: stub_process.py.
 """
@@ -35,17 +37,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 try:  # imported as bench.stub_server (tests) or run as a script
+    from .stub_faults import Faults, fault_answer, parse_faults
     from .stub_personalities import credential_of, make_personality
     from .stub_process import StubOptions, parse_args, start_stub
     from .stub_replies import MODEL, completion_payload, stream_events
 except ImportError:  # pragma: no cover - script mode
+    from stub_faults import Faults, fault_answer, parse_faults  # type: ignore[no-redef]
     from stub_personalities import credential_of, make_personality  # type: ignore[no-redef]
     from stub_process import StubOptions, parse_args, start_stub  # type: ignore[no-redef]
     from stub_replies import MODEL, completion_payload, stream_events  # type: ignore[no-redef]
 
 __all__ = ["StubOptions", "StubServer", "start_stub", "main"]
-REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests",
-           500: "Internal Server Error"}
+REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+           429: "Too Many Requests", 500: "Internal Server Error"}
 PARAMS = ("temperature", "max_tokens", "max_completion_tokens", "reasoning_effort", "tool_choice", "response_format")
 MAX_CREDENTIALS = 20
 
@@ -75,6 +79,7 @@ class Stats:
     ok: int = 0
     status: dict[str, int] = field(default_factory=dict)
     kinds: dict[str, int] = field(default_factory=dict)
+    faults: dict[str, int] = field(default_factory=dict)
     malformed: int = 0
     hung: int = 0
     in_flight: int = 0
@@ -130,6 +135,7 @@ class StubServer:
         self.bucket = TokenBucket(opts.rate_limit, opts.burst) if opts.rate_limit > 0 else None
         models = [m.strip() for m in opts.models.split(",") if m.strip()] or [MODEL]
         self.persona = make_personality(opts.personality, models, opts.require_key)
+        self.faults = Faults(parse_faults(opts.faults, opts.filter_rate))
         owner = getattr(self.persona, "owned_by", "stub")
         data = [{"id": m, "object": "model", "created": 0, "owned_by": owner} for m in models]
         slots = getattr(self.persona, "slots", None)  # a server that runs this many requests at once, queues the rest
@@ -256,6 +262,11 @@ class StubServer:
             return _json(*refused)
         malformed = bool(opts.malformed_rate) and roll() < opts.malformed_rate
         payload, kind = persona.payload(body, malformed) if persona else completion_payload(body, malformed)
+        if fault := self.faults.pick(body):  # the same prompt always gets the same fault (stub_faults.py)
+            self.stats.count(fault, self.stats.faults)
+            status, payload = fault_answer(fault, payload)
+            if status != 200 or "choices" not in payload:
+                return _json(status, payload)
         self.stats.malformed += malformed
         self.stats.count(kind, self.stats.kinds)
         self.stats.ok += 1

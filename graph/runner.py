@@ -21,6 +21,7 @@ from typing import Any
 
 from personagen.agents.context import AgentContext, Limits
 from personagen.agents.critics.registry import CriticError
+from personagen.agents.critics.stage import lost_to_error
 from personagen.agents.llm import ModelCallError
 from personagen.errors import InputError, RunFailure, RunIncomplete
 from personagen.graph.state import PersonaState, initial_state
@@ -105,9 +106,19 @@ def persona_row(state: PersonaState) -> dict[str, Any]:
         "base": dump(state.get("base")), "socio": dump(state.get("socio")), "scenario": dump(state.get("scenario")),
         "attempts": {k: state[f"{k}_attempts"] for k in ("base", "socio", "scenario")},
         "rejected": state["rejected"], "verdicts": state["verdicts"],
-        "texts": {"accepted": len(state["texts"]), "dropped": len(state["dropped_texts"])},
+        "texts": {"accepted": len(state["texts"]), "dropped": len(state["dropped_texts"]),
+                  "requested": len(state["slots"]), "lost_to_errors": lost_to_errors(state)},
         "dropped_texts": state["dropped_texts"], "drop_reason": state.get("drop_reason"),
     }
+
+
+def lost_to_errors(state: PersonaState) -> int:
+    """Text slots of a finished thread lost to failed model calls (not to critics' judgements): every slot of a
+    persona dropped because its stage's model calls failed, else its slots dropped that way."""
+    if state["status"] == "dropped":
+        last = state["rejected"][-1] if state["rejected"] else {"verdicts": []}
+        return len(state["slots"]) if lost_to_error(last["verdicts"]) else 0
+    return sum(1 for t in state["dropped_texts"] if t.get("cause") == "error")
 
 
 def record_rows(state: PersonaState, ctx: AgentContext) -> list[dict[str, Any]]:

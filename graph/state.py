@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, TypedDict
 
+from personagen.agents.llm import ModelAnswerError
 from personagen.personas.models import BasePersona, Expression, Scenario, SocioCultural
 
 
@@ -23,7 +24,7 @@ class PersonaState(TypedDict, total=False):
     base_attempts: int
     socio_attempts: int
     scenario_attempts: int
-    stage_error: str | None  # the last agent's unparseable answer, if any
+    stage_error: ModelAnswerError | None  # why the last agent's model call gave no candidate, if it did not
     passed: bool  # the last persona-stage critique's outcome
     last_reason: str
     verdicts: list[dict[str, Any]]  # passing verdicts of the persona stages

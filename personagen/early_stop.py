@@ -1,19 +1,24 @@
-"""Early stop: a run that cannot succeed stops soon, says why and what to change, and never ends quietly empty.
+"""The health watch: a run that cannot succeed stops soon, says why and what to change, and never ends quietly empty.
 
-As NeMo Data Designer's early shutdown does for failing generators, the run watches its first results:
-- the first `early_stop_answers` model answers all failed to parse (a server that ignores a forced tool choice,
-  answers cut at the output cap, a model that does not follow the schema);
-- of the first `early_stop_personas` finished personas (all of them in a smaller run), more than
-  `early_stop_share` dropped, or kept no text, for one same reason (a critic the model cannot satisfy).
+As NeMo Data Designer's early shutdown does for failing generators, the run watches its results on rolling
+windows over the whole run (not only its start), by cause:
+- the last `early_stop_answers` model answers all failed (unparseable: a server that ignores a forced tool choice,
+  answers cut at the output cap, a model that does not follow the schema; or refused about their prompt: a
+  content filter, a context overflow);
+- of the last `early_stop_personas` finished personas (all of them in a smaller run), more than
+  `early_stop_share` dropped or kept no text, whatever the causes (each cause is named with its count; the fix is
+  the commonest one's: a critic the model cannot satisfy, unusable answers).
 Either stops the run through `RunControl` with status `failed` (resumable), the full reason and the fix.
 `empty_run_message` names the cause when a run ends with no text at all: such a run never counts as finished.
+`short_message` says why a finished run lost more than `[limits] max_error_share` of its text slots to model
+errors (the pipeline then ends it with status `short`, exit 4; `--resume` re-attempts those slots).
 
 Input: the run's events and finished persona rows (the same the run folder gets). Output: calls to `stop`.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +26,9 @@ from personagen.agents.context import Limits
 from personagen.agents.events import EventType
 
 DOCTOR = "run `personagen doctor` (with the same --base-url/--model/--config) to see which structured-output mode works"
+FILTERED = ("the server refuses prompts or answers about their content (emotion prompts trip content filters): use "
+            "a deployment whose content filter allows them (Azure: a custom content filter configuration) or "
+            "another model")
 ANSWER_HINTS = {
     "no_tool_call": "the server ignores the forced tool choice and answers in prose: " + DOCTOR
                     + ', or set structured_output = "json_schema" in [models.default]',
@@ -28,7 +36,16 @@ ANSWER_HINTS = {
                  "(reasoning models count their reasoning tokens in it)",
     "invalid": "the model's answers do not fit the schema: " + DOCTOR + ", or use a model that follows instructions",
     "no_json": "the model's answers hold no JSON: " + DOCTOR + ", or use a model that follows instructions",
+    "content_filter": FILTERED,
+    "invalid_prompt": FILTERED,
+    "moderation": FILTERED,
+    "context_length": "the prompts do not fit the model's context window: use a model with a larger context (or "
+                      "start the server with a larger one, e.g. llama-server --ctx-size), or lower --texts-per-emotion",
+    "tool_use_failed": "the server cannot read the model's tool calls: " + DOCTOR
+                       + ', or set structured_output = "json_schema" in [models.default]',
+    "provider_error": "the provider keeps failing while the model answers: try another provider or model, or later",
 }
+PARSE_KINDS = ("no_tool_call", "truncated", "invalid", "no_json")
 PARSE = "parse"  # the pseudo-critic of a stage whose model answer did not parse (agents/critics/stage.py)
 
 
@@ -45,7 +62,9 @@ def where(stage: str, critic: str) -> str:
 
 
 def blocking_critics(verdicts: list[dict[str, Any]]) -> list[str]:
-    return [v["critic"] for v in verdicts if not v.get("passed") and not v.get("advisory")]
+    """The critics that blocked a candidate; PARSE for a failed model call (also a critic's own: FailedCall)."""
+    return [PARSE if v.get("error_kind") else v["critic"] for v in verdicts if not v.get("passed")
+            and not v.get("advisory")]
 
 
 def failure_of(row: dict[str, Any]) -> tuple[str, str] | None:
@@ -60,52 +79,61 @@ def failure_of(row: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
+def counted(counter: Counter[Any], name: Callable[[Any], str] = str) -> str:
+    return ", ".join(f"{n} {name(k)}" for k, n in counter.most_common())
+
+
 class EarlyStop:
-    """Watches a run's first answers and personas; calls `stop(message)` once when the run cannot succeed."""
+    """Watches a run's answers and personas on rolling windows; calls `stop(message)` once when the run cannot
+    succeed."""
 
     def __init__(self, limits: Limits, planned: int, stop: Callable[[str], None]) -> None:
         self.limits, self.stop = limits, stop
         self.window = min(limits.early_stop_personas, planned)
-        self.answers: Counter[str] = Counter()  # error kinds of the first answers
+        self.answers: deque[tuple[str, str] | None] = deque(maxlen=max(1, limits.early_stop_answers))
         self.error_kinds: Counter[str] = Counter()  # error kinds of all answers
-        self.first_error: str | None = None
         self.answered = 0
+        self.personas: deque[tuple[str, str] | None] = deque(maxlen=max(1, self.window))
         self.finished = 0
-        self.failures: Counter[tuple[str, str]] = Counter()
+        self.failures: Counter[tuple[str, str]] = Counter()  # of all finished personas
         self.stopped = False
 
     def event(self, e: dict[str, Any]) -> None:
         if e["type"] != EventType.LLM_CALL:
             return
         data = e.get("data") or {}
+        failed = None
         if "error" in data:
-            self.error_kinds[data.get("error_kind") or "invalid"] += 1
-        if self.answered >= self.limits.early_stop_answers:
-            return
+            failed = (data.get("error_kind") or "invalid", data["error"])
+            self.error_kinds[failed[0]] += 1
         self.answered += 1
-        if "error" in data:
-            self.answers[data.get("error_kind") or "invalid"] += 1
-            self.first_error = self.first_error or data["error"]
-        if self.answered == self.limits.early_stop_answers and self.answers.total() == self.answered:
+        self.answers.append(failed)
+        size = self.limits.early_stop_answers
+        if size and len(self.answers) == size and all(self.answers):
             self._stop(self.answers_message())
 
     def answers_message(self) -> str:
-        kind, _ = self.answers.most_common(1)[0]
-        kinds = ", ".join(f"{n} {k}" for k, n in self.answers.most_common())
-        return (f"the first {self.answered} model answers all failed to parse ({kinds}; first: {self.first_error}). "
-                f"Fix: {ANSWER_HINTS.get(kind, ANSWER_HINTS['invalid'])}")
+        kinds = Counter(kind for kind, _ in self.answers)  # type: ignore[misc]
+        kind = kinds.most_common(1)[0][0]
+        which = "first" if self.answered == len(self.answers) else "last"
+        how = " to parse" if set(kinds) <= set(PARSE_KINDS) else ""
+        return (f"the {which} {len(self.answers)} model answers all failed{how} ({counted(kinds)}; first: "
+                f"{self.answers[0][1]}). Fix: {ANSWER_HINTS.get(kind, ANSWER_HINTS['invalid'])}")  # type: ignore[index]
 
     def persona(self, row: dict[str, Any]) -> None:
         self.finished += 1
         failure = failure_of(row)
         if failure is not None:
             self.failures[failure] += 1
-        if self.finished > self.window or not self.failures:
+        if not self.window:
             return
-        (stage, critic), count = self.failures.most_common(1)[0]
-        if count > self.limits.early_stop_share * self.window:
-            self._stop(f"{count} of the first {self.finished} personas yielded no text, all at {where(stage, critic)}. "
-                       f"Fix: {self.hint(critic)}")
+        self.personas.append(failure)
+        causes = Counter(f for f in self.personas if f is not None)
+        if causes.total() > self.limits.early_stop_share * self.window:
+            (_, critic), _ = causes.most_common(1)[0]
+            which = "first" if self.finished <= self.window else "last"
+            self._stop(f"{causes.total()} of the {which} {len(self.personas)} personas yielded no text: "
+                       f"{counted(causes, lambda f: 'at ' + where(*f))}. Fix: {self.hint(critic)}")
 
     def hint(self, critic: str) -> str:
         kind = self.error_kinds.most_common(1)[0][0] if self.error_kinds else None
@@ -118,6 +146,15 @@ class EarlyStop:
         (stage, critic), count = self.failures.most_common(1)[0]
         return (f"no text was accepted: {count} of {self.finished} personas failed at {where(stage, critic)}. "
                 f"Fix: {self.hint(critic)}")
+
+    def short_message(self, lost: int, slots: int, kinds: Counter[str]) -> str:
+        """Why a finished run is short: the text slots it lost to model errors, the failed answers by kind
+        (`kinds`, the whole run's), and the fix."""
+        kind = kinds.most_common(1)[0][0] if kinds else "invalid"
+        return (f"{lost} of {slots} text slots ({lost / slots:.0%}) were lost to model errors, more than "
+                f"[limits] max_error_share = {self.limits.max_error_share:g} (failed model answers: "
+                f"{counted(kinds) or 'none recorded'}). Fix: {ANSWER_HINTS.get(kind, ANSWER_HINTS['invalid'])}; "
+                f"a resume re-attempts the lost slots")
 
     def _stop(self, message: str) -> None:
         if not self.stopped:

@@ -147,7 +147,8 @@ def execute(settings: Settings, runs_dir: Path, run_id: str | None = None, obser
     """Run the whole pipeline (or, with `resume`, the rest of run `run_id`); returns the folder and summary.
 
     The summary's status is finished, failed (a fatal error such as an unreachable server), interrupted
-    (Ctrl-C, or `control` stopped it) or budget (the token budget was reached); all but finished can be resumed.
+    (Ctrl-C, or `control` stopped it), budget (the token budget was reached) or short (more than
+    `[limits] max_error_share` of the text slots were lost to model errors); all but finished can be resumed.
     It runs its own event loop: called where one is running already (a Jupyter cell), it raises before anything
     is written (personagen.run / arun run it on a worker thread).
     """
@@ -197,6 +198,8 @@ def execute(settings: Settings, runs_dir: Path, run_id: str | None = None, obser
         status, message = run_graph(ctx, plans, on_done, control)
         if status == "finished" and settings.run.personas and tally.texts["accepted"] == 0:
             status, message = "failed", watch.empty_run_message()  # a run that produced nothing never succeeds
+        elif status == "finished" and tally.error_share > settings.limits.max_error_share:
+            status, message = "short", watch.short_message(tally.lost, tally.slots, tally.error_kinds)
         if status != "finished":
             message = f"{message}; continue with: personagen run --resume {store.folder.name}"
         quota = {"quota": rounds.book.summary(rounds.counted)} if rounds else {}

@@ -2,7 +2,11 @@
 
 Repair of a run folder, in this order:
 1. a torn last line of each jsonl file is cut off (truncated to the last newline);
-2. persona rows are de-duplicated by index (a persona is done exactly when its row is written);
+2. persona rows are de-duplicated by index (a persona is done exactly when its row is written), and the rows of
+   personas that lost text slots to model errors (`texts.lost_to_errors`, a `short` run's losses) are removed:
+   those personas run again, so their lost slots are re-attempted (with the same seed: a cause that went away,
+   a server fixed or a fault that passed, yields the texts; a content filter that refuses the same prompt
+   again loses them again);
 3. records whose persona has no row are dropped (records are written before the row, so a crash between the
    two leaves orphans; the persona runs again and writes them again);
 4. events of personas that are not done are dropped (their thread runs again from the start), and the model
@@ -41,9 +45,11 @@ class Repair:
     orphan_records: int = 0
     discarded_events: int = 0
     discarded_usage: dict[str, dict[str, float]] = field(default_factory=dict)
+    retried: int = 0  # finished personas run again: they lost text slots to model errors
 
     def as_event_data(self) -> dict[str, Any]:
-        return {"done": len(self.done), "torn_lines": self.torn_lines, "duplicate_rows": self.duplicate_rows,
+        return {"done": len(self.done), "retried": self.retried, "torn_lines": self.torn_lines,
+                "duplicate_rows": self.duplicate_rows,
                 "orphan_records": self.orphan_records, "discarded_events": self.discarded_events,
                 "discarded_usage": self.discarded_usage}
 
@@ -185,11 +191,14 @@ def repair(folder: Path) -> Repair:
     def first_row(row: dict[str, Any]) -> bool:
         if row["index"] in rep.done:
             return False
+        if row["texts"].get("lost_to_errors"):  # run again: its slots lost to model errors are re-attempted
+            rep.retried += 1
+            return False
         rep.done.add(row["index"])
         done_ids.add(row["id"])
         return True
 
-    rep.duplicate_rows = filter_jsonl(folder / "personas.jsonl", first_row)
+    rep.duplicate_rows = filter_jsonl(folder / "personas.jsonl", first_row) - rep.retried
     rep.orphan_records = filter_jsonl(folder / "records.jsonl", lambda r: r.get("persona_id") in done_ids)
     usage: dict[str, dict[str, float]] = defaultdict(lambda: dict.fromkeys(USAGE_KEYS, 0))
 
@@ -200,6 +209,7 @@ def repair(folder: Path) -> Repair:
         if e.get("type") == EventType.LLM_CALL:
             u = usage[e["agent"]]
             u["calls"] += 1
+            u["failed_parses"] += 1 if "error" in (e.get("data") or {}) else 0
             u["tokens_in"] += e.get("tokens_in") or 0
             u["tokens_out"] += e.get("tokens_out") or 0
             u["tokens_cached"] += e.get("tokens_cached") or 0

@@ -40,6 +40,9 @@ class RunTally:
         self.models: set[str] = set()
         self.tokens_total = 0
         self.resumed = 0
+        self.slots = 0  # text slots of the finished personas
+        self.lost = 0  # ... lost to failed model calls (not to critics)
+        self.error_kinds: Counter[str] = Counter()  # failed model answers by kind (agents/call_errors.py)
 
     def event(self, e: dict[str, Any]) -> None:
         kind = e["type"]  # e is a line of events.jsonl: the fields of personagen/agents/events.py
@@ -47,7 +50,9 @@ class RunTally:
             a = self.agents[e["agent"]]
             a["calls"] += 1
             data = e.get("data") or {}
-            a["failed_parses"] += 1 if "error" in data else 0
+            a["failed_parses"] += 1 if "error" in data else 0  # failed for its candidate (any kind)
+            if "error" in data:
+                self.error_kinds[data.get("error_kind") or "invalid"] += 1
             a["content_fallbacks"] += 1 if data.get("via") == "content_fallback" else 0
             used_in, used_out = e.get("tokens_in") or 0, e.get("tokens_out") or 0
             a["tokens_in"] += used_in
@@ -78,6 +83,13 @@ class RunTally:
         self.personas[row["status"]] += 1
         self.texts["accepted"] += records if isinstance(records, int) else len(records)
         self.texts["dropped"] += row["texts"]["dropped"]
+        self.slots += row["texts"].get("requested", 0)
+        self.lost += row["texts"].get("lost_to_errors", 0)
+
+    @property
+    def error_share(self) -> float:
+        """The share of the finished personas' text slots lost to failed model calls."""
+        return self.lost / self.slots if self.slots else 0.0
 
     def cost(self, agent: str, a: dict[str, float]) -> float | None:
         price = self.price_of(agent)
@@ -112,7 +124,9 @@ class RunTally:
             "cpu_s": round(time.process_time() - self.cpu_started, 3),
             "personas": {"requested": self.requested, "accepted": self.personas["accepted"],
                          "dropped": self.personas["dropped"]},
-            "texts": {"accepted": accepted, "dropped": self.texts["dropped"]},
+            "texts": {"accepted": accepted, "dropped": self.texts["dropped"], "requested": self.slots,
+                      "lost_to_errors": self.lost},
+            "error_share": round(self.error_share, 4), "model_errors": dict(self.error_kinds.most_common()),
             "critics": {name: {"passed": c["passed"], "rejected": c["rejected"], "errors": c["errors"],
                                "advised_against": c["advised_against"],
                                "acceptance": round(c["passed"] / max(1, c["passed"] + c["rejected"]), 3)}

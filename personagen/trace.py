@@ -135,13 +135,18 @@ class TerminalTrace:
 
 def summary_table(folder: str, s: dict[str, Any]) -> Table:
     """The end-of-run table: outcome, counts, acceptance per critic, calls and tokens."""
-    colour = {"finished": "green", "failed": "red", "interrupted": "yellow"}.get(s["status"], "white")
+    colour = {"finished": "green", "failed": "red", "interrupted": "yellow", "short": "yellow"}.get(s["status"],
+                                                                                                  "white")
     table = Table(title=f"run {folder}: [{colour}]{s['status']}[/]", show_header=True, title_justify="left")
     table.add_column("what")
     table.add_column("value", justify="right")
     p, t = s["personas"], s["texts"]
     table.add_row("personas accepted / requested", f"{p['accepted']} / {p['requested']} ({p['dropped']} dropped)")
     table.add_row("texts accepted", f"{t['accepted']} ({t['dropped']} dropped)")
+    if t.get("lost_to_errors"):  # slots lost to failed model calls, not to critics (status short above the limit)
+        kinds = ", ".join(f"{k} {n}" for k, n in (s.get("model_errors") or {}).items())
+        table.add_row("text slots lost to model errors",
+                      f"{t['lost_to_errors']} of {t['requested']} ({s['error_share']:.1%}; failed answers: {kinds})")
     if q := s.get("quota"):  # a --texts run
         kept = ", ".join(f"{e} {c['counted']}/{c['quota']}" for e, c in q["per_emotion"].items())
         table.add_row(f"texts kept / quota ({q['rounds']} rounds)", kept)

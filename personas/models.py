@@ -103,6 +103,8 @@ class Verdict(BaseModel):
     reasons: list[str] = Field(default_factory=list, description="Why it passed or failed.")
     kind: str = Field(default="rule", description="'rule' (deterministic code) or 'llm'.")
     advisory: bool = Field(default=False, description="Recorded but not enforced: never causes a rejection.")
+    error_kind: str | None = Field(default=None, description="Set when a failed model call, not a judgement, made "
+                                   "this rejection: how it failed (content_filter, invalid, ...).")
 
     @property
     def blocks(self) -> bool:

@@ -2,7 +2,10 @@
 
 Input: the candidate of the stage (`base`, `socio`, `scenario`, or the `pending` texts) and the run's critics.
 Output: for persona stages, `passed` plus the verdicts appended to `verdicts` or the candidate to `rejected`;
-for texts, accepted ones appended to `texts`, the `slots` updated (accepted / still open / dropped).
+for texts, accepted ones appended to `texts`, the `slots` updated (accepted / still open / dropped; a dropped
+slot's `cause` is `error` when a failed model call, not a critic's judgement, closed it).
+A failed model call (the agent's or a critic's: unparseable, content-filtered, ...) is a verdict with `error_kind`:
+the loop rewrites or drops the candidate as for any rejection, and counts the loss as a model error.
 Rule critics run before LLM critics; the first rejection short-circuits.
 """
 
@@ -13,15 +16,29 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from personagen.agents.context import AgentContext
-from personagen.agents.critics.registry import Candidate, CriticError, CriticSpec
+from personagen.agents.critics.registry import Candidate, CriticError
 from personagen.agents.llm import ModelAnswerError
 from personagen.personas.models import Stage, Verdict
 
 STAGE_KEYS = {Stage.BASE: "base", Stage.SOCIO: "socio", Stage.SCENARIO: "scenario"}
+NO_TEXT = "the model gave no usable text"
 
 
-def failed(spec: CriticSpec, reason: str) -> Verdict:
-    return Verdict(critic=spec.name, stage=spec.stage, passed=False, score=0.0, reasons=[reason], kind=spec.kind)
+def failed_call(critic: str, stage: Stage, reason: str, kind: str) -> Verdict:
+    """The rejection a failed model call makes (an unparseable answer, a content filter, ...): not a critic's
+    judgement, so a slot or persona lost this way counts against `[limits] max_error_share`."""
+    return Verdict(critic=critic, stage=stage, passed=False, score=0.0, reasons=[reason], kind="llm",
+                   error_kind=kind)
+
+
+def as_row(verdict: Verdict) -> dict[str, Any]:
+    """A verdict as state and persona rows hold it (`error_kind` only when set)."""
+    return verdict.model_dump(mode="json", exclude_none=True)
+
+
+def lost_to_error(verdicts: list[dict[str, Any]]) -> bool:
+    """True when a rejected candidate was blocked by a failed model call rather than by a critic's judgement."""
+    return any(v.get("error_kind") for v in verdicts if not v.get("passed") and not v.get("advisory"))
 
 
 async def judge(ctx: AgentContext, candidate: Candidate, persona_id: str, attempt: int) -> list[Verdict]:
@@ -39,7 +56,7 @@ async def judge(ctx: AgentContext, candidate: Candidate, persona_id: str, attemp
         try:
             verdict = await spec.run(candidate)
         except ModelAnswerError as exc:
-            verdict = failed(spec, f"the critic's model gave no usable answer: {exc}")
+            verdict = failed_call(spec.name, spec.stage, f"the critic's model gave no usable answer: {exc}", exc.kind)
         except CriticError as exc:
             ctx.emit(persona_id, agent, "error", stage=spec.stage, attempt=attempt, data={"message": str(exc)},
                      **where)
@@ -49,7 +66,7 @@ async def judge(ctx: AgentContext, candidate: Candidate, persona_id: str, attemp
         if spec.name in ctx.advisory:
             verdict = verdict.model_copy(update={"advisory": True})
         ctx.emit(persona_id, agent, "verdict", stage=spec.stage, attempt=attempt,
-                 data=verdict.model_dump(mode="json"), **where)
+                 data=as_row(verdict), **where)
         verdicts.append(verdict)
         if verdict.blocks:
             break
@@ -67,17 +84,17 @@ def make_persona_critic_node(stage: Stage):
 
     async def critique(state: dict[str, Any], runtime: Runtime[AgentContext]) -> dict[str, Any]:
         ctx, attempt = runtime.context, state[f"{key}_attempts"]
-        if state.get(key) is None:  # the agent's model answer did not parse: a rejection without a candidate
-            verdicts = [Verdict(critic="parse", stage=stage, passed=False, score=0.0,
-                                reasons=[state.get("stage_error") or "no candidate"], kind="llm")]
+        if state.get(key) is None:  # the agent's model call failed: a rejection without a candidate
+            error = state.get("stage_error")  # the ModelAnswerError of agents/drafting.py
+            verdicts = [failed_call("parse", stage, str(error or "no candidate"), getattr(error, "kind", "invalid"))]
         else:
             verdicts = await judge(ctx, persona_candidate(state, stage, ctx), state["persona_id"], attempt)
         if not any(v.blocks for v in verdicts):
-            return {"passed": True, "verdicts": state["verdicts"] + [v.model_dump(mode="json") for v in verdicts]}
+            return {"passed": True, "verdicts": state["verdicts"] + [as_row(v) for v in verdicts]}
         candidate = state.get(key)
         rejected = {"stage": stage.value, "attempt": attempt,
                     "candidate": candidate.model_dump(mode="json") if candidate is not None else None,
-                    "verdicts": [v.model_dump(mode="json") for v in verdicts]}
+                    "verdicts": [as_row(v) for v in verdicts]}
         reason = "; ".join(r for v in verdicts if v.blocks for r in v.reasons)
         if attempt < state["max_attempts"][key]:  # the last rejection is reported by the drop, not as a retry
             ctx.emit(state["persona_id"], f"{stage.value}_critics", "retry", stage=stage, attempt=attempt,
@@ -93,12 +110,16 @@ async def critique_texts(state: dict[str, Any], runtime: Runtime[AgentContext]) 
     ctx = runtime.context
     slots = {k: dict(v) for k, v in state["slots"].items()}
     texts, dropped = list(state["texts"]), list(state["dropped_texts"])
+    written = {f"{expr.emotion}#{expr.slot}" for expr in state["pending"]}
+    for key, slot in slots.items():  # an open slot the writer gave no text this round: its model call failed
+        if slot["status"] == "open":
+            slot["failed_call"] = key not in written
     for expr in state["pending"]:
         candidate = Candidate(stage=Stage.EXPRESSION, persona=state.get("base"), socio=state.get("socio"),
                               scenario=state.get("scenario"), expression=expr, emotions=ctx.emotions,
                               language=ctx.language, earlier_texts=[t["text"] for t in texts])
         judged = await judge(ctx, candidate, state["persona_id"], expr.attempt)
-        verdicts = [v.model_dump(mode="json") for v in judged]
+        verdicts = [as_row(v) for v in judged]
         slot = slots[f"{expr.emotion}#{expr.slot}"]
         slot["last"] = {"text": expr.text, "verdicts": verdicts}
         if not any(v.blocks for v in judged):
@@ -112,13 +133,16 @@ async def critique_texts(state: dict[str, Any], runtime: Runtime[AgentContext]) 
         if slot["status"] == "open" and slot["attempts"] >= ctx.limits.text_attempts:
             slot["status"] = "dropped"
             last = slot.get("last") or {"text": None, "verdicts": []}
-            dropped.append({"emotion": slot["emotion"], "slot": slot["slot"], **last})
+            error = slot.get("failed_call") or lost_to_error(last["verdicts"])
+            reasons = [NO_TEXT] if slot.get("failed_call") else reasons_of(last["verdicts"])
+            dropped.append({"emotion": slot["emotion"], "slot": slot["slot"], **last,
+                            "cause": "error" if error else "critic"})
             ctx.emit(state["persona_id"], "expression_critics", "drop", stage=Stage.EXPRESSION,
-                     data={"stage": "expression", "slot": key, "reasons": reasons_of(last["verdicts"])},
+                     data={"stage": "expression", "slot": key, "reasons": reasons},
                      emotion=slot["emotion"], slot=slot["slot"])
     return {"slots": slots, "texts": texts, "dropped_texts": dropped, "pending": []}
 
 
 def reasons_of(verdicts: list[dict[str, Any]]) -> list[str]:
     failing = [r for v in verdicts if not v["passed"] and not v.get("advisory") for r in v["reasons"]]
-    return failing or ["the model gave no usable text"]
+    return failing or [NO_TEXT]

@@ -188,7 +188,7 @@ def reasons_of(event: Event) -> list[str]:
     if isinstance(event, VerdictEvent | DropEvent):
         return list(event.data.reasons)
     if isinstance(event, LlmCallEvent):
-        return [event.data.error] if event.data.error else []
+        return [f"({event.data.error_kind or 'invalid'}) {event.data.error}"] if event.data.error else []
     if isinstance(event, ErrorEvent):
         return [event.data.message]
     return []

@@ -122,8 +122,8 @@ def describe(event: Event) -> str:
     if isinstance(event, VerdictEvent):
         return "passed" if data.passed else "advised against (advisory)" if data.advisory else "rejected"
     if isinstance(event, LlmCallEvent):
-        if data.error is not None:
-            return f"error: {shorten(data.error)}"
+        if data.error is not None:  # its kind: an unparseable answer, a content filter, ... (agents/call_errors.py)
+            return f"error ({data.error_kind or 'invalid'}): {shorten(data.error)}"
         return f"{data.schema_name}: {shorten(data.parsed)}"
     if isinstance(event, RetryEvent):
         return f"retry: {shorten(data.reason)}"

@@ -20,7 +20,7 @@ from personagen.agents.events import Event, parse_event
 from personagen.runfiles import find_run_dir, iter_jsonl, read_json, run_dirs
 from personagen.runstore import lock_is_live, read_lock
 
-STATUSES = ("running", "finished", "crashed", "failed", "interrupted", "budget")
+STATUSES = ("running", "finished", "crashed", "failed", "interrupted", "budget", "short")
 
 
 @dataclass

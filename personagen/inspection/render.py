@@ -29,6 +29,7 @@ STATUS_STYLE = {
     "failed": "red",
     "interrupted": "yellow",
     "budget": "yellow",
+    "short": "yellow",
 }
 
 

@@ -36,7 +36,7 @@ from personagen.settings import ConfigError, ScaleSettings, Settings
 from personagen.summary import RunTally, replay_folder
 
 USER_ERRORS = (ValueError, BackendUnavailable, LocalModelError)  # what the CLI reports in one line (ConfigError...)
-STATUS_ORDER = ("interrupted", "failed", "budget")  # the run's status: the first one any shard has
+STATUS_ORDER = ("interrupted", "failed", "budget", "short")  # the run's status: the first one any shard has
 
 
 def import_ray() -> Any:

@@ -110,10 +110,10 @@ def test_the_doc_names_every_data_field(type_: str):
 
 
 def test_documented_statuses_include_every_summary_status():
-    """pipeline.execute ends a run finished, failed, interrupted or budget; the doc lists them all."""
+    """pipeline.execute ends a run finished, failed, interrupted, budget or short; the doc lists them all."""
     import personagen.pipeline
 
-    statuses = {"finished", "failed", "interrupted", "budget"}
+    statuses = {"finished", "failed", "interrupted", "budget", "short"}
     assert all(s in (personagen.pipeline.execute.__doc__ or "") for s in statuses)
     text = DOC.read_text(encoding="utf-8")
     status_line = text[text.index("Status of a run"):text.index("## config.json")]

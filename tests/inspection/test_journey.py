@@ -93,7 +93,7 @@ def test_failed_answer_and_critic_error_are_shown(cli, runs_dir: Path) -> None:
     steps = journey_json(cli, runs_dir, FINISHED, "--persona", "p000002", "--rejected")["steps"]
     failed = steps[0]
     assert (failed["type"], failed["agent"], failed["emotion"]) == ("llm_call", "emotion_writer", "anger")
-    assert failed["summary"].startswith("error: fake-default answered something that does not fit Texts")
+    assert failed["summary"].startswith("error (invalid): fake-default answered something that does not fit Texts")
     first = journey_json(cli, runs_dir, FINISHED, "--persona", "p000000", "--rejected")["steps"]
     error = next(s for s in first if s["type"] == "error")
     assert (error["agent"], error["stage"]) == ("critic:scene_check", "scenario")

@@ -1,0 +1,85 @@
+"""Failures belong to the candidate that caused them; the health watch covers the whole run.
+
+Runs written by the real pipeline against the stub answering with documented provider faults (bench/stub_faults.py):
+an error about one prompt fails that candidate and its loop rewrites it; an error about the endpoint stops the run
+at once with the fix; a run that lost too many text slots to model errors ends `short` (exit 4) and a resume
+re-attempts them.
+
+The LLM emotion critic and the offline one are left out here: on the stub's word salad their verdicts are noise
+that moves with every prompt change (tests/runner/test_quotas.py does the same), and these tests count what the
+faults cost, not what the critics reject.
+"""
+
+from __future__ import annotations
+
+import json
+
+from bench.stub_process import fetch_stats, start_stub
+from tests.runner.conftest import invoke, read_jsonl, summary
+
+QUIET_CRITICS = ["--no-critic", "offline_emotion", "--no-critic", "emotion_fidelity"]
+
+
+def run(tmp_path, url, run_id, *extra):
+    return invoke("run", "--runs-dir", tmp_path, "--run-id", run_id, "--base-url", url, "--model", "stub", "-q",
+                  "--no-curate", *QUIET_CRITICS, *extra)
+
+
+def test_a_content_filter_on_2_percent_of_prompts_keeps_95_percent_of_the_texts(tmp_path, stub_url):
+    """The issue's measure: `run -n 20 --seed 11` (default emotions, 2 texts each) with Azure's prompt filter on 2%
+    of prompts (the same prompt always) keeps >= 95% of the texts of the same seeded run without it, and exits 0."""
+    plain = run(tmp_path, stub_url, "plain", "-n", 20, "--seed", 11)
+    with start_stub(latency=0.0, filter_rate=0.02) as (_, url):
+        filtered = run(tmp_path, url, "filtered", "-n", 20, "--seed", 11)
+        stats = fetch_stats(url)
+    assert plain.exit_code == 0, plain.output
+    assert filtered.exit_code == 0, filtered.output
+    kept, reference = summary(tmp_path / "filtered"), summary(tmp_path / "plain")
+    assert stats["faults"]["filter"] > 0 and kept["model_errors"]["content_filter"] == stats["faults"]["filter"]
+    assert kept["status"] == "finished" and kept["texts"]["accepted"] >= 0.95 * reference["texts"]["accepted"] > 0
+    calls = [json.loads(line) for line in (tmp_path / "filtered" / "events.jsonl").read_text().splitlines()]
+    refused = [e for e in calls if e["type"] == "llm_call" and e["data"].get("error_kind") == "content_filter"]
+    assert refused and all("content filter refused" in e["data"]["error"] for e in refused)
+    journey = invoke("inspect", "filtered", "--runs-dir", tmp_path, "--persona", refused[0]["persona_id"], "--json")
+    assert journey.exit_code == 0 and "error (content_filter)" in journey.output
+
+
+def test_a_key_revoked_mid_run_stops_at_once_with_the_fix(tmp_path):
+    with start_stub(latency=0.0, faults="revoked=40") as (_, url):
+        result = run(tmp_path, url, "revoked", "-n", 12, "-e", "joy", "-k", 1, "--seed", 7, "--concurrency", 4)
+        stats = fetch_stats(url)
+    assert result.exit_code == 1, result.output
+    output = " ".join(result.output.split())
+    assert "HTTP 401 invalid_api_key" in output and "Fix: the server refused the key" in output
+    assert "Traceback" not in output and "--resume revoked" in output
+    assert summary(tmp_path / "revoked")["status"] == "failed"
+    # at once: no call after the first refusal but those already in flight (4 persona threads, one call each)
+    assert 1 <= stats["status"]["401"] <= 4 and stats["requests"] == 40 + stats["status"]["401"]
+    assert len(read_jsonl(tmp_path / "revoked" / "personas.jsonl")) < 12
+
+
+def test_a_run_that_lost_too_many_slots_is_short_and_a_resume_reattempts_them(tmp_path, stub_url):
+    config = tmp_path / "one-try.toml"
+    config.write_text("[limits]\ntext_attempts = 1\n")  # a refused text prompt loses its slot at once
+    args = ["-n", 10, "-e", "joy", "-k", 2, "--seed", 1, "--config", config]
+    with start_stub(latency=0.0, filter_rate=0.3) as (_, url):
+        result = run(tmp_path, url, "short", *args)
+    assert result.exit_code == 4, result.output
+    s = summary(tmp_path / "short")
+    texts = s["texts"]
+    assert s["status"] == "short" and texts["requested"] == 20 and texts["lost_to_errors"] > 0.2 * 20
+    assert s["error_share"] == texts["lost_to_errors"] / 20 and s["model_errors"]["content_filter"] > 0
+    message = " ".join(s["message"].split())
+    assert "max_error_share = 0.2" in message and "--resume short" in message
+    assert "text slots lost to model errors" in result.output
+    lossy = sum(1 for row in read_jsonl(tmp_path / "short" / "personas.jsonl") if row["texts"]["lost_to_errors"])
+
+    resumed = invoke("run", "--resume", "short", "--runs-dir", tmp_path, "--base-url", stub_url, "-q")
+    assert resumed.exit_code == 0, resumed.output
+    s = summary(tmp_path / "short")
+    assert s["status"] == "finished" and s["texts"]["lost_to_errors"] == 0 and s["texts"]["accepted"] == 20
+    rows = read_jsonl(tmp_path / "short" / "personas.jsonl")
+    assert sorted(r["index"] for r in rows) == list(range(10))
+    assert len(read_jsonl(tmp_path / "short" / "records.jsonl")) == 20
+    events = [json.loads(line) for line in (tmp_path / "short" / "events.jsonl").read_text().splitlines()]
+    assert [e["data"]["retried"] for e in events if e["type"] == "resume"] == [lossy]
