@@ -23,8 +23,9 @@ The shapes, each from its provider's documentation:
   https://platform.openai.com/docs/guides/reasoning#advice-on-prompting);
 - tool_use_failed: Groq's HTTP 400 `tool_use_failed` with `failed_generation`
   (as reported in https://github.com/groq/groq-typescript/issues/28).
-And one fault about the endpoint, for runs that must stop at once: `revoked=N` answers every chat request after
-the first N with OpenAI's HTTP 401 `invalid_api_key` (a key revoked mid-run).
+`after=N` holds the faults above back for the first N chat requests (a run that goes bad later). And one fault
+about the endpoint, for runs that must stop at once: `revoked=N` answers every chat request after the first N with
+OpenAI's HTTP 401 `invalid_api_key` (a key revoked mid-run).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from typing import Any
 
 FAULTS = ("filter", "filtered_answer", "error_in_200", "context_length", "invalid_prompt", "tool_use_failed")
 REVOKED = "revoked"  # revoked=N: the key stops working after N chat requests (an endpoint fault, not a prompt's)
+AFTER = "after"  # after=N: the prompt faults start after the first N chat requests (a run that goes bad later)
 AZURE_FILTER_MESSAGE = (
     "The response was filtered due to the prompt triggering Azure OpenAI's content management policy. Please "
     "modify your prompt and retry. To learn more about our content filtering policies please read our "
@@ -55,8 +57,8 @@ def parse_faults(spec: str, filter_rate: float = 0.0) -> dict[str, float]:
     rates = {"filter": filter_rate} if filter_rate else {}
     for entry in filter(None, (e.strip() for e in spec.split(","))):
         name, _, share = entry.partition("=")
-        if name not in (*FAULTS, REVOKED):
-            raise ValueError(f"--faults: unknown fault {name!r} (known: {', '.join(FAULTS)}, {REVOKED})")
+        if name not in (*FAULTS, REVOKED, AFTER):
+            raise ValueError(f"--faults: unknown fault {name!r} (known: {', '.join(FAULTS)}, {REVOKED}, {AFTER})")
         rates[name] = float(share)
     return rates
 
@@ -136,13 +138,14 @@ class Faults:
     def __init__(self, rates: dict[str, float]) -> None:
         self.rates = {name: rates[name] for name in FAULTS if rates.get(name)}
         self.revoked_after = int(rates[REVOKED]) if REVOKED in rates else None
+        self.after = int(rates.get(AFTER, 0))
         self.requests = 0
 
     def pick(self, body: dict[str, Any]) -> str | None:
         self.requests += 1
         if self.revoked_after is not None and self.requests > self.revoked_after:
             return REVOKED
-        if not self.rates:
+        if not self.rates or self.requests <= self.after:
             return None
         text = last_user_text(body)
         return next((name for name, share in self.rates.items() if hits(name, text, share)), None)

@@ -93,7 +93,8 @@ class EarlyStop:
         self.answers: deque[tuple[str, str] | None] = deque(maxlen=max(1, limits.early_stop_answers))
         self.error_kinds: Counter[str] = Counter()  # error kinds of all answers
         self.answered = 0
-        self.personas: deque[tuple[str, str] | None] = deque(maxlen=max(1, self.window))
+        # (stage, critic) and the emotions of the lost texts of each persona that yielded none; None when it did
+        self.personas: deque[tuple[tuple[str, str], Counter[str]] | None] = deque(maxlen=max(1, self.window))
         self.finished = 0
         self.failures: Counter[tuple[str, str]] = Counter()  # of all finished personas
         self.stopped = False
@@ -127,13 +128,18 @@ class EarlyStop:
             self.failures[failure] += 1
         if not self.window:
             return
-        self.personas.append(failure)
-        causes = Counter(f for f in self.personas if f is not None)
-        if causes.total() > self.limits.early_stop_share * self.window:
+        lost = Counter(t["emotion"] for t in row.get("dropped_texts") or []) if failure else Counter()
+        self.personas.append((failure, lost) if failure else None)
+        failed = [f for f in self.personas if f is not None]
+        if len(failed) > self.limits.early_stop_share * self.window:
+            causes = Counter(cause for cause, _ in failed)
+            emotions = sum((lost for _, lost in failed), Counter())
             (_, critic), _ = causes.most_common(1)[0]
             which = "first" if self.finished <= self.window else "last"
-            self._stop(f"{causes.total()} of the {which} {len(self.personas)} personas yielded no text: "
-                       f"{counted(causes, lambda f: 'at ' + where(*f))}. Fix: {self.hint(critic)}")
+            lost_texts = ", ".join(f"{e} {n}" for e, n in emotions.most_common())
+            self._stop(f"{len(failed)} of the {which} {len(self.personas)} personas yielded no text: "
+                       f"{counted(causes, lambda f: 'at ' + where(*f))}"
+                       f"{'; texts lost by emotion: ' + lost_texts if lost_texts else ''}. Fix: {self.hint(critic)}")
 
     def hint(self, critic: str) -> str:
         kind = self.error_kinds.most_common(1)[0][0] if self.error_kinds else None

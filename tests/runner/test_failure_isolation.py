@@ -58,6 +58,19 @@ def test_a_key_revoked_mid_run_stops_at_once_with_the_fix(tmp_path):
     assert len(read_jsonl(tmp_path / "revoked" / "personas.jsonl")) < 12
 
 
+def test_the_watch_covers_the_whole_run_not_only_its_start(tmp_path):
+    """Every prompt is refused once the first 120 requests have passed: the run stops on its last 20 answers, by
+    kind and with the fix, after personas have finished."""
+    with start_stub(latency=0.0, faults="filter=1.0,after=120") as (_, url):
+        result = run(tmp_path, url, "later", "-n", 30, "-e", "joy", "-k", 1, "--seed", 7, "--concurrency", 2)
+    assert result.exit_code == 1, result.output
+    s = summary(tmp_path / "later")
+    message = " ".join(s["message"].split())
+    assert s["status"] == "failed" and "the last 20 model answers all failed (20 content_filter;" in message
+    assert "content filter" in message.split("Fix:")[1] and "--resume later" in message
+    assert 0 < s["personas"]["accepted"] + s["personas"]["dropped"] < 30
+
+
 def test_a_run_that_lost_too_many_slots_is_short_and_a_resume_reattempts_them(tmp_path, stub_url):
     config = tmp_path / "one-try.toml"
     config.write_text("[limits]\ntext_attempts = 1\n")  # a refused text prompt loses its slot at once
