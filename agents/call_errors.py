@@ -121,7 +121,8 @@ def status_failure(exc: openai.APIStatusError) -> CandidateFailure | EndpointFai
     if status == 403 and isinstance(body.get("metadata"), dict) and "flagged_input" in body["metadata"]:
         return CandidateFailure("moderation", f"HTTP 403: {message}")
     what = f"HTTP {status}{' ' + code if code else ''}: {message}"
-    return EndpointFailure(what, endpoint_fix(status, code))
+    refused_key = status == 400 and "API_KEY_INVALID" in str(exc.body)  # Gemini's bad key is a 400
+    return EndpointFailure(what, endpoint_fix(401 if refused_key else status, code))
 
 
 def endpoint_fix(status: int, code: str) -> str:
