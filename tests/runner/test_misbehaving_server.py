@@ -42,12 +42,15 @@ def test_server_errors_and_timeouts_are_retried(tmp_path, reference):
 
 
 def test_malformed_answers_become_parse_retries(tmp_path):
+    limits = tmp_path / "limits.toml"  # 30% malformed answers lose about a quarter of the slots: not short here
+    limits.write_text("[limits]\nmax_error_share = 0.5\n")
     with start_stub(latency=0.0, malformed_rate=0.3, seed=1) as (_, url):
-        result = run(tmp_path, url, "bad", "--concurrency", 4)
+        result = run(tmp_path, url, "bad", "--concurrency", 4, "--config", limits)
         stats = fetch_stats(url)
     assert result.exit_code == 0, result.output
     s = summary(tmp_path / "bad")
     assert stats["malformed"] > 0 and s["status"] == "finished"
+    assert 0 < s["texts"]["lost_to_errors"] and s["model_errors"]["no_json"] > 0
     assert sum(a.get("failed_parses", 0) for a in s["agents"].values()) > 0
     assert s["personas"]["accepted"] + s["personas"]["dropped"] == 12
 
