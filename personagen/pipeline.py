@@ -170,8 +170,6 @@ def execute(settings: Settings, runs_dir: Path, run_id: str | None = None, obser
         tally = RunTally(settings.run.personas, price_of)
         store, rep = open_store(settings, runs_dir, run_id, ctx, models, tally, resume)
         control = control or RunControl()
-        if cap:
-            cap.start(tally.spent(), probes, lambda message: control.stop("budget", message))
         budget = settings.run.token_budget
         plans, count, rounds = run_plans(settings, ctx, store, rep, observer, tally)
         watch = EarlyStop(settings.limits, count, lambda message: control.stop("failed", message))
@@ -195,6 +193,8 @@ def execute(settings: Settings, runs_dir: Path, run_id: str | None = None, obser
         ctx.sink = on_event
         if rep is not None:
             ctx.emit(None, "runner", "resume", data=rep.as_event_data())
+        if cap:  # after the resume event: the tally then holds the usage of the personas a stop cut short
+            cap.start(tally.spent(), probes, lambda message: control.stop("budget", message))
         status, message = run_graph(ctx, plans, on_done, control)
         if status == "finished" and settings.run.personas and tally.texts["accepted"] == 0:
             status, message = "failed", watch.empty_run_message()  # a run that produced nothing never succeeds

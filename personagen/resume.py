@@ -30,7 +30,7 @@ from personagen.runstore import JSONL, RunStoreError, check_run_id, lock_is_live
 from personagen.settings import ConfigError, Settings
 from personagen.summary import USAGE_KEYS
 
-FREE_RUN_KEYS = {"concurrency", "token_budget", "max_cost"}
+FREE_RUN_KEYS = {"concurrency", "token_budget", "max_cost", "personas"}  # a resume may extend a run
 FREE_MODEL_KEYS = {"base_url", "api_key_env", "concurrency", "timeout", "max_retries", "price_in_per_mtok",
                    "price_out_per_mtok", "price_cached_in_per_mtok", "batch_discount"}
 

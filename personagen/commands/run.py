@@ -22,6 +22,9 @@ from personagen.commands.options import (
     fail,
 )
 from personagen.errors import ExitCode, exit_code_for
+from personagen.estimate import DEFAULT_PILOT
+from personagen.estimate import estimate as estimate_run
+from personagen.estimate import lines as estimate_lines
 from personagen.pipeline import execute
 from personagen.resume import overlay, resume_settings, run_folder, stored_settings
 from personagen.runfiles import find_run_dir
@@ -67,6 +70,11 @@ def run(
     max_cost: Annotated[float | None, Opt("--max-cost", help="Cost cap in USD: no request is sent that could take "
                                           "the run past it; stop (status budget, exit 3, resumable) instead "
                                           "(docs/costs.md).")] = None,
+    estimate: Annotated[bool, Opt("--estimate", help="Run a pilot (the first --pilot personas, a real run the full "
+                                  "one continues from) and print calls, tokens, cost and wall time for the whole "
+                                  "run, with ranges (docs/costs.md).")] = False,
+    pilot: Annotated[int | None, Opt("--pilot", min=2, help="Personas in the --estimate pilot (default 10, or the "
+                                     "concurrency if larger).")] = None,
     curate: Annotated[bool | None, Opt("--curate/--no-curate", help="Curate when finished (default on).")] = None,
     ray: Annotated[bool, Opt("--ray", help="Run the personas as shards on Ray (a local Ray instance unless "
                              "--ray-address) and merge them into one run; needs personagen[ray].")] = False,
@@ -104,11 +112,16 @@ def run(
     if settings.run.texts and settings.scale.executor == "ray":
         raise UsageError("--texts runs in one process, or as --shard I/N runs joined by `personagen merge`; "
                          "size a --ray run with --personas")
+    target = settings.run.personas
+    if estimate:
+        settings = pilot_settings(settings, pilot, bool(resume))
     console = Console(stderr=True, quiet=quiet and as_json)
     run_fn = execute_ray if settings.scale.executor == "ray" else execute
     with TerminalTrace(console, None if settings.run.texts else settings.run.personas, trace=not quiet) as trace:
         result = run_fn(settings, runs_dir, run_id, observer=trace, resume=bool(resume))
     report(result.folder, result.summary, as_json)
+    if estimate:
+        show_estimate(result.folder, result.summary, target, settings.run.concurrency)
 
 
 def execute_ray(*args: Any, **kwargs: Any) -> Any:
@@ -126,6 +139,26 @@ def settings_for_resume(stored: Settings, run_id: str, config: Path | None, run_
     critics = {**raw.get("critics", {}), **{k: v for k, v in critics.items() if v is not None}}
     given = overlay(stored, run_values, models, critics, raw.get("models") if config else None)
     return resume_settings(stored, given, run_id)
+
+
+def pilot_settings(settings: Settings, pilot: int | None, resume: bool) -> Settings:
+    """The settings of an --estimate pilot: the run cut to its first personas, not curated (the full run is)."""
+    if resume or settings.run.texts or settings.scale.executor == "ray" or settings.run.shard:
+        raise UsageError("--estimate pilots a new run sized by --personas, in one process (no --resume, --texts, "
+                         "--shard or --ray)")
+    size = min(settings.run.personas, pilot or max(DEFAULT_PILOT, settings.run.concurrency))
+    run = settings.run.model_copy(update={"personas": size, "curate": False})
+    return settings.model_copy(update={"run": run})
+
+
+def show_estimate(folder: Path, summary: dict[str, Any], target: int, concurrency: int) -> None:
+    """Print the projection of the whole run from its pilot, keep it in RUN/estimate.json."""
+    projected = estimate_run(folder, target, concurrency, summary)
+    (folder / "estimate.json").write_text(json.dumps(projected.as_dict(), indent=1), encoding="utf-8")
+    out = Console(stderr=True)
+    for line in estimate_lines(projected):
+        out.print(line, highlight=False)
+    out.print(f"continue with: personagen run --resume {folder.name} -n {target}", highlight=False)
 
 
 def report(folder: Path, summary: dict[str, Any], as_json: bool) -> None:

@@ -36,6 +36,8 @@ def test_the_cap_stops_the_run_below_it_and_resume_finishes(tmp_path, stub_url, 
     assert result.exit_code == 0, result.output
     s = summary(tmp_path / "m")
     assert s["status"] == "finished" and s["cost"] > first and s["cost_cap"]["spent"] <= 100
+    # the cap counted every call of both processes (those of the personas the stop cut short too) and both probes
+    assert s["cost_cap"]["spent"] == pytest.approx(s["cost"] + s["cost_cap"]["probes"], abs=1e-4)
     assert s["cost_per_text"] == round(s["cost"] / s["texts"]["accepted"], 6)
     assert dataset(tmp_path / "m") == dataset(reference)  # a cap changes when a run stops, never what it writes
 
