@@ -120,6 +120,8 @@ def test_run_takes_every_option_of_the_cli_run_command():
 
     from personagen.commands.run import run as run_command
 
-    cli = set(inspect.signature(run_command).parameters) - {"as_json", "ray", "ray_address", "ray_shards"}
+    # --estimate/--pilot print a projection (a CLI view); from Python a pilot is run(personas=K), then resume with N
+    cli = set(inspect.signature(run_command).parameters) - {"as_json", "ray", "ray_address", "ray_shards",
+                                                            "estimate", "pilot"}
     api = set(inspect.signature(personagen.run).parameters)
     assert cli == api == set(inspect.signature(personagen.arun).parameters)
