@@ -5,7 +5,8 @@ loops back to the same node (resample, re-enrich, redesign, rewrite) within the 
 `drop_persona`; the text stage ends the thread itself once every text slot is closed. Running an agent and its
 critics in one node, rather than as two, halves LangGraph's super-steps per model call (each one costs the
 runnable, channel and task machinery around the node: docs/benchmarks.md); the events, their order and the state
-each agent and critic sees are the same as with separate nodes.
+each agent and critic sees are the same as with separate nodes. `build_graph(split=True)` is that graph with
+separate nodes, drawn and opened in LangGraph Studio; runs use the one-node form.
 """
 
 from __future__ import annotations
@@ -58,20 +59,35 @@ async def drop_persona(state: PersonaState, runtime: Runtime[AgentContext]) -> d
     return {"status": "dropped", "drop_reason": reason}
 
 
-def build_graph():
-    """Compile the graph; models, settings and critics arrive at run time through the AgentContext."""
+def build_graph(split: bool = False):
+    """Compile the graph; models, settings and critics arrive at run time through the AgentContext.
+
+    `split=False` is the run graph: one node per stage (agent, then critics). `split=True` wires the same node
+    functions and routing functions as agent node -> critics node -> (back to the agent, next stage, or drop), so
+    its drawing (tests/graph/graph_split.mmd, LangGraph Studio through graph/studio.py) shows every critic loop;
+    it runs the same events at twice the super-steps per attempt.
+    """
     g = StateGraph(PersonaState, context_schema=AgentContext)
     agents = {Stage.BASE: sample_base_persona, Stage.SOCIO: enrich_socio, Stage.SCENARIO: design_scenario}
-    for stage, agent in agents.items():
-        node = routing.STAGE_NODES[stage.value]
-        g.add_node(node, then(agent, make_persona_critic_node(stage), node))
-    g.add_node(routing.TEXTS, then(write_emotions, critique_and_close, routing.TEXTS))
+    stages = [(routing.STAGE_NODES[s.value], a, make_persona_critic_node(s), routing.after_critique(s.value),
+               routing.targets_after(s.value)) for s, a in agents.items()]
+    stages.append((routing.TEXTS, write_emotions, critique_and_close, routing.after_text_critique,
+                   [routing.TEXTS, END]))
+    for node, agent, critics, route, targets in stages:
+        if split:  # the agent node keeps the stage's name: the routing functions' "retry" target
+            g.add_node(node, agent)
+            g.add_node(critics_node(node), critics)
+            g.add_edge(node, critics_node(node))
+            g.add_conditional_edges(critics_node(node), route, targets)
+        else:
+            g.add_node(node, then(agent, critics, node))
+            g.add_conditional_edges(node, route, targets)
     g.add_node(routing.DROP, drop_persona)
-
     g.add_conditional_edges(START, routing.start, [*routing.STAGE_NODES.values(), routing.TEXTS])
-    for stage in routing.STAGE_NODES:
-        g.add_conditional_edges(routing.STAGE_NODES[stage], routing.after_critique(stage),
-                                routing.targets_after(stage))
-    g.add_conditional_edges(routing.TEXTS, routing.after_text_critique, [routing.TEXTS, END])
     g.add_edge(routing.DROP, END)
     return g.compile()
+
+
+def critics_node(stage_node: str) -> str:
+    """The critics node of a stage in the split graph: `base_stage` -> `base_critics`."""
+    return stage_node.removesuffix("_stage") + "_critics"
