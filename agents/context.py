@@ -37,20 +37,21 @@ class Limits(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    base_attempts: int = Field(default=4, gt=0, le=100)
-    socio_attempts: int = Field(default=3, gt=0, le=100)
-    scenario_attempts: int = Field(default=3, gt=0, le=100)
-    text_attempts: int = Field(default=3, gt=0, le=100)
-    # early stop: the run fails (resumable) when its last N model answers all failed (0: never) ...
-    early_stop_answers: int = Field(default=20, ge=0)
-    # ... or when, of its last N finished personas, more than this share yielded no text (0: never)
-    early_stop_personas: int = Field(default=10, ge=0)
-    early_stop_share: float = Field(default=0.8, gt=0.0, le=1.0)
-    # a structured-output mode whose probe question gets no answer within this is skipped as too slow
-    probe_timeout_s: float = Field(default=60.0, gt=0.0)
-    # a finished run that lost more than this share of its text slots to failed model calls (not to critics)
-    # ends with status `short` (exit 4); `--resume` re-attempts them (1: never short)
-    max_error_share: float = Field(default=0.2, ge=0.0, le=1.0)
+    base_attempts: int = Field(default=4, gt=0, le=100, description="Base persona candidates before it is dropped.")
+    socio_attempts: int = Field(default=3, gt=0, le=100, description="Socio-cultural backgrounds tried per persona.")
+    scenario_attempts: int = Field(default=3, gt=0, le=100, description="Scenarios tried per persona.")
+    text_attempts: int = Field(default=3, gt=0, le=100, description="Drafts tried per text slot before it is dropped.")
+    early_stop_answers: int = Field(default=20, ge=0, description=(
+        "The run fails (resumable) when its last N model answers all failed; 0: never."))
+    early_stop_personas: int = Field(default=10, ge=0, description=(
+        "... or when, of its last N finished personas, more than early_stop_share yielded no text; 0: never."))
+    early_stop_share: float = Field(default=0.8, gt=0.0, le=1.0, description="The share for early_stop_personas.")
+    probe_timeout_s: float = Field(default=60.0, gt=0.0, description=(
+        "A structured-output mode whose probe question gets no answer within this many seconds is skipped as too "
+        "slow."))
+    max_error_share: float = Field(default=0.2, ge=0.0, le=1.0, description=(
+        "A finished run that lost more than this share of its text slots to failed model calls (not to critics) "
+        "ends with status `short` (exit 4); `--resume` re-attempts them; 1: never short."))
 
 
 EventSink = Callable[[dict[str, Any]], None]

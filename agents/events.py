@@ -266,7 +266,7 @@ def make_event(fields: dict[str, Any]) -> Event:
     builds in Python); ValueError for a type that has no model here."""
     model = EVENT_MODELS.get(fields["type"])
     if model is None:
-        raise ValueError(f"event type {fields['type']!r} has no model in personagen/agents/events.py")
+        raise ValueError(f"event type {fields['type']!r} has no model in agents/events.py")
     return model.model_validate(fields)
 
 

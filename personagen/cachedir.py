@@ -24,8 +24,8 @@ def cache_root() -> Path:
     old = os.environ.get(DEPRECATED_CACHE_ENV)
     if old:
         _warn_deprecated(ignored=bool(chosen))
-    if chosen or old:
-        return Path(chosen or old).expanduser()
+    if given := chosen or old:
+        return Path(given).expanduser()
     if xdg := os.environ.get("XDG_CACHE_HOME"):
         return Path(xdg).expanduser() / "personagen"
     return Path.home() / ".cache" / "personagen"

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -42,22 +42,40 @@ class Strict(BaseModel):
 class ModelSettings(Strict):
     """One model endpoint. Unset fields fall back to `models.default`, then to built-in defaults."""
 
-    backend: Literal["openai", "openai-compatible", "local"] | None = None
-    base_url: str | None = None
-    model: str | None = None
-    api_key_env: str | None = None
+    backend: Literal["openai", "openai-compatible", "local"] | None = Field(default=None, description=(
+        "Which kind of server. Not set: `local` (the embedded model) unless a base_url, a model or OPENAI_API_KEY "
+        "says otherwise. An entry naming its own backend takes no endpoint field from models.default."))
+    base_url: str | None = Field(default=None, description="The OpenAI-compatible endpoint, e.g. "
+                                 "`http://localhost:8000/v1`.")
+    model: str | None = Field(default=None, description="The model name. Not set: the one model the server lists.")
+    api_key_env: str | None = Field(default=None, description=(
+        "Name of the environment variable holding the key (never the key). Not set: OPENAI_API_KEY for OpenAI's "
+        "endpoint, else PERSONAGEN_API_KEY, else no key."))
     # auto (the default off the embedded model): probe the endpoint once and take the first mode that works
-    structured_output: Literal["auto", "json_schema", "function_calling", "json_mode"] | None = None
+    structured_output: Literal["auto", "json_schema", "function_calling", "json_mode"] | None = Field(
+        default=None, description="How answers are structured. Not set or `auto`: the endpoint is probed once per run "
+        "and the first mode that works is used; a pinned mode is used even when its probe fails.")
     # "default": send no temperature (reasoning models reject any other value than their default)
-    temperature: float | Literal["default"] | None = Field(default=None)
-    reasoning_effort: Literal["none", "minimal", "low", "medium", "high"] | None = None
-    max_tokens: int | None = Field(default=None, gt=0)
-    concurrency: int | None = Field(default=None, gt=0)
-    timeout: float | None = Field(default=None, gt=0)
-    max_retries: int | None = Field(default=None, ge=0)
-    model_path: str | None = None
-    price_in_per_mtok: float | None = Field(default=None, ge=0)  # cost of a million prompt tokens
-    price_out_per_mtok: float | None = Field(default=None, ge=0)  # cost of a million completion tokens
+    temperature: float | Literal["default"] | None = Field(default=None, description=(
+        "Sampling temperature, 0 to 2; `\"default\"` sends none (reasoning models reject any other value). Not set: "
+        "the server's default (0.8 on the embedded model)."))
+    reasoning_effort: Literal["none", "minimal", "low", "medium", "high"] | None = Field(
+        default=None, description="Sent to reasoning models only. Not set: the model's default.")
+    max_tokens: int | None = Field(default=None, gt=0, description=(
+        "Output cap per answer. Not set: 600 (8,000 for reasoning models, whose reasoning counts in it; 200 on the "
+        "embedded model)."))
+    concurrency: int | None = Field(default=None, gt=0, description=(
+        "Calls in flight to this endpoint. Not set: 64 (1 on the embedded model, which serves one at a time)."))
+    timeout: float | None = Field(default=None, gt=0, description="Seconds per call. Not set: 120.")
+    max_retries: int | None = Field(default=None, ge=0, description=(
+        "Retries of a call that failed for a transient reason (connection, 429, 5xx). Not set: 6."))
+    model_path: str | None = Field(default=None, description=(
+        "A GGUF file for the embedded model (backend local). Not set: the shipped Gemma 3 270M."))
+    price_in_per_mtok: float | None = Field(default=None, ge=0, description=(
+        "USD per million prompt tokens, for the cost in the summary, `inspect` and `--max-cost`. Not set: the price "
+        "table's price for the model, else no cost."))
+    price_out_per_mtok: float | None = Field(default=None, ge=0, description=(
+        "USD per million completion tokens. Not set: the price table's, else no cost."))
     price_cached_in_per_mtok: float | None = Field(default=None, ge=0, description=(
         "USD per million prompt tokens served from the provider's prompt cache (default: the price table's, else "
         "price_in_per_mtok)"))
@@ -83,31 +101,44 @@ ENDPOINT_FIELDS = ("base_url", "api_key_env", "model", "model_path", "structured
 
 
 class CriticSettings(Strict):
-    enable: list[str] | None = None
-    disable: list[str] = Field(default_factory=list)
-    on_error: Literal["skip", "stop"] = "skip"
-    advisory: list[str] | None = None  # None: LLM critics on the embedded demo model are advisory
-    feedback: bool = True  # a rewrite's prompt carries the rejected draft and the blocking reasons
+    enable: list[str] | None = Field(default=None, description=(
+        "Run only these critics (`personagen critics` lists them). Not set: every registered critic."))
+    disable: list[str] = Field(default_factory=list, description="Critics left out.")
+    on_error: Literal["skip", "stop"] = Field(default="skip", description=(
+        "A critic that fails (raises): `skip` records an error event and goes on; `stop` stops the run cleanly."))
+    advisory: list[str] | None = Field(default=None, description=(
+        "Critics whose verdicts are recorded but never enforced. Not set: the LLM critics on the embedded demo "
+        "model, none elsewhere."))
+    feedback: bool = Field(default=True, description=(
+        "A rewrite's prompt carries the rejected draft and the blocking critics' reasons."))
 
 
 class RunSettings(Strict):
-    personas: int = Field(default=10, gt=0, le=10_000_000)
+    personas: int = Field(default=10, gt=0, le=10_000_000, description="How many personas (`-n`).")
     # instead of personas: top up personas until each emotion has its share of these texts (personagen/quotas.py)
-    texts: int | None = Field(default=None, gt=0, le=100_000_000)
-    emotions: str = "default"
-    texts_per_emotion: int = Field(default=2, gt=0, le=100)
-    locale: str = "us"
-    language: Literal["en", "ja"] = "en"
-    seed: int = 0
-    concurrency: int = Field(default=8, gt=0, le=4096)
-    method: Literal["personagen", "baseline"] = "personagen"
-    stages: Literal["base", "base+socio", "full"] = "full"
-    shard: str | None = Field(default=None, pattern=r"^\d+/[1-9]\d*$")  # "I/N": persona indices with index % N == I
-    token_budget: int | None = Field(default=None, gt=0)  # stop (status "budget") once the run used this many tokens
+    texts: int | None = Field(default=None, gt=0, le=100_000_000, description=(
+        "Instead of personas (`--texts`): personas in rounds until each emotion has its share of this many kept "
+        "texts (docs/curation.md, \"Quotas\")."))
+    emotions: str = Field(default="default", description=(
+        "A preset (`default`, `ekman6`, `plutchik8`, `personagen`) or a comma list (a TOML list works too)."))
+    texts_per_emotion: int = Field(default=2, gt=0, le=100, description="Texts per emotion and persona (`-k`).")
+    locale: str = Field(default="us", description="Demographic tables: `us` or `jp`.")
+    language: Literal["en", "ja"] = Field(default="en", description="Language of the texts.")
+    seed: int = Field(default=0, description="Run seed; persona i gets a seed derived from (seed, i).")
+    concurrency: int = Field(default=8, gt=0, le=4096, description="Persona threads in flight.")
+    method: Literal["personagen", "baseline"] = Field(default="personagen", description=(
+        "`baseline`: an emotion-only prompt, no persona (the paper's baseline)."))
+    stages: Literal["base", "base+socio", "full"] = Field(default="full", description=(
+        "Which persona stages condition the writer (ablations)."))
+    shard: str | None = Field(default=None, pattern=r"^\d+/[1-9]\d*$", description=(
+        "`I/N`: only the personas whose index % N == I (`personagen merge` joins the shards)."))
+    token_budget: int | None = Field(default=None, gt=0, description=(
+        "Stop (status `budget`, exit 3, resumable) once the run used this many tokens (`--max-tokens`)."))
     max_cost: float | None = Field(default=None, gt=0, description=(
         "USD cap of the run: no request is sent whose worst case (prompt + output cap) could pass it; the run stops "
         "(status budget, resumable)"))
-    curate: bool = Field(default=True, exclude=True)  # curate when finished (docs/curation.md); not in dumps
+    curate: bool = Field(default=True, exclude=True, description=(
+        "Curate near-duplicates when the run finishes (docs/curation.md); `false` is `--no-curate`."))
 
     @field_validator("emotions", mode="before")
     @classmethod
@@ -115,37 +146,58 @@ class RunSettings(Strict):
         return ",".join(v) if isinstance(v, list) else v
 
 
-SCENARIO_ATTRIBUTES = ("location", "activity", "partner", "medium", "language_style")
+ScenarioAttribute = Literal["location", "activity", "partner", "medium", "language_style"]
+SCENARIO_ATTRIBUTES: tuple[ScenarioAttribute, ...] = get_args(ScenarioAttribute)
 
 
 class CoverageSettings(Strict):
     """How scenario values are drawn (personas/scenario_slots.py): attributes in `balance` are spread evenly over
     the personas (stratified), the others drawn independently; `weights` give values more (or 0: no) share."""
 
-    balance: list[Literal[SCENARIO_ATTRIBUTES]] = Field(default_factory=lambda: list(SCENARIO_ATTRIBUTES))
-    weights: dict[str, dict[str, int]] = Field(default_factory=dict)
+    balance: list[ScenarioAttribute] = Field(default_factory=lambda: list(SCENARIO_ATTRIBUTES),
+                                                        description="Scenario attributes spread evenly over the "
+                                                        "personas; the others are drawn independently.")
+    weights: dict[str, dict[str, int]] = Field(default_factory=dict, description=(
+        "Per attribute, `{value = weight}`: a larger share for a value, or 0 for none."))
 
 
 class ScaleSettings(Strict):
     """How a run is spread over processes or machines; it never changes the dataset (docs/scaling.md)."""
 
-    executor: Literal["local", "ray"] = "local"  # local: this process; ray: one Ray task per shard
-    address: str | None = None  # None: a local Ray instance; "auto" or "ray://HOST:10001": an existing cluster
-    shards: int | None = Field(default=None, gt=0, le=100_000)  # None: the Ray cluster's CPUs
-    num_cpus: int | None = Field(default=None, gt=0)  # CPUs of a local Ray instance (None: `shards`, else all)
-    storage: str | None = None  # folder of the shard runs, the same path on every node (None: --runs-dir)
-    max_retries: int = Field(default=3, ge=0)  # resumes of a shard whose worker died, per shard
+    executor: Literal["local", "ray"] = Field(default="local", description=(
+        "`local`: this process; `ray`: one Ray task per shard (`--ray`)."))
+    address: str | None = Field(default=None, description=(
+        "`auto` or `ray://HOST:10001`: an existing Ray cluster. Not set: a local Ray instance."))
+    shards: int | None = Field(default=None, gt=0, le=100_000, description="Shards of a Ray run. Not set: the "
+                               "cluster's CPUs.")
+    num_cpus: int | None = Field(default=None, gt=0, description=(
+        "CPUs of a local Ray instance. Not set: `shards`, else all."))
+    storage: str | None = Field(default=None, description=(
+        "Folder of the shard runs, the same path on every node. Not set: `--runs-dir`."))
+    max_retries: int = Field(default=3, ge=0, description="Resumes of a shard whose worker died, per shard.")
 
 
 class Settings(Strict):
-    run: RunSettings = Field(default_factory=RunSettings)
-    limits: Limits = Field(default_factory=Limits)
-    critics: CriticSettings = Field(default_factory=CriticSettings)
-    models: dict[str, ModelSettings] = Field(default_factory=dict)
-    scenario_vocab: dict[str, list[str]] | None = None
-    coverage: CoverageSettings = Field(default_factory=CoverageSettings)
+    run: RunSettings = Field(default_factory=RunSettings, description=(
+        "What to generate; the options of `personagen run` override these keys."))
+    limits: Limits = Field(default_factory=Limits, description=(
+        "Bounds of the critic loops, and when a run that cannot succeed stops early."))
+    critics: CriticSettings = Field(default_factory=CriticSettings, description=(
+        "Which critics run and how (`--critic`, `--no-critic` override enable and disable)."))
+    models: dict[str, ModelSettings] = Field(default_factory=dict, description=(
+        "`[models.default]` is every agent's model; `[models.<agent or critic name>]` (e.g. `emotion_writer`, "
+        "`emotion_fidelity`) sets one agent's keys over it. An unset key is taken from models.default, except that "
+        "an entry naming its own `backend` takes no endpoint key (base_url, api_key_env, model, model_path, "
+        "structured_output) from it. `--base-url`, `--model` and `--model-path` set models.default."))
+    scenario_vocab: dict[str, list[str]] | None = Field(default=None, description=(
+        "Replacement lists for the scenario vocabularies, by attribute (location, activity, partner, medium, "
+        "language_style), e.g. `location = [\"a train\", \"a kitchen\"]`; an empty list or an unknown attribute is "
+        "an error."))
+    coverage: CoverageSettings = Field(default_factory=CoverageSettings, description=(
+        "How scenario values are drawn (personas/scenario_slots.py)."))
     # how, not what: left out of dumps (config.json `settings`); the Ray driver keeps it in its ray.json
-    scale: ScaleSettings = Field(default_factory=ScaleSettings, exclude=True)
+    scale: ScaleSettings = Field(default_factory=ScaleSettings, exclude=True, description=(
+        "How a run is spread over processes or machines; it never changes the dataset (docs/scaling.md)."))
 
     def model_for(self, agent: str) -> ModelSettings:
         default = self.models.get("default", ModelSettings())

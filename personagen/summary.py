@@ -45,7 +45,7 @@ class RunTally:
         self.error_kinds: Counter[str] = Counter()  # failed model answers by kind (agents/call_errors.py)
 
     def event(self, e: dict[str, Any]) -> None:
-        kind = e["type"]  # e is a line of events.jsonl: the fields of personagen/agents/events.py
+        kind = e["type"]  # e is a line of events.jsonl: the fields of agents/events.py
         if kind == EventType.LLM_CALL:
             a = self.agents[e["agent"]]
             a["calls"] += 1

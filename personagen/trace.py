@@ -1,7 +1,7 @@
 """The live terminal view of a run: a progress bar and a compact trace of each agent's decisions.
 
 All rendering of run events lives here; it consumes the same events that go to events.jsonl, read through their
-typed models (personagen/agents/events.py).
+typed models (agents/events.py).
 
 Trace lines are printed in batches, at most `FLUSH_S` after the first line of a batch (a timer on the run's event
 loop), in the order they happened: each `console.print` under a live progress bar redraws the bar, and one print per

@@ -11,7 +11,7 @@ from the table's even with no critic at all.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -34,7 +34,7 @@ def normalise(counts: Counter) -> Distribution:
 
 def table_distribution(table: WeightedTable, key: Callable[[dict[str, str]], str]) -> Distribution:
     """Shares of a weighted table, grouped by `key(row)`."""
-    out: Counter = Counter()
+    out: defaultdict[str, float] = defaultdict(float)
     for row, share in zip(table.rows, table.shares(), strict=True):
         out[key(row)] += share
     return dict(out)
@@ -63,7 +63,7 @@ def mbti_target(locale: Locale) -> Distribution:
     genders = table_distribution(locale.gender, lambda r: r["gender"])
     if not all(g in locale.mbti for g in genders):
         return table_distribution(locale.mbti["total"], lambda r: r["type"])
-    mixed: Counter = Counter()
+    mixed: defaultdict[str, float] = defaultdict(float)
     for gender, share in genders.items():
         for t, s in table_distribution(locale.mbti[gender], lambda r: r["type"]).items():
             mixed[t] += share * s

@@ -278,9 +278,10 @@ def render_report(metrics: dict[str, Any], plots: dict[str, str]) -> str:
         parts.append(section_diversity(metrics["diversity"], plots))
     if metrics.get("human_likeness"):
         parts.append(section_judge(metrics["human_likeness"], plots))
-    for key, render in (("realism", section_realism), ("downstream", section_downstream)):
-        if metrics.get(key):
-            parts.append(render(metrics[key]) if key == "realism" else render(metrics[key], plots))
+    if metrics.get("realism"):
+        parts.append(section_realism(metrics["realism"]))
+    if metrics.get("downstream"):
+        parts.append(section_downstream(metrics["downstream"], plots))
     if metrics.get("population") and metrics["population"].get("attributes"):
         parts.append(section_population(metrics["population"], plots))
     if (metrics.get("coverage") or {}).get("n_records"):

@@ -1,6 +1,6 @@
 """What each critic costs and catches: the numbers behind `personagen inspect RUN --critics` and the report.
 
-Input: a run's typed events (personagen/agents/events.py). Output: `Economics`, holding
+Input: a run's typed events (agents/events.py). Output: `Economics`, holding
 - per critic: candidates judged, rejected (failed verdicts that were not advisory), its share of all
   rejections (of every critic's rejections, so the shares add up to 100%), the model calls and tokens of its
   `llm_call` events (agent `critic:<name>`) and their cost (USD, from the events' `cost`: a priced run), what its

@@ -1,6 +1,6 @@
 """What the `inspect` views ask of an event, and the filters they share.
 
-Events are the typed models of personagen/agents/events.py (`Run.events` parses events.jsonl into them).
+Events are the typed models of agents/events.py (`Run.events` parses events.jsonl into them).
 Events about one text (its writing call, verdicts, retries, drop, critic errors) carry its `emotion` and `slot`;
 the emotion writer's `output` holds its candidate texts, each with its emotion.
 """

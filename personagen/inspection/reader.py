@@ -2,7 +2,7 @@
 
 Finding runs and the tolerant line reading live in personagen/runfiles.py: a run that is still going or that
 crashed can be read at any time; skipped lines are reported in `Run.warnings`, which callers print (to stderr).
-Events are parsed into the typed models of personagen/agents/events.py; whether a run is still going is decided
+Events are parsed into the typed models of agents/events.py; whether a run is still going is decided
 by the run store's own lock check (personagen/runstore.py), the one `run --resume` obeys.
 """
 

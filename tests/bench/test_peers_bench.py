@@ -14,6 +14,7 @@ import pytest
 
 from bench import bench_report, peers_bench
 from bench.reference_asyncio import split_client
+from tests.conftest import shared_path
 
 PEERS_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "bench" / "peers"
 
@@ -138,9 +139,9 @@ def test_reference_client_flag_is_split_off() -> None:
         split_client(["--client", "curl"])
 
 
-@pytest.mark.skipif(not (PEERS_DIR / "_peerlib.py").exists(), reason="the shared peers folder is not beside the repo")
 @pytest.mark.parametrize("target", ["reference", "reference_aiohttp"])
 def test_reference_runs_against_the_stub(tmp_path, target) -> None:
+    shared_path("bench", "peers", "_peerlib.py", what="the peers' benchmark folder")  # missing: a skip, in CI a failure
     out = tmp_path / "bench.json"
     args = ["--n", "2", "--concurrency", "2", "--latency", "0", "--only", target, "--peers-dir", str(PEERS_DIR),
             "--workdir", str(tmp_path), "--json-out", str(out), "--repeat", "1", "--modes", "keep-alive"]

@@ -137,10 +137,8 @@ def test_malformed_rate_breaks_tool_arguments() -> None:
 def test_timeout_rate_hangs_past_client_timeout() -> None:
     with start_stub(latency=0.0, timeout_rate=1.0, hang=30) as (_proc, base_url):
         client = openai.OpenAI(base_url=base_url, api_key="stub", max_retries=0, timeout=0.5)
-        t0 = time.perf_counter()
-        with pytest.raises(openai.APITimeoutError):
+        with pytest.raises(openai.APITimeoutError):  # the stub answers only after 30 s: the client gave up first
             client.chat.completions.create(model="stub", messages=[{"role": "user", "content": "x"}])
-        assert time.perf_counter() - t0 < 5
         assert fetch_stats(base_url)["hung"] == 1
 
 

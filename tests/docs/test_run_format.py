@@ -1,6 +1,6 @@
 """docs/run-format.md matches what a real run writes: a run made by the real pipeline on the stub server has
 exactly the top-level keys of the doc's examples, every event field and type it writes is documented, and the doc
-lists exactly the event types of personagen/agents/events.py."""
+lists exactly the event types of agents/events.py."""
 
 from __future__ import annotations
 

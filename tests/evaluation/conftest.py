@@ -1,4 +1,5 @@
-"""Fixtures of the evaluation tests: a shared embedder and tiny fake runs."""
+"""Fixtures of the evaluation tests: a shared embedder and small runs written by the pipeline on the scripted model
+(tests/evaluation/pipeline_runs.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 pytest.importorskip("sklearn", reason="the evaluation tests need the 'eval' extra")
 
 from personagen.evaluation.embeddings import Embedder  # noqa: E402
+from tests.evaluation.pipeline_runs import RunCache  # noqa: E402
 
 TEXTS = {
     "joy": [
@@ -39,25 +41,34 @@ TEXTS = {
 }
 
 
-def write_run(
-    folder: Path, records: list[dict], personas: list[dict] | None = None, config: dict | None = None
-) -> Path:
-    """A run folder with the given rows (see docs/run-format.md)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "config.json").write_text(
-        json.dumps(config or {"run_id": folder.name, "method": "test", "locale": "us"})
-    )
-    (folder / "records.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
-    (folder / "personas.jsonl").write_text("".join(json.dumps(p) + "\n" for p in personas or []))
-    return folder
+# Written for these tests: short first-person messages, six per emotion.
+TEXTS_JA = {
+    "joy": [
+        "やっと内定もらえた！今夜はお祝いだ。", "誕生日にみんなが集まってくれて最高の一日だった。",
+        "決勝で勝った！みんなで朝まで騒いだよ。", "妹に元気な女の子が生まれた。最高の知らせ。",
+        "晴れた休日にコーヒーとのんびり。最高。", "運転免許、一発で合格した！",
+    ],
+    "anger": [
+        "また連絡なしで便が欠航。本当に腹が立つ。", "会社の冷蔵庫から私の弁当を取るのやめて！",
+        "大家が一ヶ月もメールを無視してる。腹が立つ。", "銀行に二重で引き落とされた。許せない。",
+        "なんで誰も片付けないの？本当に腹が立つ。", "目の前で嘘をついて平気な顔してる。許せない。",
+    ],
+    "sadness": [
+        "おばあちゃんに毎日会いたくなる。", "犬がいなくなって家ががらんとしてる。",
+        "今夜のライブ、誰も来てくれなかった。", "何ヶ月も勉強したのに試験に落ちた。",
+        "駅で別れて、帰り道ずっと泣いていた。", "また一人きりの雨の日曜日。",
+    ],
+}
+JAPANESE = {"run": {"locale": "jp", "language": "ja"}}
 
 
-def records_of(texts: dict[str, list[str]]) -> list[dict]:
-    return [
-        {"id": f"p{i:06d}-{label}-0", "persona_id": f"p{i:06d}", "emotion": label, "text": text}
-        for label, items in texts.items()
-        for i, text in enumerate(items)
-    ]
+def read_records(run: Path) -> list[dict]:
+    return [json.loads(line) for line in (run / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def rewrite_json(path: Path, change) -> None:
+    """Edit a JSON file of a run in place (`change` takes and returns the object)."""
+    path.write_text(json.dumps(change(json.loads(path.read_text(encoding="utf-8")))), encoding="utf-8")
 
 
 @pytest.fixture(autouse=True)
@@ -71,9 +82,21 @@ def embedder() -> Embedder:
     return Embedder()
 
 
+@pytest.fixture(scope="session")
+def run_cache(tmp_path_factory: pytest.TempPathFactory) -> RunCache:
+    return RunCache(tmp_path_factory.mktemp("pipeline-runs"))
+
+
 @pytest.fixture
-def tiny_run(tmp_path: Path) -> Path:
-    return write_run(tmp_path / "runs" / "tiny", records_of(TEXTS))
+def tiny_run(tmp_path: Path, run_cache: RunCache) -> Path:
+    """6 personas, each writing one joy, anger and sadness text of TEXTS (18 texts), all kept."""
+    return run_cache.copy("tiny", tmp_path / "runs", TEXTS)
+
+
+@pytest.fixture
+def ja_run(tmp_path: Path, run_cache: RunCache) -> Path:
+    """The same in Japanese (locale jp, language ja): TEXTS_JA."""
+    return run_cache.copy("ja", tmp_path / "runs", TEXTS_JA, settings=JAPANESE)
 
 
 @pytest.fixture

@@ -18,7 +18,8 @@ from personagen.commands.evaluate import register
 from personagen.evaluation.embeddings import Embedder, texts_key
 from personagen.evaluation.errors import EvalError
 from personagen.evaluation.runner import EvalOptions, evaluate
-from tests.evaluation.conftest import TEXTS, records_of, write_run
+from tests.evaluation.conftest import TEXTS, read_records
+from tests.evaluation.pipeline_runs import RunCache
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +48,7 @@ def test_the_option_is_honoured_and_recorded(tiny_run: Path, model_folder: Path,
     assert not any("covers" in w for w in metrics["warnings"])  # a folder's languages are not known: no warning
     html = (tiny_run / "eval" / "report.html").read_text()
     assert "my-minilm (languages not known, folder " in html
-    texts = [r["text"] for r in records_of(TEXTS)]
+    texts = [r["text"] for r in read_records(tiny_run)]
     cached = list((tiny_run / "eval" / "cache").glob("*.npy"))
     assert [p.stem for p in cached] != [texts_key(texts)]  # the folder's vectors are cached under their own key
     # the same model, read from the folder: the same vectors as the packaged one
@@ -73,10 +74,10 @@ def test_an_incomplete_folder_stops_before_anything_is_written(tiny_run: Path, t
         evaluate(EvalOptions(run=tiny_run, embedding_model=tmp_path / "nowhere"))
 
 
-def test_an_english_model_on_japanese_texts_is_warned_about(tmp_path: Path, embedder: Embedder):
-    config = {"run_id": "ja", "method": "test", "locale": "jp", "language": "ja"}
-    run = write_run(tmp_path / "runs" / "ja", records_of(TEXTS), config=config)
+def test_an_english_model_on_japanese_texts_is_warned_about(ja_run: Path, embedder: Embedder):
+    run = ja_run
     metrics = evaluate(EvalOptions(run=run), None, embedder).metrics
+    assert metrics["language"] == "ja" and metrics["n_texts"] == 18
     (warning,) = [w for w in metrics["warnings"] if "covers en only" in w]
     assert "'ja'" in warning and "--embedding-model" in warning
     assert "covers en only" in (run / "eval" / "report.html").read_text()
@@ -93,13 +94,17 @@ def goemotions_like(tmp_path: Path, tiny_real: Path) -> Path:
     (["text_shape"], [], False),
 ])
 def test_the_critic_trained_on_goemotions_is_warned_about(tmp_path: Path, tiny_real: Path, embedder: Embedder,
-                                                           critics: list[str], advisory: list[str], warned: bool):
-    config = {"run_id": "c", "method": "test", "locale": "us", "critics": critics, "advisory_critics": advisory}
-    run = write_run(tmp_path / "runs" / "c", records_of(TEXTS), config=config)
+                                                           run_cache: RunCache, critics: list[str],
+                                                           advisory: list[str], warned: bool):
+    chosen = {"critics": {"enable": critics, "advisory": advisory}}
+    run = run_cache.copy("-".join(critics + ["advisory", *advisory]), tmp_path / "runs", TEXTS, settings=chosen)
+    config = json.loads((run / "config.json").read_text(encoding="utf-8"))
+    assert (sorted(config["critics"]), config["advisory_critics"]) == (sorted(critics), advisory)
     label_map = tmp_path / "map.txt"
     label_map.write_text("happy=joy\nangry=anger\nsad=sadness\n")
     options = EvalOptions(run=run, real=goemotions_like(tmp_path, tiny_real), label_map=label_map)
     metrics = evaluate(options, None, embedder).metrics
+    assert metrics["n_texts"] >= 15 and metrics["downstream"]["synthetic"]["tfidf_lr"]["n_train"] == metrics["n_texts"]
     found = [w for w in metrics["warnings"] if "offline_emotion" in w]
     assert bool(found) is warned
     if warned:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -13,26 +14,7 @@ from personagen.evaluation.run_reader import load_run
 from personagen.evaluation.runner import EvalOptions, evaluate
 from personagen.evaluation.selfbleu import self_bleu
 from personagen.personas.text_units import tokenize
-from tests.evaluation.conftest import records_of, write_run
-
-# Written for these tests: short first-person messages, six per emotion.
-TEXTS_JA = {
-    "joy": [
-        "やっと内定もらえた！今夜はお祝いだ。", "誕生日にみんなが集まってくれて最高の一日だった。",
-        "決勝で勝った！みんなで朝まで騒いだよ。", "妹に元気な女の子が生まれた。最高の知らせ。",
-        "晴れた休日にコーヒーとのんびり。最高。", "運転免許、一発で合格した！",
-    ],
-    "anger": [
-        "また連絡なしで便が欠航。本当に腹が立つ。", "会社の冷蔵庫から私の弁当を取るのやめて！",
-        "大家が一ヶ月もメールを無視してる。腹が立つ。", "銀行に二重で引き落とされた。許せない。",
-        "なんで誰も片付けないの？本当に腹が立つ。", "目の前で嘘をついて平気な顔してる。許せない。",
-    ],
-    "sadness": [
-        "おばあちゃんに毎日会いたくなる。", "犬がいなくなって家ががらんとしてる。",
-        "今夜のライブ、誰も来てくれなかった。", "何ヶ月も勉強したのに試験に落ちた。",
-        "駅で別れて、帰り道ずっと泣いていた。", "また一人きりの雨の日曜日。",
-    ],
-}
+from tests.evaluation.conftest import TEXTS_JA, read_records, rewrite_json
 
 
 def flat(texts: dict[str, list[str]]) -> tuple[list[str], list[str]]:
@@ -96,16 +78,20 @@ class FixedEmbedder(Embedder):
         return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
-def test_an_evaluation_of_a_japanese_run_tokenises_it_in_japanese(tmp_path: Path) -> None:
-    records = [dict(r, language="ja") for r in records_of(TEXTS_JA)]
-    run = write_run(tmp_path / "runs" / "ja", records, config={"run_id": "ja", "locale": "jp", "language": "ja"})
-    assert load_run(run).language == "ja"
-    result = evaluate(EvalOptions(run=run, out=tmp_path / "out", cache=False), None, FixedEmbedder())
-    texts, _ = flat(TEXTS_JA)
-    assert result.metrics["language"] == "ja"
+def test_an_evaluation_of_a_japanese_run_tokenises_it_in_japanese(ja_run: Path, tmp_path: Path) -> None:
+    assert load_run(ja_run).language == "ja"
+    result = evaluate(EvalOptions(run=ja_run, out=tmp_path / "out", cache=False), None, FixedEmbedder())
+    texts = [r["text"] for r in read_records(ja_run)]
+    assert sorted(texts) == sorted(flat(TEXTS_JA)[0])
+    assert result.metrics["language"] == "ja" and result.metrics["n_texts"] == 18
     assert result.metrics["diversity"]["distinct_1"] == round(distinct_n([tokenize(t, "ja") for t in texts], 1), 4)
+    assert result.metrics["diversity"]["distinct_1"] != round(distinct_n([tokenize(t) for t in texts], 1), 4)
 
 
-def test_a_run_without_a_language_is_english(tmp_path: Path) -> None:
-    run = write_run(tmp_path / "runs" / "en", records_of({"joy": ["So happy today!", "Best day ever."]}))
-    assert load_run(run).language == "en"
+def test_the_language_of_a_run_is_its_configs_then_its_records(ja_run: Path) -> None:
+    """A run written before the language was recorded (config.json and records without it) is English."""
+    rewrite_json(ja_run / "config.json", lambda config: {k: v for k, v in config.items() if k != "language"})
+    assert load_run(ja_run).language == "ja"  # from the first record
+    rows = [{k: v for k, v in r.items() if k != "language"} for r in read_records(ja_run)]
+    (ja_run / "records.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    assert load_run(ja_run).language == "en"

@@ -13,9 +13,9 @@ from personagen.evaluation.compare import comparison
 from personagen.evaluation.embeddings import Embedder
 from personagen.evaluation.errors import EvalError
 from personagen.evaluation.runner import EvalOptions, evaluate
-from tests.evaluation.conftest import records_of, write_run
+from tests.evaluation.conftest import read_records
 from tests.evaluation.fake_chat import judge_handle
-from tests.evaluation.test_population import personas_from_tables
+from tests.evaluation.pipeline_runs import RunCache, pipeline_run
 
 
 @pytest.fixture
@@ -28,15 +28,18 @@ def label_map(tmp_path: Path) -> Path:
 def test_full_evaluation_writes_metrics_and_self_contained_report(
     tiny_run: Path, tiny_real: Path, label_map: Path, embedder: Embedder
 ):
-    write_run(tiny_run, records_of_tiny(tiny_run), personas_from_tables(6))
     options = EvalOptions(run=tiny_run, real=tiny_real, label_map=label_map, judge_sample=5)
     result = evaluate(options, judge_handle(), embedder)
-    print(result.metrics["timings_s"])
     metrics = json.loads((tiny_run / "eval" / "metrics.json").read_text())
+    assert metrics == json.loads(json.dumps(result.metrics))
     assert metrics["n_texts"] == 18 and metrics["labels"] == {"anger": 6, "joy": 6, "sadness": 6}
     for key in ("diversity", "realism", "downstream", "population", "human_likeness"):
         assert metrics[key], key
     assert metrics["human_likeness"]["n_judged"] == 5
+    attributes = metrics["population"]["attributes"]  # the pipeline's 6 personas against the us tables
+    assert {"age_band", "gender", "mbti"} <= set(attributes)
+    assert all(0.0 <= a["tvd_accepted_vs_target"] <= 1.0 for a in attributes.values())
+    assert 0.0 < metrics["diversity"]["distinct_1"] <= 1.0 and metrics["realism"]["n_synthetic"] == 18
     assert metrics["downstream"]["synthetic"]["tfidf_lr"]["macro_f1"] > 0.5
     assert (tiny_run / "eval" / "judgements.jsonl").read_text().count("\n") == 5
     html = (tiny_run / "eval" / "report.html").read_text()
@@ -46,25 +49,24 @@ def test_full_evaluation_writes_metrics_and_self_contained_report(
     assert "<script" not in html
 
 
-def records_of_tiny(run: Path) -> list[dict]:
-    return [json.loads(line) for line in (run / "records.jsonl").read_text().splitlines()]
-
-
 def test_evaluation_without_real_corpus_or_judge(tiny_run: Path, tmp_path: Path, embedder: Embedder):
     out = tmp_path / "out"
     result = evaluate(EvalOptions(run="tiny", runs_dir=tiny_run.parent, out=out), None, embedder)
     assert (out / "metrics.json").is_file() and (out / "report.html").is_file()
     assert result.metrics["human_likeness"] == {"skipped": "no judge (--no-judge)"}
-    assert "realism" not in result.metrics
+    assert "realism" not in result.metrics and result.metrics["n_texts"] == 18
+    assert result.metrics["population"]["attributes"] and not result.metrics["warnings"]
+    (tiny_run / "personas.jsonl").unlink()  # a run folder that lost its personas: the rest is still measured
+    result = evaluate(EvalOptions(run=tiny_run, out=out), None, embedder)
+    assert result.metrics["population"] is None and result.metrics["n_texts"] == 18
     assert any("population" in w for w in result.metrics["warnings"])
 
 
-def test_compare_reads_several_evaluations(tiny_run: Path, tmp_path: Path, embedder: Embedder):
+def test_compare_reads_several_evaluations(tiny_run: Path, tmp_path: Path, embedder: Embedder, run_cache: RunCache):
     evaluate(EvalOptions(run=tiny_run), None, embedder)
-    other = write_run(
-        tmp_path / "runs" / "other", records_of({"joy": ["same text"] * 3, "anger": ["no"] * 3})
-    )
-    evaluate(EvalOptions(run=other), None, embedder)
+    same = {"joy": ["What a happy day for me, truly happy."] * 3, "anger": ["This makes me so angry, honestly."] * 3}
+    other = run_cache.copy("other", tmp_path / "runs", same)  # every persona writes the same two texts
+    assert evaluate(EvalOptions(run=other), None, embedder).metrics["n_texts"] == 6
     names, rows = comparison(["tiny", "other"], tmp_path / "runs")
     assert names[0].startswith("tiny")
     by_label = {label: (values, best) for label, _, values, best in rows}
@@ -77,12 +79,17 @@ def test_compare_reads_several_evaluations(tiny_run: Path, tmp_path: Path, embed
 def test_bad_inputs_are_eval_errors(tmp_path: Path, tiny_run: Path, tiny_real: Path, label_map: Path):
     with pytest.raises(EvalError, match="is not a run"):
         evaluate(EvalOptions(run="nope", runs_dir=tmp_path))
-    empty = write_run(tmp_path / "empty", [])
+    unread = {"joy": ["Nothing reads as joy here, sadly."]}  # every text read as another emotion: all dropped
+    empty = pipeline_run(tmp_path, "empty", unread, personas=2, unreadable=frozenset(unread["joy"]))
+    assert (empty / "records.jsonl").read_text() == ""
     with pytest.raises(EvalError, match="no texts"):
         evaluate(EvalOptions(run=empty))
     with pytest.raises(EvalError, match="--label-map"):
         evaluate(EvalOptions(run=tiny_run, real=tiny_real))
-    one_each = write_run(tmp_path / "one", records_of({"joy": ["yay"], "anger": ["grr", "argh"]}))
+    texts = {"joy": ["Yay, I am so glad today!", "We won the cup, so happy!"],
+             "anger": ["Grr, they lied to me again.", "Argh, the bus left without me!"]}
+    one_each = pipeline_run(tmp_path, "one", texts, unreadable=frozenset({"We won the cup, so happy!"}))
+    assert sorted(r["emotion"] for r in read_records(one_each)) == ["anger", "anger", "joy"]
     with pytest.raises(EvalError, match="too few"):
         evaluate(EvalOptions(run=one_each, real=tiny_real / "train.tsv", label_map=label_map))
     assert not (tiny_run / "eval").exists()

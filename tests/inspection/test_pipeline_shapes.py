@@ -1,4 +1,4 @@
-"""Events as the pipeline writes them, against their contract (personagen/agents/events.py): every line of a real
+"""Events as the pipeline writes them, against their contract (agents/events.py): every line of a real
 run is its typed event with no key the model does not know and writes back unchanged; every type of the module is
 written by some run; events about a text carry its emotion and slot; a loop's last rejection is a drop only."""
 
