@@ -25,9 +25,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
+import personagen
 from personagen.agents.events import EventType
 from personagen.runstore import JSONL, RunStoreError, check_run_id, lock_is_live, read_lock
-from personagen.settings import ConfigError, Settings
+from personagen.settings import ConfigError, Settings, describe
 from personagen.summary import USAGE_KEYS
 
 FREE_RUN_KEYS = {"concurrency", "token_budget", "max_cost", "personas"}  # a resume may extend a run
@@ -70,11 +73,20 @@ def read_config(folder: Path) -> dict[str, Any]:
 
 
 def stored_settings(folder: Path) -> Settings:
-    """The full settings a run was started with (config.json `settings`)."""
+    """The full settings a run was started with (config.json `settings`); a run whose settings this version cannot
+    read (another version's) is refused with the version that wrote it (CHANGELOG.md)."""
     config = read_config(folder)
+    written = (f"personagen {config['version']}" if config.get("version")
+               else "a version of personagen that did not record its version")
     if "settings" not in config:
-        raise RunStoreError(f"run {folder.name} was written by a version without resume")
-    return Settings.model_validate(config["settings"])
+        raise RunStoreError(f"run {folder.name} was written by {written}, which kept no settings to resume "
+                            "with: start a new run")
+    try:
+        return Settings.model_validate(config["settings"])
+    except ValidationError as exc:
+        raise RunStoreError(f"run {folder.name} was written by {written} and this is {personagen.__version__}: its "
+                            f"settings do not fit ({describe(exc, 'config.json')}); resume it with the version that "
+                            "wrote it, or start a new run") from None
 
 
 def check_resumable(folder: Path) -> None:

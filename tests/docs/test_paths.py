@@ -21,8 +21,9 @@ SUFFIXES = (".py", ".md", ".toml", ".txt", ".json", ".mmd", ".cfg", ".yml", ".ya
 # personagen/agents, personagen/graph, personagen/personas are links to the top-level folders, for editors and the
 # type checker: a path through them names the folder's file by its installed name, not where it lives
 LINKED = re.compile(r"personagen/(agents|graph|personas)/")
-# paths inside the built wheel, where agents/ is personagen/agents/
-WHEEL_LAYOUT = {"tests/test_wheel.py"}
+# files that name such paths on purpose: inside the built wheel, where agents/ is personagen/agents/; this test's
+# own examples
+EXEMPT = {"tests/test_wheel.py", "tests/docs/test_paths.py"}
 
 
 def tracked_files() -> list[str]:
@@ -45,7 +46,7 @@ def missing_paths(name: str, text: str) -> list[str]:
 def test_every_path_named_in_the_repository_exists():
     missing = []
     for name in tracked_files():
-        if name in WHEEL_LAYOUT or not (ROOT / name).is_file():
+        if name in EXEMPT or not (ROOT / name).is_file():
             continue
         missing += missing_paths(name, (ROOT / name).read_text(encoding="utf-8", errors="replace"))
     assert not missing, "paths that do not exist (agents/ is not personagen/agents/ in the repository):\n" + "\n".join(
