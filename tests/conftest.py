@@ -11,6 +11,7 @@ import pytest
 from bench.stub_process import start_stub
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+GOEMOTIONS = SHARED / "data" / "goemotions6"
 SLOW_TIMEOUT = 1800  # seconds: an end-to-end run on the embedded model (the default, pyproject.toml: 300)
 
 
@@ -43,4 +44,4 @@ def stub_url():
 @pytest.fixture
 def goemotions() -> Path:
     """The GoEmotions-6 folder beside the project (../shared/data/goemotions6)."""
-    return shared_path("data", "goemotions6", "train.tsv", what="GoEmotions-6").parent
+    return shared_path("data", "goemotions6", "train.tsv", what="GoEmotions-6").parent  # GOEMOTIONS
