@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from personagen.errors import PersonaGenError
 from personagen.settings import ModelSettings, Settings
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "configuration.md"
@@ -34,8 +35,8 @@ names the environment variable that holds one. The README's "Config file (TOML)"
 BOUNDS = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
 
 
-class UndescribedSetting(Exception):
-    """A field of the settings model has no description."""
+class UndescribedSetting(PersonaGenError):
+    """A field of the settings model has no description (a developer's error: the reference cannot be made)."""
 
 
 def type_name(annotation: Any) -> str:
