@@ -71,8 +71,9 @@ class VLLMReasoning(VLLM):
 
 
 class Ollama(Personality):
-    """Ollama's /v1 endpoint. Sources: docs/api/openai-compatibility.mdx and openai/openai.go in ollama/ollama
-    at fb30760996871fa9460115c753afd2c60d4ab0f7 (2026-08): `tool_choice` is an unchecked field and the request
+    """Ollama's /v1 endpoint. Sources, at ollama/ollama fb30760996871fa9460115c753afd2c60d4ab0f7 (2026-08):
+    https://github.com/ollama/ollama/blob/fb30760996871fa9460115c753afd2c60d4ab0f7/docs/api/openai-compatibility.mdx
+    and openai/openai.go there: `tool_choice` is an unchecked field and the request
     struct has no such field (nor max_completion_tokens); max_tokens becomes num_predict; response_format
     json_object becomes format "json" and json_schema its schema."""
 
@@ -83,7 +84,7 @@ class Ollama(Personality):
     slots = 1  # OLLAMA_NUM_PARALLEL's default; the rest queue (https://docs.ollama.com/faq, concurrent requests)
 
     def route(self, method: str, path: str) -> Reject | None:
-        # GET /api/version (docs/api.md "Version")
+        # GET /api/version (https://github.com/ollama/ollama/blob/main/docs/api.md, "Version")
         return (200, {"version": "0.13.0"}) if (method, path) == ("GET", "/api/version") else None
 
     def model_missing(self, model: str) -> Any:  # server/routes.go + openai.NewError(404, ...)

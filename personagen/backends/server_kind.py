@@ -8,9 +8,9 @@ How each server tells (from its docs and source):
 - llama.cpp llama-server: GET /v1/models entries are `owned_by: "llamacpp"`; GET /props has `total_slots`, the
   requests it decodes at once (tools/server/README.md, "GET /props"; `-np`/`--parallel` sets it).
 - Ollama: GET /api/version answers `{"version": ...}` (https://github.com/ollama/ollama/blob/main/docs/api.md,
-  "Version"); its /v1/models entries are `owned_by: "library"` (openai/openai.go). It runs OLLAMA_NUM_PARALLEL requests per model at once, default 1,
-  and queues the rest (https://docs.ollama.com/faq, "How does Ollama handle concurrent requests?"); the server
-  does not report the setting, so 1 is assumed.
+  "Version"); its /v1/models entries are `owned_by: "library"` (openai/openai.go). It runs OLLAMA_NUM_PARALLEL
+  requests per model at once, default 1, and queues the rest (https://docs.ollama.com/faq, "How does Ollama
+  handle concurrent requests?"); the server does not report the setting, so 1 is assumed.
 - LM Studio: GET /api/v0/models lists models with a `state` (https://lmstudio.ai/docs/app/api/endpoints/rest);
   "Max Concurrent Predictions" defaults to 4 (https://lmstudio.ai/docs/app/advanced/parallel-requests).
 - Hugging Face TGI: GET /info has `max_concurrent_requests` (its OpenAPI spec, `Info`).
