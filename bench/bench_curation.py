@@ -7,7 +7,7 @@ punctuation changed), lexical (a few words added) and paraphrase (words swapped)
 `personagen curate` (exact, MinHash, MiniLM embedding, blocked k-NN, networkx components), without the
 embedding cache unless `--cache`; each size in a fresh subprocess, peak RSS from ru_maxrss.
 
-    .venv/bin/python bench/bench_curation.py --sizes 10000 100000
+    .venv/bin/python bench/bench_curation.py --sizes 10000 100000 [--stored]
     .venv/bin/python bench/bench_curation.py --goemotions [--thresholds 0.9 0.93 0.95 0.97]
 """
 
@@ -19,6 +19,7 @@ import random
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -108,8 +109,22 @@ def synthetic(n: int, dup_share: float, seed: int = 0) -> tuple[list[str], dict[
     return texts, planted
 
 
-def measure(n: int, dup_share: float, cache: Path | None) -> dict:
-    """Curate n synthetic texts in this process; timings, peak RSS and how many planted variants were found."""
+def prefill(texts: list[str], folder: Path) -> tuple[object, float]:
+    """Embed every text into a vector store in `folder` as a run's live embedding does (the shared one-thread
+    session, batches of 32); returns the embedder and the seconds it took."""
+    from personagen.agents.sentence_embedder import shared_embedder
+    from personagen.curation.vectors import VectorStore
+
+    embedder = shared_embedder()
+    start = time.perf_counter()
+    VectorStore(folder, embedder.source.cache_id).ensure(embedder, list(dict.fromkeys(texts)), batch_size=32)
+    return embedder, time.perf_counter() - start
+
+
+def measure(n: int, dup_share: float, cache: Path | None, stored: bool = False) -> dict:
+    """Curate n synthetic texts in this process; timings, peak RSS and how many planted variants were found.
+    `stored`: the texts are embedded into the vector store first (as a run does while it generates), so the wall
+    time is what the curation takes after the last model call."""
     from personagen.curation.corpus import Corpus
     from personagen.curation.engine import CurationOptions, curate_corpus
 
@@ -117,8 +132,13 @@ def measure(n: int, dup_share: float, cache: Path | None) -> dict:
     emotions = ["joy", "anger", "sadness", "fear", "love", "surprise"]
     corpus = Corpus(ids=[str(i) for i in range(n)], texts=texts, emotions=[emotions[i % 6] for i in range(n)])
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    options, during = CurationOptions(cache_dir=cache), None
+    if stored:
+        cache = cache or Path(tempfile.mkdtemp(prefix="bench-curation-"))
+        embedder, during = prefill(texts, cache)
+        options = CurationOptions(cache_dir=cache, embedder=embedder)
     start = time.perf_counter()
-    result = curate_corpus(corpus, CurationOptions(cache_dir=cache))
+    result = curate_corpus(corpus, options)
     wall = time.perf_counter() - start
     removed = {int(r.id): r for r in result.removals}
     found = {kind: 0 for kind in ("exact", "lexical", "paraphrase")}
@@ -127,6 +147,8 @@ def measure(n: int, dup_share: float, cache: Path | None) -> dict:
         totals[kind] += 1
         found[kind] += index in removed
     return {"texts": n, "wall_s": round(wall, 1), "phases_s": result.timings,
+            "embedded_before_s": round(during, 1) if during is not None else None,
+            "embedded_now": result.summary["settings"]["embedded_now"],
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
             "rss_before_mb": round(rss_before / 1024), "removed": len(removed), "planted": len(planted),
             "planted_found": {k: f"{found[k]}/{totals[k]}" for k in found},
@@ -190,6 +212,9 @@ def main() -> None:
     p.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     p.add_argument("--dup-share", type=float, default=0.15)
     p.add_argument("--cache", type=Path, help="embedding cache folder (default: none, embedding is measured)")
+    p.add_argument("--stored", action="store_true",
+                   help="embed the texts into the vector store first (as a run does while generating): the wall "
+                        "time is then the curation after the last model call")
     p.add_argument("--goemotions", action="store_true", help="measure false positives on GoEmotions instead")
     p.add_argument("--thresholds", type=float, nargs="+", default=[0.9, 0.92, 0.93, 0.95, 0.97])
     p.add_argument("--jaccards", type=float, nargs="+", default=[0.6, 0.7, 0.8, 0.9])
@@ -197,7 +222,7 @@ def main() -> None:
     p.add_argument("--json-out", type=Path)
     args = p.parse_args()
     if args.child:
-        print(json.dumps(measure(args.child, args.dup_share, args.cache)))
+        print(json.dumps(measure(args.child, args.dup_share, args.cache, args.stored)))
         return
     if args.goemotions:
         results = false_positives(args.thresholds, args.jaccards)
@@ -206,6 +231,7 @@ def main() -> None:
         for n in args.sizes:
             cmd = [sys.executable, __file__, "--child", str(n), "--dup-share", str(args.dup_share)]
             cmd += ["--cache", str(args.cache)] if args.cache else []
+            cmd += ["--stored"] if args.stored else []
             done = subprocess.run(cmd, capture_output=True, text=True, check=True)
             results.append(json.loads(done.stdout.strip().splitlines()[-1]))
             print(json.dumps(results[-1]), flush=True)

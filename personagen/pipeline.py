@@ -22,6 +22,7 @@ from personagen.agents.context import AgentContext
 from personagen.agents.critics.registry import CriticError, CriticSpec, plugin_warnings, select_critics
 from personagen.backends.model_set import ModelSet
 from personagen.curation.hook import curate_after_run
+from personagen.curation.live import start_live_embedding
 from personagen.early_stop import EarlyStop
 from personagen.errors import InputError
 from personagen.graph.build import build_graph
@@ -169,6 +170,9 @@ def execute(settings: Settings, runs_dir: Path, run_id: str | None = None, obser
         probes = earlier_probes(run_folder(runs_dir, run_id or "")) if cap and resume else 0.0  # before reopen
         tally = RunTally(settings.run.personas, price_of)
         store, rep = open_store(settings, runs_dir, run_id, ctx, models, tally, resume)
+        curate = settings.run.curate and not settings.run.shard  # shards: curate the merged run
+        live = start_live_embedding(store.folder, settings.run.language, curate, observer.note)
+        stack.callback(live.close)
         control = control or RunControl()
         budget = settings.run.token_budget
         plans, count, rounds = run_plans(settings, ctx, store, rep, observer, tally)
@@ -186,6 +190,7 @@ def execute(settings: Settings, runs_dir: Path, run_id: str | None = None, obser
 
         def on_done(row: dict[str, Any], records: list[dict[str, Any]]) -> None:
             store.persona_done(row, records)
+            live.add(records)  # embedded for the curation while the run goes on
             tally.persona(row, records)
             watch.persona(row)
             observer.persona(row, records)
@@ -207,8 +212,8 @@ def execute(settings: Settings, runs_dir: Path, run_id: str | None = None, obser
                                 backends={name: p.report() for name, p in pacers.items()}, **quota,
                                 **({"cost_cap": cap.report()} if cap else {}))
         store.close(summary)
-    if status == "finished" and settings.run.curate and not settings.run.shard:  # shards: curate the merged run
-        curate_after_run(store.folder, observer.note)
+    if status == "finished" and curate:
+        curate_after_run(store.folder, observer.note, live)
     return RunResult(store.folder, summary)
 
 

@@ -26,6 +26,7 @@ import numpy as np
 from personagen.curation import COSINE, JACCARD, NEIGHBOURS, components, lexical, neighbours
 from personagen.curation.corpus import UNSPACED_LANGUAGES, Corpus, load_corpus, normalise, shingles
 from personagen.curation.store import write_curation
+from personagen.curation.vectors import VectorStore
 from personagen.errors import InputError
 from personagen.runfiles import read_json
 from personagen.runstore import lock_is_live, read_lock
@@ -33,6 +34,7 @@ from personagen.runstore import lock_is_live, read_lock
 Tick = Callable[[int], None]
 Phases = Callable[[str, int], Tick]  # start a phase (description, total items); returns its tick
 EMBED_CHUNK = 4096
+EMBED_BATCH = 64  # texts per model call at the end (length-sorted: little padding)
 CACHE_FOLDER = "curation-cache"
 
 
@@ -85,10 +87,10 @@ def curate_corpus(corpus: Corpus, options: CurationOptions, progress: Phases = n
                                   progress("lexical pass (MinHash)", len(shingle_sets)))
     clock.lap("lexical")
     embedder = make_embedder(options) if options.semantic else None
-    vectors, semantic_note = None, semantic_skip_reason(corpus, embedder)
+    vectors, embedded, semantic_note = None, 0, semantic_skip_reason(corpus, embedder)
     if semantic_note is None:
-        vectors = embed(embedder, distinct_texts, options.cache_dir,
-                        progress("embedding", len(distinct_texts)))
+        vectors, embedded = embed(embedder, distinct_texts, options.cache_dir,
+                                  progress("embedding", len(distinct_texts)))
         clock.lap("embed")
         edges += neighbours.knn_edges(vectors, options.cosine, options.neighbours,
                                       progress("nearest neighbours", len(distinct_texts)))
@@ -99,19 +101,27 @@ def curate_corpus(corpus: Corpus, options: CurationOptions, progress: Phases = n
     clock.lap("components")
     model = None if semantic_note else str(getattr(embedder, "model_id", type(embedder).__name__))
     summary = summarise(corpus, removals, len(firsts), options, semantic_note, model)
+    summary["settings"]["embedded_now"] = embedded if vectors is not None else None  # the rest were stored
     summary["timings_s"] = clock.laps
     return Curation(removals, summary, clock.laps)
 
 
 def make_embedder(options: CurationOptions) -> Any:
-    """The injected embedder, or the evaluation's (MiniLM, or the ONNX model folder `options.model_dir`)."""
+    """The injected embedder; else, for MiniLM, the process's shared one when it is loaded already (one onnxruntime
+    session with the offline emotion critic and the live embedding); else the evaluation's (MiniLM, or the ONNX
+    model folder `options.model_dir`), with its own session and threads."""
     if options.embedder is not None:
         return options.embedder
     try:
+        if options.model_dir is None:
+            from personagen.agents.sentence_embedder import shared_embedder
+
+            if shared_embedder().loaded:
+                return shared_embedder()
         from personagen.evaluation.embeddings import Embedder
 
         return Embedder(options.model_dir)
-    except (ImportError, ValueError) as exc:  # EvalError is a ValueError: a missing extra or model folder
+    except (ImportError, ValueError, RuntimeError) as exc:  # EvalError, EmbedderUnavailable: a missing extra or model
         raise CurationError(f"cannot load the embedding model: {exc} (or pass --no-semantic: exact and "
                             "lexical passes only)") from None
 
@@ -128,26 +138,32 @@ def semantic_skip_reason(corpus: Corpus, embedder: Any) -> str | None:
     return None
 
 
-def embed(embedder: Any, texts: list[str], cache_dir: Path | None, tick: Tick) -> np.ndarray:
-    """Embeddings of `texts` in chunks (for progress), cached per chunk when a cache folder is set; the chunks
-    are written into one preallocated array (no second copy of all the vectors)."""
-    from personagen.evaluation.embeddings import embed_cached
-
+def embed(embedder: Any, texts: list[str], cache_dir: Path | None, tick: Tick) -> tuple[np.ndarray, int]:
+    """Embeddings of `texts` in chunks (for progress), and how many were run through the model; with a cache
+    folder, each text is read from the folder's vector store (personagen/curation/vectors.py: filled during the run
+    by the live embedding, or by an earlier curation) or embedded and stored. The chunks are written into one
+    preallocated array."""
+    store = VectorStore(cache_dir, embedder.source.cache_id) if cache_dir is not None and hasattr(
+        embedder, "source") else None
     out: np.ndarray | None = None
+    embedded = 0
     for start in range(0, len(texts), EMBED_CHUNK):
         chunk = texts[start : start + EMBED_CHUNK]
         try:
-            if cache_dir is not None and hasattr(embedder, "source"):
-                vectors = embed_cached(embedder, chunk, cache_dir)
+            if store is not None:
+                embedded += store.ensure(embedder, chunk, EMBED_BATCH)
+                vectors = store.read(store.rows(chunk))
             else:
-                vectors = embedder.embed(chunk)
+                vectors, embedded = embedder.embed(chunk), embedded + len(chunk)
+        except OSError:  # a cache folder that cannot be written: embed without it
+            store, vectors, embedded = None, embedder.embed(chunk), embedded + len(chunk)
         except (ImportError, ValueError, RuntimeError) as exc:  # EvalError / EmbedderUnavailable: a missing part
             raise CurationError(f"cannot embed the texts: {exc} (or pass --no-semantic)") from None
         if out is None:
             out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
         out[start : start + len(chunk)] = vectors
         tick(len(chunk))
-    return out if out is not None else np.zeros((0, 0), dtype=np.float32)
+    return (out if out is not None else np.zeros((0, 0), dtype=np.float32)), embedded
 
 
 def summarise(corpus: Corpus, removals: list[components.Removal], distinct: int, options: CurationOptions,

@@ -20,13 +20,21 @@ def skipped(folder: Path, exc: ImportError) -> str:
             f"then `personagen curate {folder.name}`")
 
 
-def curate_after_run(folder: Path, note: Callable[[str], None]) -> dict[str, Any] | None:
-    """Curate the run in `folder`; returns the curation summary, or None when it could not run."""
+def curate_after_run(folder: Path, note: Callable[[str], None], live: Any = None) -> dict[str, Any] | None:
+    """Curate the run in `folder`; returns the curation summary, or None when it could not run. `live`: the run's
+    live embedding (personagen/curation/live.py), closed here; its embedder (the one session shared with the offline
+    emotion critic) embeds whatever it left."""
+    if live is not None:
+        live.close()
+        if live.error is not None:
+            note(f"embedding during the run failed ({type(live.error).__name__}: {live.error}); "
+                 "the curation embeds the texts now")
     try:
-        from personagen.curation.engine import CurationError, curate_run
+        from personagen.curation.engine import CurationError, CurationOptions, curate_run
     except ImportError as exc:
         note(skipped(folder, exc))
         return None
+    options = CurationOptions(embedder=getattr(live, "embedder", None))
 
     def phases(name: str, total: int) -> Callable[[int], None]:
         if total >= PHASE_NOTES_FROM:
@@ -34,7 +42,7 @@ def curate_after_run(folder: Path, note: Callable[[str], None]) -> dict[str, Any
         return lambda n: None
 
     try:
-        summary = curate_run(folder, progress=phases).summary
+        summary = curate_run(folder, options, progress=phases).summary
     except CurationError as exc:
         note(f"curation failed: {exc}; retry with `personagen curate {folder.name}`")
         return None

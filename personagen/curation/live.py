@@ -1,0 +1,126 @@
+"""Texts embedded while a run generates, so that the curation at its end has (almost) nothing left to embed.
+
+Input: the records of each finished persona (`add`, called by personagen/pipeline.py as records are written).
+Output: their vectors in the run folder's vector store (personagen/curation/vectors.py), which the end-of-run
+curation reads. One worker thread, at a lower scheduling priority than the event loop's, embeds what has queued
+up, on the process's shared embedder (agents/sentence_embedder.py `shared_embedder`: one onnxruntime session
+with the offline emotion critic, whose vectors of the texts it read are reused, not computed again). Model calls
+never wait for it: `add` only queues. `close` stops the worker after its current batch and embeds what is still
+queued in the calling thread, at normal priority (the end-of-run curation needs every vector); a failure is kept
+in `error`, and the curation then embeds what is missing itself.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from personagen.curation.vectors import VectorStore
+
+BATCH = 256  # texts taken from the queue at once (embedded in length-sorted batches of 32)
+NICE = 10  # the worker thread's scheduling priority offset (Linux: per thread)
+
+
+class LiveEmbedding:
+    """The worker (see the module doc)."""
+
+    def __init__(self, store: VectorStore, embedder: Any) -> None:
+        self.store, self.embedder = store, embedder
+        self.error: BaseException | None = None
+        self.texts = 0
+        self.busy_s = 0.0  # wall time spent embedding and storing
+        self._queue: queue.SimpleQueue[list[str] | None] = queue.SimpleQueue()
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._work, name="personagen-live-embedding", daemon=True)
+        self._thread.start()
+
+    def add(self, records: Iterable[dict[str, Any]]) -> None:
+        texts = [r["text"] for r in records if isinstance(r.get("text"), str) and r["text"]]
+        if texts and self.error is None:
+            self._queue.put(texts)
+
+    def close(self) -> None:
+        """Stop the worker after its current batch, then embed what is still queued here (idempotent)."""
+        if self._thread.is_alive():
+            self._stopping.set()
+            self._queue.put(None)
+            self._thread.join()
+        while self._step(block=False):
+            pass
+
+    def _work(self) -> None:
+        lower_priority()
+        while not self._stopping.is_set() and self._step(block=True):
+            pass
+
+    def _step(self, block: bool) -> bool:
+        """Embed up to BATCH queued texts (waiting for the first when `block`); False when nothing more is to come
+        now: the queue is empty or says stop."""
+        batch: list[str] = []
+        stop = False
+        try:
+            item = self._queue.get(block=block)
+            while True:
+                if item is None:
+                    stop = True
+                    break
+                batch += item
+                if len(batch) >= BATCH:
+                    break
+                item = self._queue.get_nowait()
+        except queue.Empty:
+            pass
+        if batch and self.error is None:
+            self._embed(batch)
+        return bool(batch) and not stop
+
+    def _embed(self, texts: list[str]) -> None:
+        start = time.perf_counter()
+        try:
+            self.store.ensure(self.embedder, texts, batch_size=32)
+        except Exception as exc:  # noted by curate_after_run; the curation embeds what is missing
+            self.error = exc
+        self.texts += len(texts)
+        self.busy_s += time.perf_counter() - start
+
+
+def lower_priority() -> None:
+    """Lower this thread's priority (Linux gives each thread its own nice value); elsewhere a no-op."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICE)
+    except (AttributeError, OSError):
+        pass
+
+
+class NoLiveEmbedding:
+    """Stands in when nothing is embedded during the run (curation off, a shard, no model for the language)."""
+
+    embedder: Any = None
+    error: BaseException | None = None
+    texts = 0
+
+    def add(self, records: Iterable[dict[str, Any]]) -> None: ...
+    def close(self) -> None: ...
+
+
+def start_live_embedding(folder: Path, language: str, enabled: bool,
+                         note: Callable[[str], None]) -> LiveEmbedding | NoLiveEmbedding:
+    """A worker for the run in `folder`, or a stand-in when `enabled` is false or the default embedding model is
+    unavailable or does not read `language` (the end-of-run curation then says why it skips its semantic pass)."""
+    if not enabled:
+        return NoLiveEmbedding()
+    try:
+        from personagen.agents.sentence_embedder import shared_embedder
+        from personagen.curation.engine import CACHE_FOLDER
+
+        embedder = shared_embedder()
+    except (ImportError, RuntimeError):  # numpy/onnxruntime/the model package missing: curation notes it later
+        return NoLiveEmbedding()
+    if embedder.languages is not None and language not in embedder.languages:
+        return NoLiveEmbedding()
+    return LiveEmbedding(VectorStore(folder / CACHE_FOLDER, embedder.source.cache_id), embedder)

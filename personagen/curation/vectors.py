@@ -1,0 +1,124 @@
+"""One sentence vector per distinct text of a run, kept in the run folder: embedded once, read by every pass.
+
+Input: texts and an embedder (anything with `.embed(texts)` and a `source.cache_id`). Output: their L2-normalised
+float32 vectors, rows in the input order. The store is two append-only files in `RUN/curation-cache/`, named
+after the model (`vectors-<model hash>.f32`: rows of `dimension` float32; `.keys`: a 16-byte BLAKE2b digest of each
+row's text, in the same order) and a small `.json` (model, dimension). Texts already in the store are read, not
+embedded again: the live embedding during a run (personagen/curation/live.py), the end-of-run curation and
+`personagen curate` share it. Appends are serialised by a lock on the keys file and write the vectors before their
+keys, so a reader never finds a key without its vector; a tail left by a crash is cut at the next append.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+KEY_BYTES = 16
+
+
+def text_key(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=KEY_BYTES).digest()
+
+
+class VectorStore:
+    """The vectors of one model in one folder (see the module doc)."""
+
+    def __init__(self, folder: Path, cache_id: str) -> None:
+        tag = hashlib.sha256(cache_id.encode()).hexdigest()[:16]
+        self.folder, self.cache_id = Path(folder), cache_id
+        self.keys_path = self.folder / f"vectors-{tag}.keys"
+        self.data_path = self.folder / f"vectors-{tag}.f32"
+        self.meta_path = self.folder / f"vectors-{tag}.json"
+        self._rows: dict[bytes, int] = {}
+        self._read_keys = 0  # bytes of the keys file already indexed
+        self.dimension: int | None = None
+
+    def _refresh(self) -> None:
+        """Index keys appended since the last look (by this or another process)."""
+        if self.dimension is None:
+            try:
+                self.dimension = int(json.loads(self.meta_path.read_text(encoding="utf-8"))["dimension"])
+            except (OSError, ValueError, KeyError, TypeError):
+                return
+        try:
+            with open(self.keys_path, "rb") as fh:
+                fh.seek(self._read_keys)
+                new = fh.read()
+        except FileNotFoundError:
+            return
+        new = new[: len(new) - len(new) % KEY_BYTES]
+        start = self._read_keys // KEY_BYTES
+        for i in range(0, len(new), KEY_BYTES):
+            self._rows.setdefault(new[i : i + KEY_BYTES], start + i // KEY_BYTES)
+        self._read_keys += len(new)
+
+    def __len__(self) -> int:
+        self._refresh()
+        return len(self._rows)
+
+    def rows(self, texts: list[str]) -> np.ndarray:
+        """The store's row of each text, -1 where it has none."""
+        self._refresh()
+        return np.fromiter((self._rows.get(text_key(t), -1) for t in texts), dtype=np.int64, count=len(texts))
+
+    def read(self, rows: np.ndarray) -> np.ndarray:
+        """The vectors of `rows` (all >= 0), in that order."""
+        if self.dimension is None or len(rows) == 0:
+            return np.zeros((len(rows), self.dimension or 0), dtype=np.float32)
+        data = np.memmap(self.data_path, dtype=np.float32, mode="r").reshape(-1, self.dimension)
+        return np.array(data[rows])
+
+    def append(self, texts: list[str], vectors: np.ndarray) -> None:
+        """Add texts and their vectors (texts already stored are skipped)."""
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with open(self.keys_path, "ab") as keys:
+            fcntl.flock(keys, fcntl.LOCK_EX)
+            try:
+                self._check_dimension(vectors.shape[1])
+                self._refresh()
+                fresh = {text_key(t): i for i, t in enumerate(texts)}
+                fresh = {k: i for k, i in fresh.items() if k not in self._rows}
+                if not fresh:
+                    return
+                count = os.fstat(keys.fileno()).st_size // KEY_BYTES
+                keys.truncate(count * KEY_BYTES)  # a key cut short by a crash
+                with open(self.data_path, "ab") as data:
+                    data.truncate(count * vectors.shape[1] * 4)  # a tail without keys (a crash) is cut
+                    data.write(vectors[list(fresh.values())].tobytes())
+                    data.flush()
+                keys.write(b"".join(fresh))
+                keys.flush()
+            finally:
+                fcntl.flock(keys, fcntl.LOCK_UN)
+        self._refresh()
+
+    def _check_dimension(self, dimension: int) -> None:
+        self._refresh()
+        if self.dimension is None:
+            self.meta_path.write_text(json.dumps({"model": self.cache_id, "dimension": dimension}) + "\n",
+                                      encoding="utf-8")
+            self.dimension = dimension
+        elif self.dimension != dimension:
+            raise ValueError(f"{self.meta_path} holds {self.dimension}-dimensional vectors, not {dimension}")
+
+    def ensure(self, embedder: Any, texts: list[str], batch_size: int | None = None) -> int:
+        """Embed and store the texts not stored yet; returns how many were embedded."""
+        rows = self.rows(texts)
+        todo = list(dict.fromkeys(t for t, row in zip(texts, rows, strict=True) if row < 0))
+        if todo:
+            vectors = embedder.embed(todo, batch_size) if batch_size else embedder.embed(todo)
+            self.append(todo, vectors)
+        return len(todo)
+
+    def embed(self, embedder: Any, texts: list[str], batch_size: int | None = None) -> np.ndarray:
+        """Vectors of `texts`: stored ones read, the others embedded and stored."""
+        self.ensure(embedder, texts, batch_size)
+        return self.read(self.rows(texts))
