@@ -48,17 +48,20 @@ def server(tmp_path_factory):
         yield started
 
 
-def personagen_run(server, runs_dir: Path, *extra: str) -> tuple[subprocess.CompletedProcess, dict, float]:
-    """`personagen run` as a user types it against the server's URL (no --model), with its key in the env."""
+def personagen_run(server, runs_dir: Path, *extra: str, personas: int = 3,
+                   timeout: float = RUN_TIMEOUT) -> tuple[subprocess.CompletedProcess, dict, float]:
+    """`personagen run` as a user types it against the server's URL (no --model), with its key in the env.
+
+    `server` is anything with `base_url` and `api_key` (tests/e2e/test_real_llama_server.py reuses this)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "PERSONAGEN_"))}
     env["PERSONAGEN_API_KEY"] = server.api_key
     script = Path(sys.executable).with_name("personagen")
     command = [str(script)] if script.exists() else [sys.executable, "-c", "from personagen.cli import main; main()"]
-    args = ["run", "-n", "3", "-e", "joy", "-k", "1", "--seed", "3", "--base-url", server.base_url,
+    args = ["run", "-n", str(personas), "-e", "joy", "-k", "1", "--seed", "3", "--base-url", server.base_url,
             "--runs-dir", str(runs_dir), "--run-id", "e2e", "--json", *extra]
     t0 = time.monotonic()
     done = subprocess.run([*command, *args], env=env, cwd=runs_dir.parent, capture_output=True, text=True,
-                          timeout=RUN_TIMEOUT)
+                          timeout=timeout)
     elapsed = time.monotonic() - t0
     lines = done.stdout.strip().splitlines()
     summary = json.loads(lines[-1]) if lines and lines[-1].startswith("{") else {}

