@@ -4,7 +4,7 @@ A thin command over personagen.labelling (which texts, in what order, where answ
 personagen.evaluation.label_accuracy (what the answers say). One key answers: 1-9 the run's emotions, `o` other,
 `n` no clear emotion; `u` takes back the previous answer of the session; `q` (or Ctrl-C, Ctrl-D, the end of
 piped input) stops, and the next session resumes there.
-Keys are read one at a time from a terminal (click.getchar), or from piped input.
+Keys are read one at a time from a terminal (typer.getchar), or from piped input.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -41,7 +40,7 @@ def key_map(emotions: list[str]) -> dict[str, str]:
 def read_key() -> str:
     """One key: from the terminal without Enter, else the next character of piped input ('' at its end)."""
     try:
-        return click.getchar() if sys.stdin.isatty() else sys.stdin.read(1)
+        return typer.getchar() if sys.stdin.isatty() else sys.stdin.read(1)
     except (KeyboardInterrupt, EOFError):
         return ""
 

@@ -18,9 +18,10 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from personagen.curation.vectors import VectorStore
+if TYPE_CHECKING:  # numpy comes with the eval/critic extras: the core install imports this module too
+    from personagen.curation.vectors import VectorStore
 
 BATCH = 256  # texts taken from the queue at once (embedded in length-sorted batches of 32)
 NICE = 10  # the worker thread's scheduling priority offset (Linux: per thread)
@@ -117,6 +118,7 @@ def start_live_embedding(folder: Path, language: str, enabled: bool,
     try:
         from personagen.agents.sentence_embedder import shared_embedder
         from personagen.curation.engine import CACHE_FOLDER
+        from personagen.curation.vectors import VectorStore
 
         embedder = shared_embedder()
     except (ImportError, RuntimeError):  # numpy/onnxruntime/the model package missing: curation notes it later
