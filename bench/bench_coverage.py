@@ -29,7 +29,7 @@ from bench.stub_process import start_stub  # noqa: E402
 from personagen.inspection.coverage import SCENARIO_FIELDS, THIN  # noqa: E402
 from personagen.personas.vocab import SLOTS, load_vocab  # noqa: E402
 from personagen.pipeline import execute  # noqa: E402
-from personagen.runfiles import iter_jsonl  # noqa: E402
+from personagen.runformat.lines import iter_jsonl  # noqa: E402
 from personagen.settings import CoverageSettings, load_settings  # noqa: E402
 
 VOCAB = load_vocab()

@@ -31,7 +31,7 @@ TRACE = "trace (personagen/trace.py)"
 ANSWERS = "answer reading (agents/answers.py)"
 SCHEMA = "schema building (agents/strict_schema.py, llm.request_fields/schema_of/prepared)"
 EVENTS = "events: build + validate (agents/events.py, AgentContext.emit)"
-WRITES = "events, records: serialise + write (personagen/runstore.py)"
+WRITES = "events, records: serialise + write (personagen/runformat/)"
 TALLY = "run tally, early stop (summary.py, early_stop.py)"
 WRAPPER = "our call wrapper (agents/llm.py ask/interpret, AgentContext.ask)"
 OURS = "our nodes, critics, prompts, sampling, runner (agents/, graph/, personas/, personagen/)"
@@ -45,8 +45,9 @@ LOOP = "asyncio event loop, sockets, callbacks (stdlib)"
 
 OUR_FILES = {
     "personagen/throttle.py": PACER, "personagen/trace.py": TRACE, "agents/answers.py": ANSWERS,
-    "agents/strict_schema.py": SCHEMA, "agents/events.py": EVENTS, "personagen/runstore.py": WRITES,
-    "personagen/summary.py": TALLY, "personagen/early_stop.py": TALLY, "backends/openai_compat.py": CONVERSION,
+    "agents/strict_schema.py": SCHEMA, "agents/events.py": EVENTS, "personagen/runformat/lines.py": WRITES,
+    "personagen/runformat/store.py": WRITES, "personagen/summary.py": TALLY, "personagen/early_stop.py": TALLY,
+    "backends/openai_compat.py": CONVERSION,
 }
 
 Predicate = Callable[[str, str], bool]

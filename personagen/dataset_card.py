@@ -19,7 +19,8 @@ from typing import Any
 from personagen.evaluation.label_accuracy import interval
 from personagen.hf_dataset import CARD_MARKER
 from personagen.label_quality import READERS, label_quality
-from personagen.runfiles import read_json
+from personagen.runformat.folder import RunFolder
+from personagen.runformat.lines import read_json
 
 SIZE_CATEGORIES = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
                    (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M")]
@@ -257,8 +258,8 @@ def limits_section(config: dict[str, Any]) -> str:
 def render_card(folder: Path, rows: list[dict[str, Any]], features: str, types: dict[str, str], names: list[str],
                 license_id: str, curation: dict[str, Any] | None, left_out: int, curated: bool) -> str:
     """README.md of the export (see the module doc)."""
-    config = read_json(folder / "config.json") or {}
-    summary = read_json(folder / "summary.json")
+    run = RunFolder(folder)
+    config, summary = run.config_dict, run.summary_dict
     sections = [header(config, rows, features, license_id), CARD_MARKER, overview(config, rows, names),
                 labels_section(rows, names, curation), label_quality_section(folder, names),
                 generation_section(config), models_section(config),

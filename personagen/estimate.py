@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from personagen.agents.events import EventType
-from personagen.runfiles import iter_jsonl
+from personagen.runformat.lines import iter_jsonl
 
 T95 = {1: 12.71, 2: 4.30, 3: 3.18, 4: 2.78, 5: 2.57, 6: 2.45, 7: 2.36, 8: 2.31, 9: 2.26, 10: 2.23, 15: 2.13,
        20: 2.09, 30: 2.04}  # two-sided 95% Student t by degrees of freedom

@@ -17,7 +17,8 @@ from typing import Any
 from personagen.curation.corpus import usable
 from personagen.curation.store import curation_state
 from personagen.errors import InputError
-from personagen.runfiles import iter_jsonl, read_json
+from personagen.runformat.atomic import atomic_file, atomic_path, atomic_write
+from personagen.runformat.lines import iter_jsonl, read_json
 
 FORMATS = ("jsonl", "csv", "parquet", "hf")
 NESTED = ("persona", "socio", "scenario")
@@ -105,12 +106,11 @@ def export_run(folder: Path, fmt: str, out: Path, curated: bool = True, license_
 
 
 def write_file(rows: list[dict[str, Any]], fmt: str, out: Path) -> None:
-    tmp = out.with_name(f".{out.name}.tmp")
     if fmt == "jsonl":
-        tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        atomic_write(out, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
     elif fmt == "csv":
         columns = list(dict.fromkeys(k for r in rows for k in r))
-        with tmp.open("w", newline="", encoding="utf-8") as f:
+        with atomic_file(out, "w", newline="", encoding="utf-8") as f:
             writer = csv.DictWriter(f, fieldnames=columns)
             writer.writeheader()
             writer.writerows(rows)
@@ -120,8 +120,8 @@ def write_file(rows: list[dict[str, Any]], fmt: str, out: Path) -> None:
             import pyarrow.parquet as pq
         except ImportError:
             raise ExportError("parquet needs pyarrow: pip install 'personagen[eval]'") from None
-        pq.write_table(pa.Table.from_pylist(rows), tmp)
-    tmp.replace(out)
+        with atomic_path(out) as tmp:
+            pq.write_table(pa.Table.from_pylist(rows), tmp)
 
 
 def write_hf(folder: Path, rows: list[dict[str, Any]], out: Path, license_id: str, curation: dict | None,

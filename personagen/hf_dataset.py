@@ -13,12 +13,12 @@ are left alone, and a README.md that PersonaGen did not write is never replaced.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from personagen.errors import InputError
+from personagen.runformat.atomic import atomic_path
 
 DATA_FILE = "data/train-00000-of-00001.parquet"
 LEAD_COLUMNS = ("text", "emotion")
@@ -123,19 +123,12 @@ def write_hf_dataset(rows: list[dict[str, Any]], emotions: list[str], out: Path,
     types = column_types(rows)
     names = label_names(emotions, rows)
     data, readme = out / DATA_FILE, out / "README.md"
-    data_tmp = data.with_name(f".{data.name}.{os.getpid()}.tmp")
-    readme_tmp = readme.with_name(f".README.md.{os.getpid()}.tmp")
-    try:
-        table = build_table(rows, types, names)
-        data.parent.mkdir(parents=True, exist_ok=True)
+    table = build_table(rows, types, names)
+    data.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(readme) as readme_tmp, atomic_path(data) as data_tmp:  # the data is swapped in first
         pq.write_table(table, data_tmp)
         yaml = features_yaml(types, names, len(rows), table.nbytes)
         readme_tmp.write_text(card(yaml, types, names), encoding="utf-8")
-        data_tmp.replace(data)
-        readme_tmp.replace(readme)
-    finally:
-        for tmp in (data_tmp, readme_tmp):
-            tmp.unlink(missing_ok=True)
 
 
 def check_target(out: Path) -> None:

@@ -22,7 +22,7 @@ from typing import Any
 
 from personagen.agents.events import LlmCallEvent, VerdictEvent, parse_event
 from personagen.evaluation.label_accuracy import label_accuracy, rate
-from personagen.runfiles import iter_jsonl
+from personagen.runformat.lines import iter_jsonl
 
 READERS = ("offline_emotion", "emotion_fidelity")
 WRITER = "emotion_writer"

@@ -26,7 +26,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from personagen.errors import InputError
-from personagen.runfiles import iter_jsonl
+from personagen.runformat.atomic import atomic_write
+from personagen.runformat.lines import iter_jsonl
 
 LABELS_FILE = "labels.jsonl"
 OTHER, NO_EMOTION = "other", "no clear emotion"
@@ -158,9 +159,7 @@ def drop_answer(folder: Path, labeller: str, item: str) -> None:
         if isinstance(row, dict) and row.get("labeller") == labeller and row.get("item") == item:
             del lines[i]
             break
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(b"".join(lines))
-    os.replace(tmp, path)
+    atomic_write(path, b"".join(lines))
 
 
 def label_session(folder: Path, items: list[Item], ask: Ask, labeller: str, seed: int) -> tuple[int, int]:

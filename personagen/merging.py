@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from personagen.graph.runner import parse_shard
-from personagen.resume import check_resumable, dataset_fingerprint, differences, read_config, run_folder
-from personagen.runstore import JSONL, RunStore, RunStoreError, new_run_id
+from personagen.runformat.folder import RunFolder
+from personagen.runformat.lines import JSONL
+from personagen.runformat.signature import dataset_signature, differences
+from personagen.runformat.store import RunStore, new_run_id
 from personagen.settings import ConfigError, Settings
 from personagen.summary import RunTally, replay_folder
 
@@ -38,21 +40,14 @@ class Shard:
 
 def load_shard(runs_dir: Path, run_id: str) -> Shard:
     """A finished shard run, or a clear error saying what is wrong with it."""
-    folder = run_folder(runs_dir, run_id)
-    check_resumable(folder)
-    config = read_config(folder)
-    if "settings" not in config:
-        raise RunStoreError(f"run {run_id} was written by a version that cannot be merged (no settings)")
-    try:
-        status = json.loads((folder / "summary.json").read_text(encoding="utf-8"))["status"]
-    except (OSError, ValueError, KeyError):
-        status = "crashed"
-    if status != "finished":
-        raise ConfigError(f"run {run_id} is {status}, not finished: finish it first "
+    run = RunFolder.existing(runs_dir, run_id)
+    run.check_not_running("merged")
+    settings = run.settings()
+    if run.status != "finished":
+        raise ConfigError(f"run {run_id} is {run.status}, not finished: finish it first "
                           f"(personagen run --resume {run_id})")
-    settings = Settings.model_validate(config["settings"])
     index, count = parse_shard(settings.run.shard)
-    return Shard(folder, config, settings, index, count)
+    return Shard(run.path, run.config_dict, settings, index, count)
 
 
 def check_compatible(shards: list[Shard], partial: bool) -> None:
@@ -60,9 +55,9 @@ def check_compatible(shards: list[Shard], partial: bool) -> None:
     if len(shards) < 2 and not partial:
         raise ConfigError("merge needs at least two shard runs")
     first = shards[0]
-    reference = dataset_fingerprint(first.settings, ignore={"shard"})
+    reference = dataset_signature(first.settings, ignore={"shard"})
     for s in shards[1:]:
-        diff = differences(reference, dataset_fingerprint(s.settings, ignore={"shard"}))
+        diff = differences(reference, dataset_signature(s.settings, ignore={"shard"}))
         if diff:
             raise ConfigError(f"runs {first.folder.name} and {s.folder.name} are not shards of one run: "
                               + "; ".join(diff[:4]))

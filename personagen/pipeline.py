@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -42,8 +41,10 @@ from personagen.personas.scenario_slots import SlotPlan, check_weights
 from personagen.personas.vocab import load_vocab
 from personagen.pricing import price_call, price_lookup
 from personagen.quotas import QuotaRounds
-from personagen.resume import Repair, check_resumable, repair, run_folder
-from personagen.runstore import RunStore, new_run_id
+from personagen.resume import Repair, repair
+from personagen.runformat.folder import RunFolder
+from personagen.runformat.models import FORMAT
+from personagen.runformat.store import RunStore, new_run_id
 from personagen.settings import ConfigError, Settings
 from personagen.summary import RunTally, replay_folder
 from personagen.throttle import attach_pacers
@@ -116,19 +117,17 @@ def run_config(run_id: str, settings: Settings, ctx: AgentContext, models: Model
     resumed or merged from its folder alone.
     """
     return {"run_id": run_id, "created": datetime.now(UTC).isoformat(timespec="seconds"),
-            "version": personagen.__version__, **settings.run.model_dump(), "emotions": ctx.emotions,
+            "version": personagen.__version__, "format": FORMAT, **settings.run.model_dump(), "emotions": ctx.emotions,
             "emotion_spec": settings.run.emotions, "limits": settings.limits.model_dump(),
             "critics": [c.name for c in ctx.critics], "on_critic_error": ctx.on_critic_error,
             "advisory_critics": sorted(ctx.advisory),
             "models": models.described, "settings": settings.model_dump(mode="json")}
 
 
-def earlier_probes(folder: Path) -> float:
-    """The probes' worst case that a stopped run's summary counted against its cost cap (0 for a new run)."""
-    try:
-        return json.loads((folder / "summary.json").read_text(encoding="utf-8"))["cost_cap"]["probes"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return 0.0
+def earlier_probes(run: RunFolder) -> float:
+    """The probes' worst case that a stopped run's summary counted against its cost cap (0 without one)."""
+    cap = run.summary.cost_cap if run.summary else None
+    return float((cap or {}).get("probes") or 0.0)
 
 
 def open_store(settings: Settings, runs_dir: Path, run_id: str | None, ctx: AgentContext, models: ModelSet,
@@ -137,15 +136,17 @@ def open_store(settings: Settings, runs_dir: Path, run_id: str | None, ctx: Agen
     if not resume:
         run_id = run_id or new_run_id()
         return RunStore.create(runs_dir, run_id, run_config(run_id, settings, ctx, models)), None
-    folder = run_folder(runs_dir, run_id or "")
+    folder = RunFolder.existing(runs_dir, run_id or "").path
     store, rep = RunStore.reopen(folder, repair)
     replay_folder(tally, folder)
     return store, rep
 
 
 def execute(settings: Settings, runs_dir: Path, run_id: str | None = None, observer: Observer | None = None,
-            resume: bool = False, control: RunControl | None = None) -> RunResult:
+            resume: bool = False, control: RunControl | None = None, curate_at_end: bool = True) -> RunResult:
     """Run the whole pipeline (or, with `resume`, the rest of run `run_id`); returns the folder and summary.
+    `curate_at_end=False` leaves a `[run] curate` run's curation to the resume that extends it (an --estimate
+    pilot: its stored settings stay the full run's, so that resume keeps them).
 
     The summary's status is finished, failed (a fatal error such as an unreachable server), interrupted
     (Ctrl-C, or `control` stopped it), budget (the token budget was reached) or short (more than
@@ -156,7 +157,7 @@ def execute(settings: Settings, runs_dir: Path, run_id: str | None = None, obser
     check_no_running_loop()
     observer = observer or SilentObserver()
     if resume:
-        check_resumable(run_folder(runs_dir, run_id or ""))
+        RunFolder.existing(runs_dir, run_id or "").check_not_running()
     parse_shard(settings.run.shard)  # InputError for a shard I/N with I >= N
     with ExitStack() as stack:
         models = ModelSet(settings, stack, on_note=observer.note)
@@ -167,10 +168,10 @@ def execute(settings: Settings, runs_dir: Path, run_id: str | None = None, obser
         pacers = attach_pacers(models.handles)
         price_of = price_lookup(settings, models)
         cap = cost_cap.for_run(settings, models, agents_in_use(ctx), price_of)  # None without --max-cost
-        probes = earlier_probes(run_folder(runs_dir, run_id or "")) if cap and resume else 0.0  # before reopen
+        probes = earlier_probes(RunFolder.existing(runs_dir, run_id or "")) if cap and resume else 0.0  # before reopen
         tally = RunTally(settings.run.personas, price_of)
         store, rep = open_store(settings, runs_dir, run_id, ctx, models, tally, resume)
-        curate = settings.run.curate and not settings.run.shard  # shards: curate the merged run
+        curate = settings.run.curate and not settings.run.shard and curate_at_end  # shards: the merged run is
         live = start_live_embedding(store.folder, settings.run.language, curate, observer.note)
         stack.callback(live.close)
         control = control or RunControl()

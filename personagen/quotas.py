@@ -29,7 +29,7 @@ from typing import Any
 
 from personagen.errors import RunFailure
 from personagen.graph.runner import RunPlan, RunStopped, parse_shard
-from personagen.runfiles import iter_jsonl, read_json
+from personagen.runformat.lines import iter_jsonl, read_json
 from personagen.settings import Settings
 
 QUOTA_FILE = "quota.json"

@@ -12,30 +12,24 @@ Repair of a run folder, in this order:
 4. events of personas that are not done are dropped (their thread runs again from the start), and the model
    usage they record is handed back so the run's token and cost accounting still counts it.
 
-Settings of a resumed run come from its config.json; only what does not change the dataset may be given again
-(`FREE_RUN_KEYS`, `FREE_MODEL_KEYS`: connection, concurrency, budget, prices), anything else is refused.
+Settings of a resumed run come from its config.json; only what keeps the dataset's signature may be given again
+(personagen/runformat/signature.py: connection, concurrency, budget, prices, more personas), anything else is
+refused.
 """
 
 from __future__ import annotations
 
-import json
-import os
 from collections import defaultdict
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-import personagen
 from personagen.agents.events import EventType
-from personagen.runstore import JSONL, RunStoreError, check_run_id, lock_is_live, read_lock
-from personagen.settings import ConfigError, Settings, describe
+from personagen.runformat.lines import JSONL, cut_torn_line, filter_jsonl
+from personagen.runformat.signature import dataset_signature, differences
+from personagen.settings import ConfigError, Settings
 from personagen.summary import USAGE_KEYS
-
-FREE_RUN_KEYS = {"concurrency", "token_budget", "max_cost", "personas"}  # a resume may extend a run
-FREE_MODEL_KEYS = {"base_url", "api_key_env", "concurrency", "timeout", "max_retries", "price_in_per_mtok",
-                   "price_out_per_mtok", "price_cached_in_per_mtok", "batch_discount"}
 
 
 @dataclass
@@ -57,71 +51,11 @@ class Repair:
                 "discarded_usage": self.discarded_usage}
 
 
-def run_folder(runs_dir: Path, run_id: str) -> Path:
-    """The folder of an existing run, or a clear error."""
-    folder = runs_dir / check_run_id(run_id)
-    if not (folder / "config.json").is_file():
-        raise RunStoreError(f"no run {run_id} in {runs_dir} (looked for {folder / 'config.json'})")
-    return folder
-
-
-def read_config(folder: Path) -> dict[str, Any]:
-    try:
-        return json.loads((folder / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise RunStoreError(f"{folder / 'config.json'} cannot be read: {exc}") from None
-
-
-def stored_settings(folder: Path) -> Settings:
-    """The full settings a run was started with (config.json `settings`); a run whose settings this version cannot
-    read (another version's) is refused with the version that wrote it (CHANGELOG.md)."""
-    config = read_config(folder)
-    written = (f"personagen {config['version']}" if config.get("version")
-               else "a version of personagen that did not record its version")
-    if "settings" not in config:
-        raise RunStoreError(f"run {folder.name} was written by {written}, which kept no settings to resume "
-                            "with: start a new run")
-    try:
-        return Settings.model_validate(config["settings"])
-    except ValidationError as exc:
-        raise RunStoreError(f"run {folder.name} was written by {written} and this is {personagen.__version__}: its "
-                            f"settings do not fit ({describe(exc, 'config.json')}); resume it with the version that "
-                            "wrote it, or start a new run") from None
-
-
-def check_resumable(folder: Path) -> None:
-    """Refuse a run another live process is writing."""
-    lock = read_lock(folder)
-    if lock_is_live(lock):
-        raise RunStoreError(f"run {folder.name} is running (pid {lock.get('pid')} on {lock.get('host')}): "
-                            "it cannot be resumed while it runs; stop it first")
-
-
-def dataset_fingerprint(settings: Settings, *, ignore: set[str] = frozenset()) -> dict[str, Any]:
-    """Everything in the settings that shapes the dataset (the free keys and `ignore` left out)."""
-    run = {k: v for k, v in settings.run.model_dump().items() if k not in FREE_RUN_KEYS | ignore}
-    names = set(settings.models) | {"default"}
-    models = {name: {k: v for k, v in settings.model_for(name).model_dump().items()
-                     if k not in FREE_MODEL_KEYS} for name in sorted(names)}
-    return {"run": run, "limits": settings.limits.model_dump(), "critics": settings.critics.model_dump(),
-            "models": models, "scenario_vocab": settings.scenario_vocab, "coverage": settings.coverage.model_dump()}
-
-
-def differences(a: dict[str, Any], b: dict[str, Any], prefix: str = "") -> list[str]:
-    """Human-readable list of the keys where two fingerprints differ, with both values."""
-    out = []
-    for key in sorted(set(a) | set(b), key=str):
-        va, vb = a.get(key), b.get(key)
-        if isinstance(va, dict) and isinstance(vb, dict):
-            out += differences(va, vb, f"{prefix}{key}.")
-        elif va != vb:
-            out.append(f"{prefix}{key}: {va!r} -> {vb!r}")
-    return out
-
-
-def resume_settings(stored: Settings, given: Settings, run_id: str) -> Settings:
-    """The stored settings with the given free values applied; a changed dataset setting is a ConfigError."""
-    diff = differences(dataset_fingerprint(stored), dataset_fingerprint(given))
+def resume_settings(stored: Settings, given: Settings, run_id: str,
+                    unknown: AbstractSet[str] = frozenset()) -> Settings:
+    """The given settings, when they keep the run's dataset signature (personagen/runformat/signature.py); a
+    changed dataset setting is a ConfigError. `unknown`: [run] settings the run's format did not store."""
+    diff = differences(dataset_signature(stored, ignore=unknown), dataset_signature(given, ignore=unknown))
     if diff:
         raise ConfigError(f"cannot resume run {run_id} with other dataset settings ({'; '.join(diff[:4])}); "
                           "drop those options, or start a new run")
@@ -143,55 +77,6 @@ def overlay(stored: Settings, run: dict[str, Any], models: dict[str, Any], criti
         return Settings.model_validate(raw)
     except ValueError as exc:
         raise ConfigError(f"resume options: {exc}") from None
-
-
-def cut_torn_line(path: Path) -> int:
-    """Truncate a file to its last newline; 1 if a torn line was cut, else 0."""
-    if not path.exists():
-        return 0
-    with path.open("rb+") as fh:
-        size = fh.seek(0, os.SEEK_END)
-        if size == 0:
-            return 0
-        pos = size
-        while pos > 0:
-            step = min(65536, pos)
-            fh.seek(pos - step)
-            chunk = fh.read(step)
-            nl = chunk.rfind(b"\n")
-            if nl >= 0:
-                end = pos - step + nl + 1
-                break
-            pos -= step
-        else:
-            end = 0
-        if end == size:
-            return 0
-        fh.truncate(end)
-        return 1
-
-
-def filter_jsonl(path: Path, keep) -> int:
-    """Rewrite a jsonl file keeping the lines for which keep(obj) is true; the count dropped (streamed)."""
-    if not path.exists():
-        return 0
-    dropped = 0
-    tmp = path.with_name(f".{path.name}.tmp")
-    with path.open(encoding="utf-8") as src, tmp.open("w", encoding="utf-8") as dst:
-        for line in src:
-            try:
-                ok = keep(json.loads(line))
-            except ValueError:
-                ok = False
-            if ok:
-                dst.write(line)
-            else:
-                dropped += 1
-    if dropped:
-        tmp.replace(path)
-    else:
-        tmp.unlink()
-    return dropped
 
 
 def repair(folder: Path) -> Repair:

@@ -137,8 +137,9 @@ class RunSettings(Strict):
     max_cost: float | None = Field(default=None, gt=0, description=(
         "USD cap of the run: no request is sent whose worst case (prompt + output cap) could pass it; the run stops "
         "(status budget, resumable)"))
-    curate: bool = Field(default=True, exclude=True, description=(
-        "Curate near-duplicates when the run finishes (docs/curation.md); `false` is `--no-curate`."))
+    curate: bool = Field(default=True, description=(
+        "Curate near-duplicates when the run finishes (docs/curation.md); `false` is `--no-curate`. Stored with "
+        "the run: a resume keeps it (it is part of the dataset signature)."))
 
     @field_validator("emotions", mode="before")
     @classmethod

@@ -14,7 +14,7 @@ from typing import Any
 
 from personagen.agents.events import CRITIC_PREFIX, EventType
 from personagen.pricing import Price
-from personagen.runfiles import iter_jsonl
+from personagen.runformat.lines import iter_jsonl
 
 USAGE_KEYS = ("calls", "failed_parses", "content_fallbacks", "tokens_in", "tokens_out", "tokens_cached", "latency_s")
 COUNTED = (EventType.LLM_CALL, EventType.VERDICT, EventType.ERROR, EventType.RESUME)

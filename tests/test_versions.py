@@ -59,3 +59,28 @@ def test_a_run_of_another_version_is_still_read(tmp_path, stub_url):
     for command in (["inspect", "old"], ["runs"], ["export", "old", "--format", "jsonl", "--all"]):
         result = run(*command, "--runs-dir", str(tmp_path))
         assert result.exit_code == 0, (command, result.output)
+
+
+def test_a_format_1_run_resumes_taking_curate_as_given(tmp_path, stub_url):
+    """Format 1 (no `format`) did not store `curate`: the resume cannot know it, so it takes what is given."""
+    config = make_run(tmp_path, stub_url)
+    assert config["format"] == 2 and config["settings"]["run"]["curate"] is False
+    del config["format"], config["settings"]["run"]["curate"]
+    rewrite_config(tmp_path, config)
+    result = run("run", "--resume", "old", "--runs-dir", str(tmp_path), "--base-url", stub_url, "--model", "stub",
+                 "--no-curate", "-q", "--max-tokens", "10000000")
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "old" / "curation.json").exists()
+
+
+def test_a_run_in_a_newer_format_is_refused_by_name_or_read_with_a_warning(tmp_path, stub_url):
+    config = make_run(tmp_path, stub_url)
+    config["version"], config["format"] = "9.0.0", 9
+    rewrite_config(tmp_path, config)
+    resumed = run("run", "--resume", "old", "--base-url", stub_url, "--model", "stub", "--runs-dir", str(tmp_path))
+    assert resumed.exit_code == 2, resumed.output
+    inspected = run("inspect", "old", "--runs-dir", str(tmp_path))  # read as far as it goes, with the reason
+    assert inspected.exit_code == 0, inspected.output
+    for result in (resumed, inspected):
+        said = " ".join(result.output.split())
+        assert "run format 9, written by personagen 9.0.0" in said and "reads formats 1 to 2" in said

@@ -21,7 +21,7 @@ from personagen.errors import RunIncomplete, exit_code_for
 
 if TYPE_CHECKING:
     from personagen.export import ExportResult
-    from personagen.inspection.reader import Run as RunFolder
+    from personagen.runformat.folder import RunFolder
 
 T = TypeVar("T")
 
@@ -63,7 +63,7 @@ def off_loop(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 def load(run: str | os.PathLike[str], runs_dir: str | os.PathLike[str] | None = None) -> Run:
     """Open a run: its id, a unique prefix of one, or its folder (`runs_dir`: as `personagen run`'s)."""
     from personagen.api.making import default_runs_dir
-    from personagen.runfiles import find_run_dir
+    from personagen.runformat.locate import find_run_dir
 
     return Run(find_run_dir(default_runs_dir(runs_dir), run))
 
@@ -78,7 +78,7 @@ class Run:
         return f"<personagen.Run {self.id} {self.status}: {self.folder}>"
 
     def _read(self) -> RunFolder:
-        from personagen.inspection.reader import Run as RunFolder
+        from personagen.runformat.folder import RunFolder
 
         return RunFolder(self.folder)
 
@@ -100,11 +100,11 @@ class Run:
     @property
     def summary(self) -> dict[str, Any] | None:
         """summary.json (None until the run ends)."""
-        return self._read().summary
+        return self._read().summary_dict
 
     @property
     def config(self) -> dict[str, Any]:
-        return self._read().config
+        return self._read().config_dict
 
     @property
     def records(self) -> list[dict[str, Any]]:

@@ -53,8 +53,7 @@ def request(options: dict[str, Any]) -> Request:
     """The settings of `personagen run` with these options (the CLI's functions, so the CLI's checks and messages)."""
     from personagen.commands.options import UsageError, backend_values
     from personagen.commands.run import settings_for_resume
-    from personagen.resume import run_folder, stored_settings
-    from personagen.runfiles import find_run_dir
+    from personagen.runformat.folder import RunFolder
     from personagen.settings import load_settings
 
     o = options
@@ -73,10 +72,10 @@ def request(options: dict[str, Any]) -> Request:
         if run_id:
             raise UsageError("--resume names the run to continue: leave out --run-id")
         ref = o["resume"].folder if isinstance(o["resume"], Run) else o["resume"]
-        folder = find_run_dir(runs_dir, ref)  # an id, a unique prefix of one, or the run folder's path
-        runs_dir, run_id = folder.parent, folder.name
-        stored = stored_settings(run_folder(runs_dir, run_id))
-        settings = settings_for_resume(stored, run_id, config, run_values, models, critics)
+        run = RunFolder.locate(runs_dir, ref)  # an id, a unique prefix of one, or the run folder's path
+        runs_dir, run_id = run.path.parent, run.path.name
+        settings = settings_for_resume(run.settings(), run_id, config, run_values, models, critics,
+                                       run.unknown_settings())
     else:
         settings = load_settings(config, run=run_values, models=models, critics=critics)
     if settings.scale.executor == "ray":

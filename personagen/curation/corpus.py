@@ -1,6 +1,6 @@
 """The texts curation works on: a run's accepted records in generation order, and their normalised forms.
 
-Input: a run folder (records.jsonl, read tolerantly through personagen.runfiles: a torn last line or a line that
+Input: a run folder (records.jsonl, read tolerantly through personagen.runformat.lines: a torn last line or a line that
 is not a JSON object is skipped with a warning). Output: a `Corpus` whose rows are ordered by persona index, then
 by position in the file, so "the earliest text" means the same thing on every run with the same seed (the order
 of lines in records.jsonl depends on which persona finished first).
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from personagen.runfiles import iter_jsonl
+from personagen.runformat.lines import iter_jsonl
 
 PUNCTUATION = re.compile(r"[^\w\s]+")
 PERSONA_ID = re.compile(r"p(\d+)")

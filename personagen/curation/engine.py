@@ -28,8 +28,8 @@ from personagen.curation.corpus import UNSPACED_LANGUAGES, Corpus, load_corpus, 
 from personagen.curation.store import write_curation
 from personagen.curation.vectors import VectorStore
 from personagen.errors import InputError
-from personagen.runfiles import read_json
-from personagen.runstore import lock_is_live, read_lock
+from personagen.runformat.lines import read_json
+from personagen.runformat.locking import lock_is_live, read_lock
 
 Tick = Callable[[int], None]
 Phases = Callable[[str, int], Tick]  # start a phase (description, total items); returns its tick

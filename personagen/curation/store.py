@@ -10,13 +10,13 @@ here, and it is `current` only while records.jsonl still holds exactly the recor
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from personagen.curation.corpus import read_record_ids, records_key
-from personagen.runfiles import iter_jsonl, read_json
+from personagen.runformat.atomic import atomic_write
+from personagen.runformat.lines import iter_jsonl, read_json
 
 SUMMARY_FILE = "curation.json"
 REMOVED_FILE = "curation.jsonl"
@@ -39,15 +39,9 @@ class CurationState:
 def write_curation(folder: Path, summary: dict[str, Any], removed_rows: list[dict[str, Any]]) -> None:
     """Write curation.jsonl then curation.json, each through a temporary file."""
     lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in removed_rows)
-    _replace(folder / REMOVED_FILE, lines)
-    _replace(folder / SUMMARY_FILE, json.dumps({"version": FORMAT_VERSION, **summary}, indent=2,
+    atomic_write(folder / REMOVED_FILE, lines)
+    atomic_write(folder / SUMMARY_FILE, json.dumps({"version": FORMAT_VERSION, **summary}, indent=2,
                                                ensure_ascii=False) + "\n")
-
-
-def _replace(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
 
 
 def read_summary(folder: Path, warnings: list[str] | None = None) -> dict[str, Any] | None:

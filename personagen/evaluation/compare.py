@@ -13,7 +13,8 @@ from typing import Any
 
 from personagen.evaluation.errors import EvalError
 from personagen.evaluation.key_metrics import key_rows
-from personagen.runfiles import RunNotFound, find_run_dir
+from personagen.runformat.errors import RunNotFound
+from personagen.runformat.locate import find_run_dir
 
 
 def metrics_path(ref: str | Path, runs_dir: Path) -> Path:

@@ -10,7 +10,6 @@ not cover the run's language. Nothing is downloaded.
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +22,7 @@ from personagen.agents.sentence_embedder import (
 )
 from personagen.cachedir import cache_subdir
 from personagen.evaluation.errors import EvalError
+from personagen.runformat.atomic import atomic_path
 
 MODEL_ID = MINILM_ID
 __all__ = ["DIMENSION", "MODEL_ID", "Embedder", "embed_cached", "language_warning", "shared_cache_dir", "texts_key"]
@@ -81,9 +81,8 @@ def embed_cached(embedder: SentenceEmbedder, texts: list[str], cache_dir: Path |
     vectors = embedder.embed(texts)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npy")
-        np.save(tmp, vectors)
-        tmp.replace(path)
+        with atomic_path(path, suffix=".npy") as tmp:  # numpy adds .npy to a name without it
+            np.save(tmp, vectors)
     except OSError:
         pass
     return vectors

@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from personagen.evaluation.errors import EvalError
-from personagen.runfiles import RunNotFound, find_run_dir, iter_jsonl, read_json
+from personagen.runformat.errors import RunNotFound
+from personagen.runformat.lines import iter_jsonl, read_json
+from personagen.runformat.locate import find_run_dir
 
 
 @dataclass

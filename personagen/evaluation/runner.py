@@ -37,6 +37,7 @@ from personagen.inspection.coverage import run_coverage
 from personagen.inspection.economics import economics
 from personagen.inspection.reader import read_events
 from personagen.personas.locale import TableError
+from personagen.runformat.atomic import atomic_write
 
 
 @dataclass
@@ -189,9 +190,7 @@ def make_plots(metrics: dict[str, Any], vectors: Any, labels: list[str], real_ve
 
 
 def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    atomic_write(path, text)
 
 
 def _measure(

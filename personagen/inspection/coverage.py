@@ -1,6 +1,6 @@
 """Coverage of a run's dataset: accepted texts per emotion x scenario attribute and x demographic band.
 
-Input: a run folder (records.jsonl, read through `personagen.runfiles.iter_jsonl` by `personagen.export`).
+Input: a run folder (records.jsonl, read through `personagen.runformat.lines.iter_jsonl` by `personagen.export`).
 Output: a `Coverage`: for each attribute (scenario location, partner, medium, language style; persona age band,
 gender, occupation major group) the counts per emotion and value, the normalised entropy of the attribute's
 values (0 = one value only, 1 = every value seen equally often) and the thin cells (count below a threshold,
@@ -21,8 +21,7 @@ from typing import Any
 from personagen.evaluation.population import OTHER, major_group
 from personagen.export import ExportError, read_records, select_records
 from personagen.personas.vocab import SLOTS, load_vocab
-from personagen.runfiles import read_json
-from personagen.settings import Settings
+from personagen.runformat.folder import RunFolder
 
 SCENARIO_FIELDS = ("location", "partner", "medium", "language_style")
 AGE_BANDS = ((0, 24, "<25"), (25, 34, "25-34"), (35, 44, "35-44"), (45, 54, "45-54"), (55, 64, "55-64"))
@@ -166,8 +165,8 @@ def run_vocabulary(folder: Path) -> dict[str, tuple[str, ...]] | None:
     """The scenario values the run could draw (its locale's vocabulary with its overrides), by attribute; None
     when config.json does not say (a run from an older version, a hand-made folder)."""
     try:
-        settings = Settings.model_validate((read_json(folder / "config.json") or {})["settings"])
+        settings = RunFolder(folder).settings()  # RunFormatError (a ValueError) when it has none it can read
         vocab = load_vocab(settings.scenario_vocab, locale=settings.run.locale, language=settings.run.language)
-    except (KeyError, ValueError):
+    except ValueError:
         return None
     return {attribute: getattr(vocab, key) for key, attribute in SLOTS.items()}

@@ -57,7 +57,7 @@ def count_lines(run: Run, name: str) -> int:
 
 def run_row(run: Run) -> RunRow:
     """The summary row of a run, from config.json, personas.jsonl and records.jsonl."""
-    config = run.config
+    config = run.config_dict
     statuses = [p.get("status") for p in run.personas]
     requested = config.get("personas")
     return RunRow(

@@ -11,7 +11,6 @@ summary recounted from the shard folders, and its folder is the driver's `.shard
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
@@ -26,7 +25,9 @@ from personagen.backends.local_server import LocalModelError
 from personagen.backends.model_set import BackendUnavailable
 from personagen.merging import merge_runs
 from personagen.pipeline import Observer, RunResult, SilentObserver, price_lookup
-from personagen.runstore import new_run_id
+from personagen.runformat.errors import RunStoreError
+from personagen.runformat.folder import RunFolder
+from personagen.runformat.store import new_run_id, write_json
 from personagen.scale import layout
 from personagen.scale.layout import RayRun
 from personagen.scale.options import INSTALL
@@ -206,7 +207,7 @@ def move_folder(src: Path, dst: Path) -> None:
 
 def ray_times(summary: dict[str, Any], runner: ShardRunner, block: dict[str, Any], clock: Clock) -> dict[str, Any]:
     """The Ray run's own start, wall time and CPU (the shards' generation CPU, summed), and the scale block."""
-    cpu = [(layout.shard_summary(s.folder) or {}).get("cpu_s") or 0.0 for s in runner.shards]
+    cpu = [(ended.cpu_s if (ended := RunFolder(s.folder).summary) else None) or 0.0 for s in runner.shards]
     now = time.time()
     summary.update(started=clock.started, finished=now, wall_s=round(now - clock.started, 3),
                    cpu_s=round(sum(cpu), 3), scale=block)
@@ -215,10 +216,11 @@ def ray_times(summary: dict[str, Any], runner: ShardRunner, block: dict[str, Any
 
 def finished_summary(folder: Path, runner: ShardRunner, block: dict[str, Any], clock: Clock) -> dict[str, Any]:
     """The merge's summary, with the Ray run's times (summary.json rewritten)."""
-    summary = ray_times(json.loads((folder / "summary.json").read_text(encoding="utf-8")), runner, block, clock)
-    tmp = folder / ".summary.json.tmp"
-    tmp.write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
-    tmp.replace(folder / "summary.json")
+    merged = RunFolder(folder).summary_dict
+    if merged is None:
+        raise RunStoreError(f"the merge of the shards wrote no summary.json in {folder}")
+    summary = ray_times(merged, runner, block, clock)
+    write_json(folder / "summary.json", summary)
     return summary
 
 

@@ -21,7 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import personagen
-from personagen.runstore import RunStoreError, check_run_id, take_lock_file
+from personagen.runformat.errors import RunStoreError
+from personagen.runformat.locate import check_run_id
+from personagen.runformat.locking import take_lock_file
+from personagen.runformat.models import FORMAT
+from personagen.runformat.store import write_json
+from personagen.runformat.versions import stored_settings
 from personagen.settings import ScaleSettings, Settings
 
 SUFFIX = ".shards"
@@ -85,7 +90,8 @@ def create(settings: Settings, runs_dir: Path, run_id: str, shards: int) -> RayR
             run.home.rmdir()
         raise RunStoreError(f"cannot create {run.home} or {run.shard_root}: {exc.strerror or exc}") from None
     write_manifest(run, {"run_id": run_id, "created": datetime.now(UTC).isoformat(timespec="seconds"),
-                         "version": personagen.__version__, "shards": shards, "storage": str(run.storage),
+                         "version": personagen.__version__, "format": FORMAT, "shards": shards,
+                         "storage": str(run.storage),
                          "settings": settings.model_dump(mode="json"),
                          "scale": settings.scale.model_dump(mode="json"), "status": "running", "retries": []})
     return run
@@ -110,7 +116,7 @@ def read_manifest(home: Path) -> dict[str, Any]:
 def load(home: Path) -> tuple[RayRun, Settings]:
     """An existing Ray run and the settings it was started with (its [scale] included)."""
     manifest = read_manifest(home)
-    settings = Settings.model_validate(manifest["settings"])
+    settings = stored_settings(manifest, manifest.get("run_id") or home.name)
     scale = ScaleSettings.model_validate({**manifest["scale"], "shards": manifest["shards"]})
     settings = settings.model_copy(update={"scale": scale})
     run = RayRun(manifest["run_id"], home.parent.resolve(), Path(manifest["storage"]), manifest["shards"])
@@ -118,9 +124,7 @@ def load(home: Path) -> tuple[RayRun, Settings]:
 
 
 def write_manifest(run: RayRun, manifest: dict[str, Any]) -> None:
-    tmp = run.home / f".{MANIFEST}.tmp"
-    tmp.write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
-    tmp.replace(run.home / MANIFEST)
+    write_json(run.home / MANIFEST, manifest)
 
 
 def update_manifest(run: RayRun, **values: Any) -> None:
@@ -138,8 +142,4 @@ def driver_lock(run: RayRun) -> Iterator[None]:
         path.unlink(missing_ok=True)
 
 
-def shard_summary(folder: Path) -> dict[str, Any] | None:
-    try:
-        return json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+

@@ -1,7 +1,7 @@
 """The live progress of a Ray run, read from the shards' run folders (no channel to the workers needed).
 
 A persona is done exactly when its row is in its shard's personas.jsonl, and its records are written (and
-flushed) to records.jsonl before that row (personagen/runstore.py). So the driver follows both files of every
+flushed) to records.jsonl before that row (personagen/runformat/store.py). So the driver follows both files of every
 shard: rows first, then records, and hands each new row with its records to the run's observer, the same calls a
 single-process run makes. A resume's repair may rewrite or cut those files: a tail then reads from the start
 again and skips the personas it has reported already.

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from personagen.scale.layout import RayRun, shard_summary
+from personagen.runformat.folder import RunFolder
+from personagen.scale.layout import RayRun
 from personagen.scale.progress import DatasetProgress
 from personagen.scale.task import run_shard
 from personagen.settings import Settings
@@ -44,9 +45,9 @@ class Shard:
 
     def refresh(self) -> None:
         """Take the status and message from the shard's summary.json, when it has one."""
-        summary = shard_summary(self.folder)
+        summary = RunFolder(self.folder).summary
         if summary is not None:
-            self.status, self.message = summary.get("status"), summary.get("message")
+            self.status, self.message = summary.status, summary.message
 
 
 def shard_settings(settings: Settings, index: int, count: int) -> dict[str, Any]:

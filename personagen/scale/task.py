@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from personagen.pipeline import Observer, SilentObserver, execute
-from personagen.runstore import RunStoreError
+from personagen.runformat.errors import RunStoreError
 from personagen.settings import Settings
 
 KILL_ENV = "PERSONAGEN_TEST_KILL_SHARD"

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 import personagen
 from personagen.cli import app
 from personagen.inspection.journey import PersonaNotFound
-from personagen.runfiles import RunNotFound
+from personagen.runformat.errors import RunNotFound
 
 
 def cli_json(*args: str) -> dict:

@@ -51,7 +51,7 @@ def test_every_error_class_of_the_package_has_the_common_base():
 
 def test_bad_input_errors_exit_2_and_stay_value_errors():
     from personagen.personas.locale import TableError
-    from personagen.runstore import RunStoreError
+    from personagen.runformat.errors import RunStoreError
     from personagen.settings import ConfigError
 
     for cls in (ConfigError, TableError, RunStoreError):

@@ -74,7 +74,8 @@ def test_no_curate_and_config_turn_it_off(tmp_path, stub_url):
     config.write_text("[run]\ncurate = false\n")
     folder = make_run(tmp_path, "off2", stub_url, "--config", config, personas=2)
     assert not (folder / "curation.json").exists()
-    assert "curate" not in json.loads((folder / "config.json").read_text())  # how, not what: not stored
+    config = json.loads((folder / "config.json").read_text())
+    assert config["settings"]["run"]["curate"] is False  # stored: a resume keeps it (tests/runformat)
 
 
 def test_without_the_extra_curation_is_a_note_and_export_says_what_to_do(stub_run, monkeypatch, tmp_path):

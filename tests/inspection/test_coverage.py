@@ -10,7 +10,7 @@ import pytest
 
 from personagen.inspection.coverage import NO_SCENARIO, age_band, normalised_entropy, run_coverage
 from personagen.personas.vocab import load_vocab
-from personagen.runfiles import iter_jsonl
+from personagen.runformat.lines import iter_jsonl
 from tests.inspection.real_runs import FINISHED, RUNNING, SETTINGS, run, script
 
 

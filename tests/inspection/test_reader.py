@@ -11,9 +11,9 @@ import pytest
 
 from personagen.agents.events import DropEvent, LlmCallEvent, OutputEvent, ResumeEvent
 from personagen.inspection.reader import Run, find_run, list_runs
-from personagen.resume import check_resumable
-from personagen.runfiles import RunNotFound, iter_jsonl
-from personagen.runstore import RunStoreError
+from personagen.runformat.errors import RunNotFound, RunStoreError
+from personagen.runformat.folder import RunFolder
+from personagen.runformat.lines import iter_jsonl
 from tests.inspection.real_runs import (
     CRASHED,
     FAILED,
@@ -113,11 +113,11 @@ def test_a_lock_of_another_host_is_running_for_runs_and_for_resume(runs_copy: Pa
     from here, so both take the run as running."""
     folder = runs_copy / CRASHED
     assert Run(folder).status == "crashed"
-    check_resumable(folder)  # a dead process on this host: resumable
+    RunFolder(folder).check_not_running()  # a dead process on this host: resumable
     (folder / "run.lock").write_text(json.dumps({"pid": os.getpid(), "host": "some-other-host"}))
     assert Run(folder).status == "running"
     with pytest.raises(RunStoreError, match="is running"):
-        check_resumable(folder)
+        RunFolder(folder).check_not_running()
 
 
 def test_a_live_lock_on_this_host_is_running_and_a_torn_lock_is_not(runs_copy: Path) -> None:
@@ -125,10 +125,10 @@ def test_a_live_lock_on_this_host_is_running_and_a_torn_lock_is_not(runs_copy: P
     (folder / "run.lock").write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname()}))
     assert Run(folder).status == "running"
     with pytest.raises(RunStoreError, match="is running"):
-        check_resumable(folder)
+        RunFolder(folder).check_not_running()
     (folder / "run.lock").write_text('{"pid": 12')
     assert Run(folder).status == "crashed"
-    check_resumable(folder)
+    RunFolder(folder).check_not_running()
 
 
 def test_interrupted_and_budget_runs_read_their_status_from_the_summary(tmp_path: Path) -> None:

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from personagen.agents.events import make_event, record
-from personagen.runstore import RunStore, dumps, line_bytes
+from personagen.runformat.lines import dumps, line_bytes
+from personagen.runformat.store import RunStore
 
 
 @dataclass
