@@ -25,7 +25,8 @@ from typing import Any
 
 import numpy as np
 
-TESTED_VERSION = "0.3.36"
+from personagen.backends.llamacpp_version import check_version
+
 _TOKEN_DATA = np.dtype([("id", np.int32), ("logit", np.float32), ("p", np.float32)], align=True)
 
 
@@ -84,14 +85,15 @@ class GrammarCheckedSampler:
 
 
 def install() -> bool:
-    """Make llama-cpp-python's ``Llama`` sample grammar calls by rejection; False (nothing changed) when
-    llama_cpp is missing or is not the version this was checked against."""
+    """Make llama-cpp-python's ``Llama`` sample grammar calls by rejection; False when llama_cpp is missing or
+    the patch is in already. Raises UntestedLlamaCppError on a version it was not written for."""
     try:
         import llama_cpp
         from llama_cpp import llama as llama_module
     except ImportError:
         return False
-    if llama_cpp.__version__ != TESTED_VERSION or getattr(llama_module.Llama, "_grammar_checked", False):
+    check_version(llama_cpp.__version__)
+    if getattr(llama_module.Llama, "_grammar_checked", False):
         return False
     original = llama_module.Llama._init_sampler
 

@@ -10,23 +10,27 @@ LocalModelServer starts this module instead of ``python -m llama_cpp.server``. B
   llama_cpp/llama.py 0.3.36), but ``Llama.load_state`` also restores the ``_seed`` saved with the state: every
   cache hit rewound the chain, and later requests drew the same seeds as earlier ones (docs/local-model.md).
   The cache is for the prompt's KV state, not for the sampler's seed.
-Both are no-ops on a llama-cpp-python version other than the one they were checked against.
+Both refuse (UntestedLlamaCppError, the server exits with its message) on a llama-cpp-python version other than
+the one they were written for; LocalModelServer checks the version before it starts the process.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from personagen.backends.grammar_sampling import TESTED_VERSION, install
+from personagen.backends.grammar_sampling import install
+from personagen.backends.llamacpp_version import check_version
 
 
 def keep_seed_on_cache_hit() -> bool:
-    """Make ``Llama.load_state`` leave the current seed alone; False (nothing changed) on another version."""
+    """Make ``Llama.load_state`` leave the current seed alone; False when it does already. Raises
+    UntestedLlamaCppError on a version it was not written for."""
     import llama_cpp
     from llama_cpp import llama as llama_module
 
     cls = llama_module.Llama
-    if llama_cpp.__version__ != TESTED_VERSION or getattr(cls, "_keeps_seed", False):
+    check_version(llama_cpp.__version__)
+    if getattr(cls, "_keeps_seed", False):
         return False
     original = cls.load_state
 

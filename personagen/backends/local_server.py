@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from personagen.backends.llamacpp_version import check_version
 from personagen.backends.model_file import INSTALL_HINT, LocalModelError, default_chat_format, resolve_model_path
 from personagen.cachedir import cache_subdir
 
@@ -63,6 +64,7 @@ def check_server_installed() -> None:
             f"Install it with: {INSTALL_HINT}  (it compiles llama.cpp, ~10 minutes), "
             "or point PersonaGen at an OpenAI-compatible server with an API key / base URL."
         )
+    check_version()  # the patches of llamacpp_serve refuse another llama-cpp-python: say so before starting it
 
 
 def default_threads() -> int:

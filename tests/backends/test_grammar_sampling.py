@@ -1,4 +1,5 @@
-"""Grammar by rejection in the embedded server: the output still fits the schema; other versions are untouched."""
+"""Grammar by rejection in the embedded server: the output still fits the schema; another llama-cpp-python version
+is refused loudly (the patches replace private methods written for one version)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 import pytest
 
 from personagen.backends import grammar_sampling
+from personagen.backends.llamacpp_version import TESTED_VERSION, UntestedLlamaCppError, check_version
 
 needs_llama = pytest.mark.skipif(
     importlib.util.find_spec("llama_cpp") is None
@@ -32,14 +34,48 @@ def patched(monkeypatch: pytest.MonkeyPatch):
     return llama_module
 
 
+def refusal(error: pytest.ExceptionInfo, installed: str) -> str:
+    message = str(error.value)
+    assert error.value.exit_code == 1
+    assert f"llama-cpp-python {installed} is installed" in message and f"written for {TESTED_VERSION}" in message
+    assert f"pip install 'llama-cpp-python[server]=={TESTED_VERSION}'" in message and "--base-url" in message
+    return message
+
+
+def test_the_embedded_server_refuses_another_version_before_it_starts(monkeypatch, tmp_path) -> None:
+    """LocalModelServer checks the installed distribution's version (llama_cpp unimported) before spawning."""
+    from importlib import metadata
+
+    from personagen.backends import local_server
+
+    real_version = metadata.version
+    monkeypatch.setattr(local_server.importlib.util, "find_spec", lambda name: object())
+    monkeypatch.setattr(metadata, "version",
+                        lambda name: "0.3.99" if name == "llama-cpp-python" else real_version(name))
+    server = local_server.LocalModelServer(model_path=tmp_path / "m.gguf", log_path=tmp_path / "log")
+    with pytest.raises(UntestedLlamaCppError) as error:
+        server.start()
+    refusal(error, "0.3.99")
+    assert server.port is None and not (tmp_path / "log").exists()  # nothing was started
+    check_version(TESTED_VERSION)  # the pinned version passes
+
+
 @needs_llama
-def test_other_versions_are_left_alone(patched, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_other_versions_are_refused_loudly(patched, monkeypatch: pytest.MonkeyPatch) -> None:
     import llama_cpp
 
+    from personagen.backends import llamacpp_serve
+
     monkeypatch.setattr(llama_cpp, "__version__", "0.0.1")
-    original = patched.Llama._init_sampler
-    assert grammar_sampling.install() is False
-    assert patched.Llama._init_sampler is original
+    monkeypatch.setattr(patched.Llama, "_keeps_seed", False, raising=False)
+    original, load_state = patched.Llama._init_sampler, patched.Llama.load_state
+    with pytest.raises(UntestedLlamaCppError) as error:
+        grammar_sampling.install()
+    refusal(error, "0.0.1")
+    with pytest.raises(UntestedLlamaCppError) as error:
+        llamacpp_serve.keep_seed_on_cache_hit()
+    refusal(error, "0.0.1")
+    assert patched.Llama._init_sampler is original and patched.Llama.load_state is load_state
 
 
 @needs_llama
