@@ -75,6 +75,8 @@ class AgentContext:
     on_critic_error: str = "skip"
     advisory: frozenset[str] = frozenset()  # critics whose verdicts are recorded, never enforced
     feedback: bool = True  # rewrites see the rejected draft and why (agents/drafting.py)
+    controls: frozenset[str] = frozenset()  # critics checked on their control cases first (critics/controls.py)
+    control_checks: dict[str, Any] = field(default_factory=dict)  # the check of each, run once per run
     sink: EventSink = lambda event: None
 
     @property

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from personagen.agents.context import Limits
+from personagen.agents.critics.registry import registered_critics
 from personagen.agents.events import EventType
 
 DOCTOR = "run `personagen doctor` (with the same --base-url/--model/--config) to see which structured-output mode works"
@@ -53,8 +54,12 @@ def critic_hint(critic: str, answer_kind: str | None = None) -> str:
     """The fix for personas failing at `critic`; for unparseable answers, the fix of their most common kind."""
     if critic == PARSE:
         return ANSWER_HINTS.get(answer_kind or "invalid", ANSWER_HINTS["invalid"])
-    return (f"if the critic is too strict for this model, make it advisory ([critics] advisory = [\"{critic}\"]) "
-            f"or disable it (--no-critic {critic}); `personagen inspect RUN --rejected` shows what it rejected")
+    spec = registered_critics().get(critic)
+    judge = (f"judge with a larger model ([models.{critic}] model = ...; `[critics] controls = [\"{critic}\"]` "
+             "checks a model on obvious cases before a run), or " if spec is not None and spec.kind == "llm" else "")
+    return (f"if the critic is too strict for this model, {judge}make it advisory ([critics] advisory = "
+            f"[\"{critic}\"]) or disable it (--no-critic {critic}); `personagen inspect RUN --rejected` shows what it "
+            "rejected")
 
 
 def where(stage: str, critic: str) -> str:

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import personagen
 from personagen import cost_cap
 from personagen.agents.context import AgentContext
+from personagen.agents.critics.controls import check_names
 from personagen.agents.critics.registry import CriticError, CriticSpec, plugin_warnings, select_critics
 from personagen.backends.model_set import ModelSet
 from personagen.curation.hook import curate_after_run
@@ -83,6 +84,7 @@ def build_context(settings: Settings, models: Any) -> AgentContext:
         vocab = load_vocab(settings.scenario_vocab, locale=run.locale, language=run.language)
         check_weights(vocab, settings.coverage.weights)
         critics = select_critics(settings.critics.enable, settings.critics.disable)
+        controls = check_names(settings.critics.controls, critics)
     except (InputError, CriticError) as exc:  # bad emotions, tables, vocabulary, weights or critic names
         raise ConfigError(str(exc)) from None
     return AgentContext(models=models, emotions=emotions, texts_per_emotion=run.texts_per_emotion,
@@ -90,7 +92,7 @@ def build_context(settings: Settings, models: Any) -> AgentContext:
                         limits=settings.limits, vocab=vocab, critics=critics,
                         slot_plan=SlotPlan(run.seed, frozenset(settings.coverage.balance), settings.coverage.weights),
                         on_critic_error=settings.critics.on_error, feedback=settings.critics.feedback,
-                        advisory=advisory_critics(settings, critics, models))
+                        controls=controls, advisory=advisory_critics(settings, critics, models))
 
 
 def advisory_critics(settings: Settings, critics: list[CriticSpec], models: Any) -> frozenset[str]:

@@ -111,6 +111,10 @@ class CriticSettings(Strict):
         "model, none elsewhere."))
     feedback: bool = Field(default=True, description=(
         "A rewrite's prompt carries the rejected draft and the blocking critics' reasons."))
+    controls: list[str] = Field(default_factory=list, description=(
+        "LLM critics (plausibility, consistency, emotion_fidelity) that must judge their control cases right "
+        "(obvious passes and failures) before their verdicts are enforced; one that gets any wrong stops the run "
+        "(exit 1): its model cannot make that judgement. Advisory critics are not checked."))
 
 
 class RunSettings(Strict):

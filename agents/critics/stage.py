@@ -6,7 +6,8 @@ for texts, accepted ones appended to `texts`, the `slots` updated (accepted / st
 slot's `cause` is `error` when a failed model call, not a critic's judgement, closed it).
 A failed model call (the agent's or a critic's: unparseable, content-filtered, ...) is a verdict with `error_kind`:
 the loop rewrites or drops the candidate as for any rejection, and counts the loss as a model error.
-Rule critics run before LLM critics; the first rejection short-circuits.
+Rule critics run before LLM critics; the first rejection short-circuits. An enforced critic named in
+`[critics] controls` first judges its control cases, once per run (agents/critics/controls.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from personagen.agents.context import AgentContext
+from personagen.agents.critics.controls import ensure_controls
 from personagen.agents.critics.registry import Candidate, CriticError
 from personagen.agents.llm import ModelAnswerError
 from personagen.personas.models import Stage, Verdict
@@ -53,6 +55,9 @@ async def judge(ctx: AgentContext, candidate: Candidate, persona_id: str, attemp
         agent = f"critic:{spec.name}"
         candidate.asker = (lambda m, schema, agent=agent, stage=spec.stage:
                            ctx.ask(agent, persona_id, m, schema, stage=stage, attempt=attempt, **where))
+        if spec.name in ctx.controls and spec.name not in ctx.advisory:  # ControlsFailed ends the run
+            await ensure_controls(ctx.control_checks, spec, lambda m, schema, agent=agent, stage=spec.stage:
+                                  ctx.ask(agent, None, m, schema, stage=stage), ctx.models.for_agent(agent).name)
         try:
             verdict = await spec.run(candidate)
         except ModelAnswerError as exc:
