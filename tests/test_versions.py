@@ -4,6 +4,7 @@ refused with a plain reason: a resume needs the stored settings in a shape this 
 from __future__ import annotations
 
 import json
+import re
 
 from typer.testing import CliRunner
 
@@ -18,7 +19,8 @@ def run(*args: str):
 def make_run(tmp_path, stub_url) -> dict:
     result = run("run", "-n", "2", "-e", "joy", "-k", "1", "--runs-dir", str(tmp_path), "--run-id", "old",
                  "--base-url", stub_url, "--model", "stub", "--no-curate", "-q", "--max-tokens", "1500")
-    assert result.exit_code in (0, 3), result.output  # 3: stopped at the budget, resumable
+    assert result.exit_code == 3, result.output  # stopped at the budget (2 personas need more), resumable
+    assert json.loads((tmp_path / "old" / "summary.json").read_text(encoding="utf-8"))["status"] == "budget"
     return json.loads((tmp_path / "old" / "config.json").read_text(encoding="utf-8"))
 
 
@@ -56,9 +58,16 @@ def test_a_run_of_another_version_is_still_read(tmp_path, stub_url):
     config = make_run(tmp_path, stub_url)
     config["version"], config["settings"]["run"]["new_knob"] = "9.0.0", 1
     rewrite_config(tmp_path, config)
+    said = {}
     for command in (["inspect", "old"], ["runs"], ["export", "old", "--format", "jsonl", "--all"]):
         result = run(*command, "--runs-dir", str(tmp_path))
         assert result.exit_code == 0, (command, result.output)
+        said[command[0]] = " ".join(result.output.split())
+    assert "status budget" in said["inspect"] and "personas 0/2 accepted" in said["inspect"]
+    assert re.search(r"│ old │ [^│]+ │ budget │ 0/2 │", said["runs"]), said["runs"]
+    records = (tmp_path / "old" / "records.jsonl").read_text(encoding="utf-8").count("\n")
+    assert f"wrote {records} rows" in said["export"]
+    assert (tmp_path / "old" / "dataset.jsonl").read_text(encoding="utf-8").count("\n") == records
 
 
 def test_a_format_1_run_resumes_taking_curate_as_given(tmp_path, stub_url):

@@ -6,6 +6,7 @@ The runs are made by the real pipeline on the stub server and measured by `perso
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import pytest
 from typer.testing import CliRunner
@@ -40,15 +41,29 @@ def test_compare_resolves_run_id_prefixes(tmp_path, stub_url):
     assert not_evaluated.exit_code == 2
     assert "personagen eval cmp-alpha-1" in one_line(not_evaluated.output)
 
-    for prefix in ("cmp-al", "cmp-be"):
+    measured = {}
+    for prefix, run_id, method in (("cmp-al", "cmp-alpha-1", "personagen"), ("cmp-be", "cmp-beta-1", "baseline")):
         evaluated = invoke("eval", prefix, "--no-judge", "--runs-dir", str(runs), "--json")
         assert evaluated.exit_code == 0, evaluated.output
+        metrics = measured[run_id] = json.loads(evaluated.stdout)
+        emotions = [json.loads(line)["emotion"] for line in (runs / run_id / "records.jsonl").read_text().splitlines()]
+        assert emotions and (metrics["run_id"], metrics["method"], metrics["n_texts"]) == (run_id, method, len(emotions))
+        assert metrics["labels"] == Counter(emotions) and metrics["diversity"]["n"] == len(emotions)
+        assert 0.0 < metrics["diversity"]["distinct_1"] <= 1.0 and -1.0 <= metrics["diversity"]["silhouette"] <= 1.0
+        assert metrics["human_likeness"] == {"skipped": "no judge (--no-judge)"}
+    population = measured["cmp-alpha-1"]["population"]
+    assert population["n_personas"] == 3 and 0.0 <= population["mean_tvd_accepted_vs_target"] <= 1.0
+    baseline = measured["cmp-beta-1"]["population"]  # its prompts carry no persona attributes to measure
+    assert (baseline["attributes"], baseline["mean_tvd_accepted_vs_target"]) == ({}, None)
 
     result = invoke("compare", "cmp-al", "cmp-be", "--runs-dir", str(runs), "--json")
     assert result.exit_code == 0, result.output
     compared = json.loads(result.stdout)
     assert compared["runs"] == ["cmp-alpha-1 (personagen)", "cmp-beta-1 (baseline)"]
-    assert compared["metrics"] and all(len(values) == 2 for values in compared["metrics"].values())
+    table = compared["metrics"]
+    assert table["texts"] == [measured["cmp-alpha-1"]["n_texts"], measured["cmp-beta-1"]["n_texts"]]
+    assert table["distinct-1"] == [measured[r]["diversity"]["distinct_1"] for r in ("cmp-alpha-1", "cmp-beta-1")]
+    assert table["population TVD vs target (mean)"] == [population["mean_tvd_accepted_vs_target"], None]
 
     by_path = invoke("compare", str(runs / "cmp-alpha-1"), "cmp-beta-1", "--runs-dir", str(runs), "--json")
     assert by_path.exit_code == 0 and json.loads(by_path.stdout) == compared
