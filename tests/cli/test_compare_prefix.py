@@ -47,7 +47,8 @@ def test_compare_resolves_run_id_prefixes(tmp_path, stub_url):
         assert evaluated.exit_code == 0, evaluated.output
         metrics = measured[run_id] = json.loads(evaluated.stdout)
         emotions = [json.loads(line)["emotion"] for line in (runs / run_id / "records.jsonl").read_text().splitlines()]
-        assert emotions and (metrics["run_id"], metrics["method"], metrics["n_texts"]) == (run_id, method, len(emotions))
+        assert emotions, f"{run_id} kept no text"
+        assert (metrics["run_id"], metrics["method"], metrics["n_texts"]) == (run_id, method, len(emotions))
         assert metrics["labels"] == Counter(emotions) and metrics["diversity"]["n"] == len(emotions)
         assert 0.0 < metrics["diversity"]["distinct_1"] <= 1.0 and -1.0 <= metrics["diversity"]["silhouette"] <= 1.0
         assert metrics["human_likeness"] == {"skipped": "no judge (--no-judge)"}
