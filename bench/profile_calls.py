@@ -4,10 +4,11 @@
     .venv/bin/pip install py-spy     # once (or pyinstrument, for --profiler pyinstrument)
     .venv/bin/python bench/profile_calls.py --personas 78 --concurrency 64 --latency 0.1 --repeat 3 \
         [--mode no-keep-alive] [--trace] [--profiler py-spy|pyinstrument] [--rate 1000] [--json-out F] \
-        [--no-critic offline_emotion]
+        [--no-critic offline_emotion] [-e default -k 4 --no-curate]
 
-Runs what `personagen run -n N -k 1 -e joy,anger --concurrency C -q` runs, in-process (personagen.pipeline.execute;
-78 personas make ~1,000 model calls), against a stub (bench/stub_server.py): --repeat plain runs, to measure CPU per
+Runs what `personagen run -n N -k 1 -e joy,anger --concurrency C -q` runs (or the shape of `-e`, `-k`,
+`--no-curate`), in-process (personagen.pipeline.execute; 78 personas make ~1,000 model calls at the default shape),
+against a stub (bench/stub_server.py): --repeat plain runs, to measure CPU per
 call (median and spread), then one run with a stack sampler attached while the graph runs (after the probe and
 set-up; CPU and calls are also measured over that span only). py-spy samples from outside (no per-call hook: the
 profiled run costs about what a plain one does); pyinstrument hooks every call and about doubles the CPU here,
@@ -130,7 +131,8 @@ def run_once(url: str, args: argparse.Namespace, *, profile: bool = False) -> di
     from personagen.settings import load_settings
     from personagen.trace import TerminalTrace
 
-    run = {"personas": args.personas, "emotions": "joy,anger", "texts_per_emotion": 1, "concurrency": args.concurrency}
+    run = {"personas": args.personas, "emotions": args.emotions, "texts_per_emotion": args.k,
+           "concurrency": args.concurrency, "curate": not args.no_curate}
     critics = {"disable": list(getattr(args, "no_critic", None) or [])}
     settings = load_settings(None, run=run, models=backend_values(url, "stub", None), critics=critics)
     measured: dict[str, Any] = {}
@@ -243,6 +245,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--profiler", choices=("py-spy", "pyinstrument"), default="py-spy")
     p.add_argument("--rate", type=int, default=1000, help="samples per second")
     p.add_argument("--trace", action="store_true", help="the live trace on (as `personagen run` without -q)")
+    p.add_argument("-e", "--emotions", default="joy,anger", help="as `personagen run -e` (default: the old shape)")
+    p.add_argument("-k", type=int, default=1, help="texts per emotion, as `personagen run -k`")
+    p.add_argument("--no-curate", action="store_true", help="as `personagen run --no-curate`")
     add_no_critic(p)
     p.add_argument("--json-out", default=None)
     return p.parse_args(argv)

@@ -19,6 +19,7 @@ comment and few-shot message (tests/agents/test_language_critic.py). Disable it 
 from __future__ import annotations
 
 import unicodedata
+from functools import cache
 
 from personagen.agents.context import LANGUAGES
 from personagen.agents.critics.registry import Candidate, accept, critic, reject
@@ -49,6 +50,7 @@ FOREIGN_WORDS = {name: frozenset(listed.split()) - FUNCTION_WORDS for name, list
 }.items()}
 
 
+@cache
 def script_of(ch: str) -> str:
     """'kana', 'kanji', 'latin' or 'other' for one letter."""
     name = unicodedata.name(ch, "")
@@ -62,6 +64,9 @@ def script_of(ch: str) -> str:
 def script_counts(text: str) -> dict[str, int]:
     """How many of the text's letters (NFKC-normalised) are in each script."""
     counts = {"kana": 0, "kanji": 0, "latin": 0, "other": 0}
+    if text.isascii():  # NFKC leaves ASCII as it is, and every ASCII letter is Latin
+        counts["latin"] = sum(map(str.isalpha, text))
+        return counts
     for ch in unicodedata.normalize("NFKC", text):
         if ch.isalpha() or ch == "ー":
             counts[script_of(ch)] += 1

@@ -8,7 +8,8 @@ Length bounds and where they come from: docs/evaluation.md ("Tokenisation").
 
 from __future__ import annotations
 
-from functools import cache
+from collections import Counter
+from functools import cache, lru_cache
 
 from personagen.agents.critics.registry import Candidate, accept, critic, reject
 from personagen.agents.critics.scaffolding import scaffolding_reason
@@ -74,6 +75,25 @@ def pool_trigrams(agent: str, language: str = "en") -> tuple[frozenset[Gram], ..
 
 
 @cache
+def pool_index(agent: str, language: str = "en") -> dict[Gram, tuple[int, ...]]:
+    """Trigram -> the pool texts (indices into `pool_trigrams`) holding it: a candidate is compared with the
+    pool texts it shares a trigram with, not with all of them (one lookup per trigram, not one set intersection per
+    pool text: the per-text cost of the rule critics is what grew with the texts per call, docs/benchmarks.md)."""
+    index: dict[Gram, list[int]] = {}
+    for i, grams in enumerate(pool_trigrams(agent, language)):
+        for gram in grams:
+            index.setdefault(gram, []).append(i)
+    return {gram: tuple(found) for gram, found in index.items()}
+
+
+@lru_cache(maxsize=8192)
+def normalised_text(text: str, language: str) -> str:
+    """`normalised`, remembered: the duplicates critic compares each candidate with every earlier text of its
+    persona, so without it a persona's k texts are normalised k times over."""
+    return normalised(text, language)
+
+
+@cache
 def pool_normalised(agent: str, language: str = "en") -> frozenset[str]:
     return frozenset(normalised(t, language) for t in pool_texts(agent, language))
 
@@ -82,9 +102,10 @@ def copies_an_example(text: str, agent: str = "emotion_writer", language: str = 
     """True when text and some text of the agent's pool (for `language`) share at least COPY_SHARE of the word
     trigrams of the shorter one (and at least 3): a verbatim copy, or one with a few words changed. One common
     phrase is not."""
-    own = trigrams(text, language)
-    return any(len(own & ex) >= max(3, COPY_SHARE * min(len(own), len(ex)))
-               for ex in pool_trigrams(agent, base_language(language)))
+    own, lang = trigrams(text, language), base_language(language)
+    pool, index = pool_trigrams(agent, lang), pool_index(agent, lang)
+    shared = Counter(i for gram in own for i in index.get(gram, ()))
+    return any(n >= max(3, COPY_SHARE * min(len(own), len(pool[i]))) for i, n in shared.items())
 
 
 @critic("copied_background", stage=Stage.SOCIO,
@@ -109,8 +130,8 @@ def copied_scene(c: Candidate) -> Verdict:
         description="Text repeats neither one this persona already has nor a few-shot example.")
 def duplicates(c: Candidate) -> Verdict:
     text = c.expression.text if c.expression else ""
-    own = normalised(text, c.language)
-    if any(normalised(t, c.language) == own for t in c.earlier_texts):
+    own = normalised_text(text, c.language)
+    if any(normalised_text(t, c.language) == own for t in c.earlier_texts):
         return reject("same text as an earlier one of this persona")
     if copies_an_example(text, language=c.language):
         return reject("copies an example from the writer's few-shot pool")

@@ -6,7 +6,15 @@ import csv
 from pathlib import Path
 
 from personagen.agents.critics.registry import Candidate
-from personagen.agents.critics.rules import copied_background, copied_scene, copies_an_example, text_shape
+from personagen.agents.critics.rules import (
+    COPY_SHARE,
+    copied_background,
+    copied_scene,
+    copies_an_example,
+    pool_trigrams,
+    text_shape,
+    trigrams,
+)
 from personagen.agents.emotion_writer import example_bank
 from personagen.personas.models import BasePersona, Expression, Scenario, SocioCultural, Stage
 
@@ -33,6 +41,22 @@ def test_almost_no_real_comment_counts_as_a_copy(goemotions: Path) -> None:
              for row in csv.DictReader((goemotions / name).open(encoding="utf-8"), delimiter="\t")]
     flagged = [t for t in texts if copies_an_example(t)]
     assert len(texts) > 5000 and len(flagged) <= len(texts) // 1000, flagged[:5]
+
+
+def test_the_pool_index_finds_what_comparing_with_every_pool_text_finds(goemotions: Path) -> None:
+    """copies_an_example looks the candidate's trigrams up in an index of the pool; comparing the candidate with
+    every pool text (the rule as documented) must flag the same texts, copies and near-copies included."""
+    texts = [row["text"] for row in csv.DictReader((goemotions / "dev.tsv").open(encoding="utf-8"), delimiter="\t")]
+    pool = [t for pairs in example_bank()["texts"].values() for pair in pairs for t in pair]
+    texts += pool + [t.replace(" the ", " a ", 1) + " honestly" for t in pool]
+
+    def by_every_pool_text(text: str) -> bool:
+        own = trigrams(text)
+        return any(len(own & ex) >= max(3, COPY_SHARE * min(len(own), len(ex)))
+                   for ex in pool_trigrams("emotion_writer"))
+
+    assert [copies_an_example(t) for t in texts] == [by_every_pool_text(t) for t in texts]
+    assert sum(map(copies_an_example, texts)) >= len(pool)
 
 
 PERSONA = BasePersona(id="p1", index=0, locale="us", age=30, gender="female", occupation="Cashiers", mbti="ESFJ")
