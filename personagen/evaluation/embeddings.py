@@ -3,8 +3,9 @@
 Input: a list of texts. Output: a float32 array (n, d), L2-normalised (d = 384 for MiniLM). The embedder itself
 (model and tokenizer loading, length-sorted batches, mean pooling) is `personagen.agents.sentence_embedder`,
 shared with the offline emotion critic; here its errors become EvalError, and `embed_cached` stores vectors
-under a cache folder, keyed by a hash of the model and the texts. `language_warning` says when the model does
-not cover the run's language. Nothing is downloaded.
+under a cache folder, keyed by a hash of the model and the texts; `embed_run_texts` reads a run's texts from the
+run's own vector store (filled while the run generated, personagen/curation/vectors.py). `language_warning` says
+when the model does not cover the run's language. Nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from personagen.evaluation.errors import EvalError
 from personagen.runformat.atomic import atomic_path
 
 MODEL_ID = MINILM_ID
-__all__ = ["DIMENSION", "MODEL_ID", "Embedder", "embed_cached", "language_warning", "shared_cache_dir", "texts_key"]
+__all__ = ["DIMENSION", "MODEL_ID", "Embedder", "embed_cached", "embed_run_texts", "language_warning",
+           "shared_cache_dir", "texts_key"]
 
 
 class Embedder(SentenceEmbedder):
@@ -86,3 +88,19 @@ def embed_cached(embedder: SentenceEmbedder, texts: list[str], cache_dir: Path |
     except OSError:
         pass
     return vectors
+
+
+def embed_run_texts(embedder: SentenceEmbedder, texts: list[str], run_folder: Path,
+                    cache_dir: Path | None) -> np.ndarray:
+    """Vectors of a run's texts from the run folder's vector store (`RUN/curation-cache/`: the texts the run embedded
+    while it generated, for its curation), embedding and storing only those it lacks; with no cache folder (caching
+    off) nothing is read or stored, and a run folder that cannot be written falls back to `cache_dir`."""
+    if cache_dir is None:
+        return embedder.embed(texts)
+    from personagen.curation.engine import CACHE_FOLDER
+    from personagen.curation.vectors import VectorStore
+
+    try:
+        return VectorStore(Path(run_folder) / CACHE_FOLDER, embedder.source.cache_id).embed(embedder, texts)
+    except OSError:
+        return embed_cached(embedder, texts, cache_dir)

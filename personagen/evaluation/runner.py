@@ -3,8 +3,9 @@
 Input: `EvalOptions` (the run, an optional real corpus and label map, the judge sample, the output folder),
 an optional judge `ModelHandle` (None skips the judge) and an optional `Embedder`.
 Output: `<out>/metrics.json` and a self-contained `<out>/report.html` (default out: `<run>/eval/`), plus
-`judgements.jsonl` when the judge ran. Embeddings are cached: the run's under `<out>/cache/`, the real
-corpus's in the shared cache (`embeddings.shared_cache_dir()`), so a corpus is embedded once for all runs.
+`judgements.jsonl` when the judge ran. Embeddings are cached: the run's texts in the run's vector store (the one
+its curation reads, `RUN/curation-cache/`; `<out>/cache/` when the run folder is read-only), the real corpus's in
+the shared cache (`embeddings.shared_cache_dir()`), so a corpus is embedded once for all runs.
 Bad input raises EvalError before anything is written.
 """
 
@@ -26,7 +27,13 @@ from personagen.evaluation import human_likeness, plots
 from personagen.evaluation.corpus import RealCorpus, load_real, read_label_map
 from personagen.evaluation.diversity import diversity_metrics
 from personagen.evaluation.downstream import check_trainable, downstream_metrics
-from personagen.evaluation.embeddings import Embedder, embed_cached, language_warning, shared_cache_dir
+from personagen.evaluation.embeddings import (
+    Embedder,
+    embed_cached,
+    embed_run_texts,
+    language_warning,
+    shared_cache_dir,
+)
 from personagen.evaluation.errors import EvalError, require_eval_extra
 from personagen.evaluation.label_accuracy import label_accuracy
 from personagen.evaluation.population import population_metrics
@@ -207,7 +214,7 @@ def _measure(
     real_cache = shared_cache_dir() if options.cache else None
     embed_real = lambda texts: embed_cached(embedder, texts, real_cache)  # noqa: E731
     clock.step("embed", f"embedding {len(run.texts)} texts")
-    vectors = embed_cached(embedder, run.texts, cache)
+    vectors = embed_run_texts(embedder, run.texts, run.path, cache)
     metrics: dict[str, Any] = {
         "run_id": run.run_id,
         "run_path": str(run.path),

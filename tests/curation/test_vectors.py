@@ -95,3 +95,23 @@ def test_a_run_embeds_its_texts_while_it_generates(tmp_path, stub_url) -> None:
 def test_no_curation_no_vectors(tmp_path, stub_url) -> None:
     folder = make_run(tmp_path, "plain", stub_url, "--no-curate", personas=2)
     assert not (folder / "curation-cache").exists() and not (folder / "curation.json").exists()
+
+
+def test_the_evaluation_reads_the_vectors_the_run_stored_and_stores_what_it_embeds(tmp_path, stub_url) -> None:
+    pytest.importorskip("sklearn", reason="the evaluation needs the 'eval' extra")
+    from personagen.curation.engine import curate_run
+    from personagen.evaluation.embeddings import Embedder
+    from personagen.evaluation.runner import EvalOptions, evaluate
+
+    curated = make_run(tmp_path, "curated", stub_url, personas=3)  # its texts were embedded while it ran
+    embedder = Embedder()
+    result = evaluate(EvalOptions(run=curated, out=tmp_path / "eval-curated"), None, embedder)
+    assert result.metrics["n_texts"] > 0 and embedder.embedded == 0  # every vector read from the run's store
+    assert not (tmp_path / "eval-curated" / "cache").exists()
+
+    plain = make_run(tmp_path, "plain", stub_url, "--no-curate", personas=3)
+    texts = {r["text"] for r in read_jsonl(plain / "records.jsonl")}
+    evaluate(EvalOptions(run=plain, out=tmp_path / "eval-plain"), None, Embedder())
+    store = VectorStore(plain / "curation-cache", shared_embedder().source.cache_id)
+    assert len(store) == len(texts)  # what the evaluation embedded, the curation reads
+    assert curate_run(plain).summary["settings"]["embedded_now"] == 0
