@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from personagen.curation.carry import carry_vector_stores
 from personagen.graph.runner import parse_shard
 from personagen.runformat.folder import RunFolder
 from personagen.runformat.lines import JSONL
@@ -115,6 +116,7 @@ def merge_runs(runs_dir: Path, run_ids: list[str], out_id: str | None = None, pa
         store.close({"status": "failed", "message": "merge failed"})
         raise
     store.flush()
+    carry_vector_stores([s.folder for s in shards], store.folder)  # the texts the shards embedded while they ran
     tally = replay_folder(RunTally(shards[0].settings.run.personas), store.folder)
     store.close(tally.summary("finished", None, merged_from=[s.folder.name for s in shards]))
     return store.folder

@@ -174,7 +174,7 @@ def execute(settings: Settings, runs_dir: Path, run_id: str | None = None, obser
         tally = RunTally(settings.run.personas, price_of)
         store, rep = open_store(settings, runs_dir, run_id, ctx, models, tally, resume)
         curate = settings.run.curate and not settings.run.shard and curate_at_end  # shards: the merged run is
-        live = start_live_embedding(store.folder, settings.run.language, curate, observer.note)
+        live = start_live_embedding(store.folder, settings.run.language, settings.run.curate, observer.note)
         stack.callback(live.close)
         control = control or RunControl()
         budget = settings.run.token_budget

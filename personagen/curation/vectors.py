@@ -70,6 +70,8 @@ class VectorStore:
 
     def read(self, rows: np.ndarray) -> np.ndarray:
         """The vectors of `rows` (all >= 0), in that order."""
+        if self.dimension is None:
+            self._refresh()
         if self.dimension is None or len(rows) == 0:
             return np.zeros((len(rows), self.dimension or 0), dtype=np.float32)
         data = np.memmap(self.data_path, dtype=np.float32, mode="r").reshape(-1, self.dimension)
@@ -77,6 +79,10 @@ class VectorStore:
 
     def append(self, texts: list[str], vectors: np.ndarray) -> None:
         """Add texts and their vectors (texts already stored are skipped)."""
+        self.append_keyed([text_key(t) for t in texts], vectors)
+
+    def append_keyed(self, keys_in: list[bytes], vectors: np.ndarray) -> None:
+        """Add vectors under their texts' keys (`text_key`; keys already stored are skipped)."""
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         self.folder.mkdir(parents=True, exist_ok=True)
         with open(self.keys_path, "ab") as keys:
@@ -84,7 +90,7 @@ class VectorStore:
             try:
                 self._check_dimension(vectors.shape[1])
                 self._refresh()
-                fresh = {text_key(t): i for i, t in enumerate(texts)}
+                fresh = {k: i for i, k in enumerate(keys_in)}
                 fresh = {k: i for k, i in fresh.items() if k not in self._rows}
                 if not fresh:
                     return
@@ -122,3 +128,39 @@ class VectorStore:
         """Vectors of `texts`: stored ones read, the others embedded and stored."""
         self.ensure(embedder, texts, batch_size)
         return self.read(self.rows(texts))
+
+
+def stored_models(folder: Path) -> list[str]:
+    """The models (`cache_id`) whose vectors `folder` holds."""
+    found = []
+    for meta in sorted(Path(folder).glob("vectors-*.json")):
+        try:
+            found.append(str(json.loads(meta.read_text(encoding="utf-8"))["model"]))
+        except (OSError, ValueError, KeyError, TypeError):  # a store a crash left without its description
+            continue
+    return found
+
+
+def copy_stores(sources: list[Path], target: Path, chunk: int = 65536) -> int:
+    """Add every vector of the stores in the `sources` folders to the stores of `target` (same model, same file
+    names; keys already there are skipped), `chunk` rows at a time: memory does not grow with the stores (but for
+    the keys: 16 bytes a text). Returns how many vectors the sources hold. `personagen merge` carries the shards'
+    vectors into the merged run this way (personagen/curation/carry.py)."""
+    copied = 0
+    for source in sources:
+        for model in stored_models(source):
+            store, into = VectorStore(source, model), VectorStore(target, model)
+            store._refresh()  # reads the dimension
+            if store.dimension is None or not store.data_path.is_file():
+                continue
+            keys = store.keys_path.read_bytes()
+            count = min(len(keys) // KEY_BYTES, store.data_path.stat().st_size // (4 * store.dimension))
+            if not count:
+                continue
+            data = np.memmap(store.data_path, dtype=np.float32, mode="r", shape=(count, store.dimension))
+            for start in range(0, count, chunk):
+                stop = min(count, start + chunk)
+                into.append_keyed([keys[i * KEY_BYTES : (i + 1) * KEY_BYTES] for i in range(start, stop)],
+                                  np.asarray(data[start:stop]))
+            copied += count
+    return copied

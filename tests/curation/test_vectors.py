@@ -115,3 +115,25 @@ def test_the_evaluation_reads_the_vectors_the_run_stored_and_stores_what_it_embe
     store = VectorStore(plain / "curation-cache", shared_embedder().source.cache_id)
     assert len(store) == len(texts)  # what the evaluation embedded, the curation reads
     assert curate_run(plain).summary["settings"]["embedded_now"] == 0
+
+
+def test_shards_embed_while_they_run_and_the_merge_carries_their_vectors(tmp_path, stub_url) -> None:
+    from personagen.curation.engine import curate_run
+    from personagen.merging import merge_runs
+
+    runs = tmp_path / "runs"
+    shards = [make_run(runs, f"s{i}", stub_url, "--shard", f"{i}/2", personas=4) for i in range(2)]
+    model = shared_embedder().source.cache_id
+    for shard in shards:  # each shard stored its own texts, and curated nothing (duplicates cross shards)
+        texts = {r["text"] for r in read_jsonl(shard / "records.jsonl")}
+        assert len(VectorStore(shard / "curation-cache", model)) == len(texts) > 0
+        assert not (shard / "curation.json").exists()
+    merged = merge_runs(runs, ["s0", "s1"], "merged")
+    texts = [r["text"] for r in read_jsonl(merged / "records.jsonl")]
+    store = VectorStore(merged / "curation-cache", model)
+    assert (store.rows(texts) >= 0).all() and len(store) == len(set(texts))
+    for shard in shards:  # the same vectors as the shard's
+        own = [r["text"] for r in read_jsonl(shard / "records.jsonl")]
+        theirs = VectorStore(shard / "curation-cache", model)
+        assert np.array_equal(store.read(store.rows(own)), theirs.read(theirs.rows(own)))
+    assert curate_run(merged).summary["settings"]["embedded_now"] == 0
