@@ -50,7 +50,8 @@ except ImportError:  # pragma: no cover - script mode
 __all__ = ["StubOptions", "StubServer", "start_stub", "main"]
 REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
            429: "Too Many Requests", 500: "Internal Server Error"}
-PARAMS = ("temperature", "max_tokens", "max_completion_tokens", "reasoning_effort", "tool_choice", "response_format")
+PARAMS = ("temperature", "max_tokens", "max_completion_tokens", "reasoning_effort", "tool_choice", "response_format",
+          "seed")
 MAX_CREDENTIALS = 20
 
 
@@ -120,6 +121,8 @@ class Stats:
                     self.count(f"tool_choice:{value if isinstance(value, str) else 'function'}", self.params)
                 elif key == "response_format" and isinstance(value, dict):
                     self.count(f"response_format:{value.get('type')}", self.params)
+                elif key == "seed":
+                    self.count(f"seed:{value}", self.params)
 
 
 Response = tuple[int, bytes, list[tuple[str, str]], str] | None  # None: hang up without answering

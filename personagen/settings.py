@@ -59,6 +59,12 @@ class ModelSettings(Strict):
     temperature: float | Literal["default"] | None = Field(default=None, description=(
         "Sampling temperature, 0 to 2; `\"default\"` sends none (reasoning models reject any other value). Not set: "
         "the server's default (0.8 on the embedded model)."))
+    # https://platform.openai.com/docs/api-reference/chat/create (seed); llama-server reads it on
+    # /v1/chat/completions too (https://github.com/ggml-org/llama.cpp/blob/master/tools/server/README.md, `seed`)
+    seed: int | None = Field(default=None, description=(
+        "Sent as `seed` with every request: servers that honour it (OpenAI's best effort, llama-server, vLLM) "
+        "sample the same answer to the same prompt, so a run on a server with one slot (llama-server "
+        "`--parallel 1`) can be repeated answer for answer. Not set: none sent (the server draws one)."))
     reasoning_effort: Literal["none", "minimal", "low", "medium", "high"] | None = Field(
         default=None, description="Sent to reasoning models only. Not set: the model's default.")
     max_tokens: int | None = Field(default=None, gt=0, description=(

@@ -94,7 +94,8 @@ def make_chat(endpoint: Endpoint, model: str, s: ModelSettings, adjust: dict[str
         client.setdefault("http_async_client", async_client(64, s.timeout or 120, proxy))
     disabled = {"parallel_tool_calls": None} if refuses_parallel_tool_calls(model) else None
     chat = LeanChatOpenAI(model=model, base_url=endpoint.base_url, api_key=endpoint.api_key,
-                          temperature=temperature, reasoning_effort=s.reasoning_effort, disabled_params=disabled,
+                          temperature=temperature, seed=s.seed, reasoning_effort=s.reasoning_effort,
+                          disabled_params=disabled,
                           openai_proxy=None, **cap_fields(endpoint, model, s, adjust), **client)
     if not endpoint.home:
         without_openai_ids(chat)
@@ -220,7 +221,7 @@ class ModelSet:
             server = LocalModelServer(model_path=Path(s.model_path) if s.model_path else None)
             self._local = self.stack.enter_context(server)
         chat = self._local.chat(temperature=0.8 if s.temperature in (None, "default") else s.temperature,
-                                max_tokens=s.max_tokens or 200)
+                                max_tokens=s.max_tokens or 200, seed=s.seed)
         # the server answers one request at a time: more in flight only queue up
         return ModelHandle(self._local.model_name, chat, STRUCTURED_METHOD, "local", s.concurrency or 1)
 
