@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from personagen.curation.corpus import usable
 from personagen.curation.store import curation_state
 from personagen.errors import InputError
 from personagen.runformat.atomic import atomic_file, atomic_path, atomic_write
-from personagen.runformat.lines import iter_jsonl, read_json
+from personagen.runformat.folder import RunFolder
 
 FORMATS = ("jsonl", "csv", "parquet", "hf")
 NESTED = ("persona", "socio", "scenario")
@@ -36,12 +36,11 @@ class ExportResult:
     out: Path
 
 
-def read_records(folder: Path) -> Iterator[dict[str, Any]]:
+def read_records(folder: Path) -> list[dict[str, Any]]:
     """The run's records; a torn last line (a crash mid-write) is skipped."""
-    path = folder / "records.jsonl"
-    if not path.is_file():
+    if not (folder / "records.jsonl").is_file():
         raise ExportError(f"{folder} is not a run folder (no records.jsonl)")
-    yield from iter_jsonl(path)
+    return RunFolder(folder).records
 
 
 def flat(record: dict[str, Any]) -> dict[str, Any]:
@@ -70,7 +69,7 @@ def curate_now(folder: Path) -> None:
 def select_records(folder: Path, curated: bool = True,
                    curate: Callable[[Path], None] = curate_now) -> tuple[list[dict[str, Any]], int, dict | None]:
     """(records to export, how many were left out, the curation summary used)."""
-    records = list(read_records(folder))
+    records = read_records(folder)
     if not curated:
         return records, 0, None
     ids = [str(r["id"]) for r in records if usable(r)]
@@ -130,7 +129,7 @@ def write_hf(folder: Path, rows: list[dict[str, Any]], out: Path, license_id: st
     from personagen.dataset_card import render_card
     from personagen.hf_dataset import HFExportError, write_hf_dataset
 
-    emotions = [str(e) for e in (read_json(folder / "config.json") or {}).get("emotions") or []]
+    emotions = RunFolder(folder).config.emotions
 
     def card(features: str, types: dict[str, str], names: list[str]) -> str:
         return render_card(folder, rows, features, types, names, license_id, curation, left_out, curated)

@@ -63,9 +63,9 @@ def off_loop(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 def load(run: str | os.PathLike[str], runs_dir: str | os.PathLike[str] | None = None) -> Run:
     """Open a run: its id, a unique prefix of one, or its folder (`runs_dir`: as `personagen run`'s)."""
     from personagen.api.making import default_runs_dir
-    from personagen.runformat.locate import find_run_dir
+    from personagen.runformat.folder import RunFolder
 
-    return Run(find_run_dir(default_runs_dir(runs_dir), run))
+    return Run(RunFolder.locate(default_runs_dir(runs_dir), run).path)
 
 
 class Run:

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from personagen.commands.options import DEFAULT_RUNS_DIR, RunsDir, UsageError, clean_errors, fail
 from personagen.curation import COSINE, JACCARD, NEIGHBOURS
-from personagen.runformat.locate import find_run_dir
+from personagen.runformat.folder import RunFolder
 
 Opt = typer.Option
 
@@ -54,7 +54,7 @@ def curate(
     """Set aside near-duplicate texts across the whole run (one kept per group); export uses the curated view."""
     from personagen.curation.engine import CurationError, CurationOptions, curate_run
 
-    folder = find_run_dir(runs_dir, run)
+    folder = RunFolder.locate(runs_dir, run).path
     console = Console(stderr=True)
     options = CurationOptions(cosine=threshold, jaccard=jaccard, neighbours=neighbours, semantic=semantic,
                               cache=cache, model_dir=embedding_model)

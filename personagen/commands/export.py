@@ -11,7 +11,7 @@ from rich.console import Console
 from personagen.commands.curate import progress_bars
 from personagen.commands.options import DEFAULT_RUNS_DIR, RunsDir, UsageError, clean_errors
 from personagen.export import ExportError, curate_now, export_run
-from personagen.runformat.locate import find_run_dir
+from personagen.runformat.folder import RunFolder
 
 Opt = typer.Option
 
@@ -30,7 +30,7 @@ def export(
     runs_dir: RunsDir = DEFAULT_RUNS_DIR,
 ) -> None:
     """Export a run's accepted texts with persona, background and scenario as flat rows."""
-    folder = find_run_dir(runs_dir, run)
+    folder = RunFolder.locate(runs_dir, run).path
     out = out or (folder / "hf" if fmt == "hf" else folder / f"dataset.{fmt}")
     console = Console(stderr=True)
 

@@ -21,7 +21,7 @@ from rich.table import Table
 
 from personagen.commands.options import DEFAULT_RUNS_DIR, RunsDir, clean_errors, fail
 from personagen.labelling import NO_EMOTION, OTHER, UNDO, Item, LabelError, answers
-from personagen.runformat.locate import find_run_dir
+from personagen.runformat.folder import RunFolder
 
 STOP_KEYS = {"q", "Q", "", "\x03", "\x04"}
 SPECIAL_KEYS = {"o": OTHER, "n": NO_EMOTION}
@@ -101,12 +101,11 @@ def label(
 ) -> None:
     """Label a sample of the run's kept texts by hand, blind to their target; answers go to RUN/labels.jsonl."""
     from personagen.labelling import control_items, kept_texts, label_session, plan, run_items
-    from personagen.runformat.lines import read_json
 
     if controls and controls_from is None:
         fail("--controls N needs --controls-from DIR (real labelled texts, e.g. GoEmotions-6)", 2)
-    folder = find_run_dir(runs_dir, run)
-    emotions = list((read_json(folder / "config.json") or {}).get("emotions") or [])
+    found = RunFolder.locate(runs_dir, run)
+    folder, emotions = found.path, found.config.emotions
     try:
         records, view = kept_texts(folder)
         if not records:

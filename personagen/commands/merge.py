@@ -9,7 +9,7 @@ from rich.console import Console
 
 from personagen.commands.options import DEFAULT_RUNS_DIR, RunsDir, UsageError, clean_errors
 from personagen.merging import merge_runs
-from personagen.runformat.locate import find_run_dir
+from personagen.runformat.folder import RunFolder
 
 
 @clean_errors
@@ -20,7 +20,7 @@ def merge(
     runs_dir: RunsDir = DEFAULT_RUNS_DIR,
 ) -> None:
     """Merge shard runs with the same seed and settings into one run (the single-machine dataset)."""
-    shards = [find_run_dir(runs_dir, ref) for ref in runs]  # ids, unique prefixes or paths
+    shards = [RunFolder.locate(runs_dir, ref).path for ref in runs]  # ids, unique prefixes or paths
     outside = [str(f) for f in shards if f.parent.resolve() != runs_dir.resolve()]
     if outside:
         raise UsageError(f"merge reads its shards from --runs-dir {runs_dir}; not there: {', '.join(outside)}")

@@ -28,8 +28,7 @@ from personagen.curation.corpus import UNSPACED_LANGUAGES, Corpus, load_corpus, 
 from personagen.curation.store import write_curation
 from personagen.curation.vectors import VectorStore
 from personagen.errors import InputError
-from personagen.runformat.lines import read_json
-from personagen.runformat.locking import lock_is_live, read_lock
+from personagen.runformat.folder import RunFolder
 
 Tick = Callable[[int], None]
 Phases = Callable[[str, int], Tick]  # start a phase (description, total items); returns its tick
@@ -194,17 +193,17 @@ def curate_run(folder: Path, options: CurationOptions | None = None, progress: P
     options = options or CurationOptions()
     if not (folder / "records.jsonl").is_file():
         raise CurationError(f"{folder} has no records.jsonl yet: nothing to curate")
-    config = read_json(folder / "config.json") or {}
+    run = RunFolder(folder)
     started, cpu_started = time.perf_counter(), time.process_time()
-    corpus = load_corpus(folder, language=str(config.get("language") or "en"))
-    live = lock_is_live(read_lock(folder))
+    corpus = load_corpus(folder, language=run.config.language)
+    live = run.writing
     if live:
         corpus.warnings.append("the run is still writing: this curation covers the records written so far; "
                                "curate again when it ends (export does so when it finds the curation stale)")
     if options.cache and options.cache_dir is None and options.semantic:
         options = replace(options, cache_dir=folder / CACHE_FOLDER)
     result = curate_corpus(corpus, options, progress)
-    result.summary.update(run_id=config.get("run_id") or folder.name, complete=not live)
+    result.summary.update(run_id=run.id, complete=not live)
     result.summary["timings_s"]["total"] = round(time.perf_counter() - started, 3)
     result.summary["timings_s"]["cpu"] = round(time.process_time() - cpu_started, 3)  # the process's, all threads
     write_curation(folder, result.summary, [r.as_row() for r in result.removals])

@@ -14,7 +14,7 @@ from typing import Any
 from personagen.evaluation.errors import EvalError
 from personagen.evaluation.key_metrics import key_rows
 from personagen.runformat.errors import RunNotFound
-from personagen.runformat.locate import find_run_dir
+from personagen.runformat.folder import RunFolder
 
 
 def metrics_path(ref: str | Path, runs_dir: Path) -> Path:
@@ -25,7 +25,7 @@ def metrics_path(ref: str | Path, runs_dir: Path) -> Path:
         if candidate.is_file():
             return candidate
     try:
-        run = find_run_dir(runs_dir, ref)
+        run = RunFolder.locate(runs_dir, ref).path
     except RunNotFound as exc:
         raise EvalError(
             f"no metrics for {str(ref)!r}: {exc}. Give a run that `personagen eval` measured, "

@@ -13,8 +13,7 @@ from typing import Any
 
 from personagen.evaluation.errors import EvalError
 from personagen.runformat.errors import RunNotFound
-from personagen.runformat.lines import iter_jsonl, read_json
-from personagen.runformat.locate import find_run_dir
+from personagen.runformat.folder import RunFolder
 
 
 @dataclass
@@ -47,24 +46,18 @@ class RunData:
 
 
 def load_run(run: str | Path, runs_dir: str | Path = "runs") -> RunData:
-    """Read a run folder; raises EvalError when it has no usable texts."""
+    """Read a run folder (through RunFolder); raises EvalError when it has no usable texts."""
     try:
-        path = find_run_dir(Path(runs_dir), run)
+        found = RunFolder.locate(Path(runs_dir), run)
     except RunNotFound as exc:
         raise EvalError(str(exc)) from None
-    warnings: list[str] = []
-    config = read_json(path / "config.json", warnings)
-    if config is None and (path / "config.json").exists():
+    path, config = found.path, found.config_dict
+    if not config and (path / "config.json").exists():
         raise EvalError(f"{path / 'config.json'} is not valid JSON; is this a PersonaGen run folder?")
-    records = [
-        r
-        for r in iter_jsonl(path / "records.jsonl", warnings)
-        if isinstance(r.get("text"), str) and r["text"].strip() and r.get("emotion")
-    ]
+    records = [r for r in found.records if isinstance(r.get("text"), str) and r["text"].strip() and r.get("emotion")]
     if not records:
         raise EvalError(
             f"run {path} has no texts to evaluate (records.jsonl is missing or empty): "
             "wait for the run to write records, or pick another run"
         )
-    personas = list(iter_jsonl(path / "personas.jsonl", warnings))
-    return RunData(path=path, config=config or {}, records=records, personas=personas, warnings=warnings)
+    return RunData(path=path, config=config, records=records, personas=found.personas, warnings=found.warnings)

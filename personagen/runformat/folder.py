@@ -9,6 +9,7 @@ everywhere (the run has not ended, or crashed): `status` then says running or cr
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Iterator
 from functools import cached_property
@@ -40,7 +41,7 @@ class RunFolder:
         return f"RunFolder({str(self.path)!r})"
 
     @classmethod
-    def locate(cls, runs_dir: Path, ref: str | Path) -> RunFolder:
+    def locate(cls, runs_dir: Path, ref: str | os.PathLike[str]) -> RunFolder:
         """The run named by ref: a path to a run folder, a run id, or a unique prefix of one (RunNotFound)."""
         return cls(find_run_dir(Path(runs_dir), ref))
 
@@ -96,12 +97,17 @@ class RunFolder:
         return read_lock(self.path)
 
     @property
+    def writing(self) -> bool:
+        """Whether a live process may be writing the run now (its run.lock; a resume takes it before it repairs)."""
+        return lock_is_live(self.lock)
+
+    @property
     def status(self) -> str:
         """finished / failed / interrupted / budget / short from summary.json; else running (a lock that may be
         live: a live process on this host, or any process on another host) or crashed."""
         if self.summary is not None:
             return self.summary.status
-        return "running" if lock_is_live(self.lock) else "crashed"
+        return "running" if self.writing else "crashed"
 
     def check_not_running(self, doing: str = "resumed") -> None:
         """Refuse a run another live process is writing (the lock policy of resume and merge)."""

@@ -28,9 +28,9 @@ def run_dirs(runs_dir: Path) -> list[Path]:
     return sorted((p for p in runs_dir.iterdir() if is_run_dir(p)), key=lambda p: p.name, reverse=True)
 
 
-def find_run_dir(runs_dir: Path, ref: str | Path) -> Path:
+def find_run_dir(runs_dir: Path, ref: str | os.PathLike[str]) -> Path:
     """The folder of the run named by ref: a path to a run folder, a run id, or a unique prefix of one."""
-    ref = str(ref)
+    ref = os.fspath(ref)
     direct = Path(ref)
     if is_run_dir(direct) and (direct.is_absolute() or os.sep in ref or ref.startswith(".")):
         return direct

@@ -17,7 +17,7 @@ from personagen.graph.runner import RunControl
 from personagen.pipeline import SilentObserver, execute
 from personagen.settings import Settings
 from tests.evaluation.pipeline_runs import CRITICS, merged, texts_script
-from tests.fakes import FakeModels, ScriptedChat
+from tests.fakes import FakeModels, ScriptedChat, last_field
 
 
 class StopAfter(SilentObserver):
@@ -32,9 +32,16 @@ class StopAfter(SilentObserver):
             self.control.stop("interrupted", "stopped by the test")
 
 
-def fake_models(texts: dict[str, list[str]], skip: int = 0):
-    chat = ScriptedChat(script=texts_script({e: items[skip:] for e, items in texts.items()}))
-    return lambda *args, **kwargs: FakeModels(default=chat)
+def fake_models(texts: dict[str, list[str]], skip: int = 0, broken: frozenset[str] = frozenset()):
+    """The scripted model; the writer's answers for the emotions in `broken` never parse (a model error)."""
+    script = texts_script({e: items[skip:] for e, items in texts.items()})
+    write = script["Texts"]
+
+    def texts_or_garbage(prompt: str) -> Any:
+        return '{"texts": ["cut sho' if last_field(prompt, "Emotion") in broken else write(prompt)
+
+    script["Texts"] = texts_or_garbage
+    return lambda *args, **kwargs: FakeModels(default=ScriptedChat(script=script))
 
 
 def settings_of(texts: dict[str, list[str]], run: dict[str, Any]) -> Settings:
@@ -43,23 +50,27 @@ def settings_of(texts: dict[str, list[str]], run: dict[str, Any]) -> Settings:
 
 
 def write_run(runs_dir: Path, run_id: str, texts: dict[str, list[str]], run: dict[str, Any],
-              stop_after: int | None = None) -> Path:
+              stop_after: int | None = None, broken: frozenset[str] = frozenset()) -> Path:
     """`personagen run` on the scripted model, stopped after `stop_after` personas when given."""
     control = RunControl()
     observer = StopAfter(control, stop_after) if stop_after else SilentObserver()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(personagen.pipeline, "ModelSet", fake_models(texts))
+        patch.setattr(personagen.pipeline, "ModelSet", fake_models(texts, broken=broken))
         execute(settings_of(texts, run), runs_dir, run_id, observer, control=control)
     return runs_dir / run_id
 
 
-def resume(folder: Path, texts: dict[str, list[str]], *options: str):
-    """`personagen run --resume RUN OPTIONS` on the scripted model; the click result."""
-    done = len(rows(folder / "personas.jsonl"))
+def invoke(texts: dict[str, list[str]], *args: str, skip: int = 0):
+    """`personagen ARGS` in-process, the scripted model behind every run it makes; the click result."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(personagen.pipeline, "ModelSet", fake_models(texts, skip=done))
-        return CliRunner().invoke(app, ["run", "--resume", folder.name, "--runs-dir", str(folder.parent), "-q",
-                                        *options])
+        patch.setattr(personagen.pipeline, "ModelSet", fake_models(texts, skip=skip))
+        return CliRunner().invoke(app, list(args))
+
+
+def resume(folder: Path, texts: dict[str, list[str]], *options: str):
+    """`personagen run --resume RUN OPTIONS` on the scripted model (starting at the first persona not done)."""
+    return invoke(texts, "run", "--resume", folder.name, "--runs-dir", str(folder.parent), "-q", *options,
+                  skip=len(rows(folder / "personas.jsonl")))
 
 
 def rows(path: Path) -> list[dict[str, Any]]:
