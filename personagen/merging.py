@@ -2,12 +2,15 @@
 
 Shard I of N holds the personas with index % N == I, each seeded from (run seed, index) alone, so the union of
 all N shards is the dataset of the single-machine run with the same seed. The merge checks that first:
-- every input is a finished run (a stopped shard must be resumed first) that nobody is writing;
+- every input is a finished run, or a `short` one (it lost text slots to model errors), that nobody is writing
+  (a stopped shard must be resumed first);
 - all inputs have the same dataset settings (seed, personas, emotions, models, critics, ...) except the shard;
 - they are shards of the same N with distinct I, and (unless `partial`) together cover 0..N-1.
 The output is a new run folder: config.json of the first shard with `shard` cleared and `merged_from` added,
 the jsonl files concatenated in shard order (streamed: memory does not grow with the run, except a set of
-persona indices to prove the shards are disjoint), and a summary recounted from the merged folder.
+persona indices to prove the shards are disjoint), and a summary recounted from the merged folder. The merged
+run is `short` itself (RunIncomplete, exit 4) when its share of slots lost to model errors is over `[limits]
+max_error_share`; its resume re-attempts them, as any run's does.
 """
 
 from __future__ import annotations
@@ -18,7 +21,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from personagen.agents.context import Limits
 from personagen.curation.carry import carry_vector_stores
+from personagen.early_stop import EarlyStop
+from personagen.errors import RunIncomplete
 from personagen.graph.runner import parse_shard
 from personagen.runformat.folder import RunFolder
 from personagen.runformat.lines import JSONL
@@ -26,6 +32,8 @@ from personagen.runformat.signature import dataset_signature, differences
 from personagen.runformat.store import RunStore, new_run_id
 from personagen.settings import ConfigError, Settings
 from personagen.summary import RunTally, replay_folder
+
+MERGEABLE = ("finished", "short")  # short: finished, with more text slots lost to model errors than allowed
 
 
 @dataclass
@@ -40,11 +48,11 @@ class Shard:
 
 
 def load_shard(runs_dir: Path, run_id: str) -> Shard:
-    """A finished shard run, or a clear error saying what is wrong with it."""
+    """A finished (or short) shard run, or a clear error saying what is wrong with it."""
     run = RunFolder.existing(runs_dir, run_id)
     run.check_not_running("merged")
     settings = run.settings()
-    if run.status != "finished":
+    if run.status not in MERGEABLE:
         raise ConfigError(f"run {run_id} is {run.status}, not finished: finish it first "
                           f"(personagen run --resume {run_id})")
     index, count = parse_shard(settings.run.shard)
@@ -118,5 +126,16 @@ def merge_runs(runs_dir: Path, run_ids: list[str], out_id: str | None = None, pa
     store.flush()
     carry_vector_stores([s.folder for s in shards], store.folder)  # the texts the shards embedded while they ran
     tally = replay_folder(RunTally(shards[0].settings.run.personas), store.folder)
-    store.close(tally.summary("finished", None, merged_from=[s.folder.name for s in shards]))
+    status, message = merged_status(tally, shards[0].settings.limits, out_id)
+    store.close(tally.summary(status, message, merged_from=[s.folder.name for s in shards]))
+    if status != "finished":
+        raise RunIncomplete(status, f"merged into {store.folder}, which is {status}: {message}")
     return store.folder
+
+
+def merged_status(tally: RunTally, limits: Limits, run_id: str) -> tuple[str, str | None]:
+    """finished, or short (with the message a short run gets) when the merged run lost too many slots."""
+    if tally.error_share <= limits.max_error_share:
+        return "finished", None
+    why = EarlyStop(limits, 0, lambda _: None).short_message(tally.lost, tally.slots, tally.error_kinds)
+    return "short", f"{why}; continue with: personagen run --resume {run_id}"
