@@ -15,7 +15,7 @@ from langchain_core.messages import BaseMessage
 from pydantic import BaseModel, ConfigDict, Field
 
 from personagen.agents.critics.registry import CriticSpec
-from personagen.agents.events import make_event, record
+from personagen.agents.events import Event, make_event
 from personagen.agents.llm import Answer, ModelAnswerError, ModelHandle, ask
 from personagen.personas.scenario_slots import SlotPlan
 from personagen.personas.vocab import Vocab
@@ -54,7 +54,7 @@ class Limits(BaseModel):
         "ends with status `short` (exit 4); `--resume` re-attempts them; 1: never short."))
 
 
-EventSink = Callable[[dict[str, Any]], None]
+EventSink = Callable[[Event], None]  # gets every event as its typed model (agents/events.py)
 
 
 @dataclass
@@ -87,9 +87,8 @@ class AgentContext:
              attempt: int | None = None, data: Any = None, **extra: Any) -> None:
         """Record one agent decision (shown live, stored in events.jsonl) as the typed event of agents/events.py;
         `extra` holds the type's own fields (e.g. emotion and slot, or a model call's measurements)."""
-        event = make_event({"ts": time.time(), "persona_id": persona_id, "agent": agent, "type": type_,
-                            "stage": stage, "attempt": attempt, "data": data, **extra})
-        self.sink(record(event))
+        self.sink(make_event({"ts": time.time(), "persona_id": persona_id, "agent": agent, "type": type_,
+                              "stage": stage, "attempt": attempt, "data": data, **extra}))
 
     async def ask(self, agent: str, persona_id: str | None, messages: list[BaseMessage], schema: type[T], *,
                   stage: str | None = None, attempt: int | None = None, **extra: Any) -> T:
@@ -114,5 +113,6 @@ class AgentContext:
                    call: Answer | ModelAnswerError, data: dict[str, Any], extra: dict[str, Any]) -> None:
         self.emit(persona_id, agent, "llm_call", stage=stage, attempt=attempt, data=data, model=call.model,
                   tokens_in=call.tokens_in, tokens_out=call.tokens_out, tokens_cached=call.tokens_cached,
+                  tokens_reasoning=call.reasoning_tokens or None,
                   latency_s=round(call.latency_s, 4),
                   prompt=call.prompt, raw=call.raw, **extra)

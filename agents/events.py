@@ -1,14 +1,18 @@
 """The events of a run: one pydantic model per event type, the contract of events.jsonl.
 
-Writers: agents and critics call `AgentContext.emit`, which builds the event with `make_event` and hands
-`record(event)` (one line of events.jsonl, as a dict) to the run's sink. Readers (trace, summary, inspect,
-browse) parse lines with `parse_event` or use the type and field names defined here.
+Writers: agents and critics call `AgentContext.emit`, which builds the event with `make_event` (validated once,
+there) and hands the event model to the run's sink; the run folder stores `record(event)` (one line of
+events.jsonl), the trace, the summary and the health watch read the model. Readers of a run folder (inspect,
+browse, summary of a resumed or merged run, evaluation) parse lines with `parse_event_json`. Event data are the
+domain models of personas/models.py (BasePersona, SocioCultural, Scenario, Expression, Verdict), not copies.
 docs/run-format.md lists exactly these types (tests/docs/test_run_format.py checks it).
 
 Every event has the common fields of `Event` (`v`, `ts`, `persona_id`, `agent`, `type`, `stage`, `attempt`)
 and its type's `data` model. `v` is the format version: a line without it (written before versions) is
-version 1. Unknown keys are kept (`extra="allow"`) so that a newer run still reads; fields that are absent from
-a line when they are None (e.g. `emotion`, `slot`, `data.via`) are listed in `OMIT_IF_NONE`.
+version 1; version 2 dropped `data.slot` ('joy#0') from `retry` and `drop` (the event's own `emotion` and `slot`
+say which text) and added `tokens_reasoning` to `llm_call`. Unknown keys are kept (`extra="allow"`) so that a
+newer run still reads; fields that are absent from a line when they are None (e.g. `emotion`, `slot`, `data.via`)
+are listed in `OMIT_IF_NONE`.
 
 Writing validates: pydantic's validation runs in Rust and costs less than `model_construct` (measured: ~2.5 us
 against ~7 us per event), so the hot path gets the contract checked for free.
@@ -21,7 +25,9 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-EVENT_VERSION = 1
+from personagen.personas.models import BasePersona, Expression, Scenario, SocioCultural, Stage, Verdict
+
+EVENT_VERSION = 2
 CRITIC_PREFIX = "critic:"  # the agent of a critic's events is "critic:<name>"
 
 
@@ -39,74 +45,36 @@ class EventType(StrEnum):
 
 
 class Record(BaseModel):
-    """A model written as JSON: unknown keys kept, keys in OMIT_IF_NONE left out when None."""
+    """A model written as JSON: unknown keys kept, keys in OMIT_IF_NONE left out when None. A domain model instance
+    (personas/models.py) is read by its attributes, so a writer hands over the model it holds."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True, use_enum_values=True)
+    model_config = ConfigDict(extra="allow", populate_by_name=True, from_attributes=True)
     OMIT_IF_NONE: ClassVar[tuple[str, ...]] = ()
 
 
-# ---- data of each event type ---------------------------------------------------------------------------------
+# ---- data of each event type: the domain models of personas/models.py, as written to events.jsonl -----------
 
 
-class SampleData(Record):
+class SampleData(Record, BasePersona):
     """`sample`: the base persona the demographic sampler drew, with the table and seed of each value."""
 
-    id: str = Field(description="Persona id, e.g. 'p000003'.")
-    index: int = Field(description="Persona index in the run.")
-    locale: str
-    age: int
-    gender: str
-    occupation: str
-    occupation_code: str | None = None
-    mbti: str
-    provenance: dict[str, dict[str, Any]] = Field(default_factory=dict, description="field -> {table, seed}")
 
-
-class SocioData(Record):
+class SocioData(Record, SocioCultural):
     """`output` of the socio-cultural enricher."""
 
-    education: str
-    residence: str
-    family_structure: str
-    religion: str
-    beliefs: str
-    income: str
-    provenance: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
-
-class ScenarioData(Record):
+class ScenarioData(Record, Scenario):
     """`output` of the scenario designer."""
 
-    location: str
-    activity: str
-    partner: str
-    medium: str
-    language_style: str
-    description: str = ""
 
-
-class TextData(Record):
+class TextData(Record, Expression):
     """One candidate text in the emotion writer's `output` (a list of these)."""
 
-    emotion: str
-    text: str
-    slot: int = 0
-    attempt: int = 1
 
-
-class VerdictData(Record):
+class VerdictData(Record, Verdict):
     """`verdict`: a critic's Verdict (with `error_kind` when a failed model call, not a judgement, made it)."""
 
     OMIT_IF_NONE = ("error_kind",)
-
-    critic: str
-    stage: str
-    passed: bool
-    score: float = 1.0
-    reasons: list[str] = Field(default_factory=list)
-    kind: str = "rule"
-    advisory: bool = False
-    error_kind: str | None = Field(default=None, description="The failed model call's kind (agents/call_errors.py).")
 
 
 class LlmCallData(Record):
@@ -125,23 +93,19 @@ class LlmCallData(Record):
 
 
 class RetryData(Record):
-    """`retry`: a rejection that triggers another attempt (`slot` 'joy#0' for texts)."""
+    """`retry`: a rejection that triggers another attempt (of a text: the event's `emotion` and `slot` say which;
+    lines written before format 2 also held `slot` 'joy#0' here, kept as an unknown key)."""
 
-    OMIT_IF_NONE = ("slot",)
-
-    stage: str
+    stage: Stage
     reason: str
-    slot: str | None = None
 
 
 class DropData(Record):
-    """`drop`: a loop ran out of attempts; the persona (or, with `slot`, the text) is dropped."""
+    """`drop`: a loop ran out of attempts; the persona (or, when the event has `emotion` and `slot`, the text) is
+    dropped."""
 
-    OMIT_IF_NONE = ("slot",)
-
-    stage: str
+    stage: Stage
     reasons: list[str]
-    slot: str | None = None
 
 
 class ErrorData(Record):
@@ -175,7 +139,7 @@ class Event(Record):
     persona_id: str | None = Field(default=None, description="None for run-level events.")
     agent: str
     type: EventType
-    stage: str | None = None
+    stage: Stage | None = None
     attempt: int | None = None
     data: Any = None
 
@@ -205,7 +169,7 @@ class LlmCallEvent(AboutText):
     """One structured model call, also when its answer did not parse. `cost` is added by the run (which knows the
     prices, personagen/pricing.py) before the event is stored."""
 
-    OMIT_IF_NONE = ("emotion", "slot", "cost")
+    OMIT_IF_NONE = ("emotion", "slot", "cost", "tokens_reasoning")
 
     type: Literal[EventType.LLM_CALL]
     data: LlmCallData
@@ -213,6 +177,8 @@ class LlmCallEvent(AboutText):
     tokens_in: int | None = None
     tokens_out: int | None = None
     tokens_cached: int | None = Field(default=None, description="Of tokens_in, served from the prompt cache.")
+    tokens_reasoning: int | None = Field(default=None, description=(
+        "Of tokens_out, spent on reasoning, as the server reported it (absent: none reported)."))
     cost: float | None = Field(default=None, description="USD at the run's price of the model (absent: unpriced).")
     latency_s: float | None = None
     prompt: list[dict[str, Any]] = Field(default_factory=list, description="The messages: [{role, content}].")
@@ -286,5 +252,12 @@ def _omit_none(values: dict[str, Any], keys: tuple[str, ...]) -> None:
 
 
 def parse_event(line: dict[str, Any]) -> Event:
-    """A line of events.jsonl as its typed event; pydantic's ValidationError when it is not a known event."""
+    """A line of events.jsonl (as a dict) as its typed event; pydantic's ValidationError when it is not a known
+    event."""
     return _ADAPTER.validate_python(line)
+
+
+def parse_event_json(line: bytes | str) -> Event:
+    """A line of events.jsonl (its JSON text) as its typed event, in one pass; pydantic's ValidationError when it is
+    not JSON or not a known event."""
+    return _ADAPTER.validate_json(line)

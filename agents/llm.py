@@ -114,11 +114,12 @@ class ModelAnswerError(RunFailure):
     """The model answered, but not with what the schema asks for; `kind` says how (agents/answers.py)."""
 
     def __init__(self, message: str, *, prompt: list[dict[str, str]], raw: str, model: str, kind: str = "invalid",
-                 tokens_in: int = 0, tokens_out: int = 0, latency_s: float = 0.0, tokens_cached: int = 0) -> None:
+                 tokens_in: int = 0, tokens_out: int = 0, latency_s: float = 0.0, tokens_cached: int = 0,
+                 reasoning_tokens: int = 0) -> None:
         super().__init__(message)
         self.prompt, self.raw, self.model, self.kind = prompt, raw, model, kind
         self.tokens_in, self.tokens_out, self.latency_s = tokens_in, tokens_out, latency_s
-        self.tokens_cached = tokens_cached
+        self.tokens_cached, self.reasoning_tokens = tokens_cached, reasoning_tokens
 
 
 def schema_of(handle: ModelHandle, schema: type[BaseModel]) -> dict[str, Any]:
@@ -186,13 +187,14 @@ def interpret(handle: ModelHandle, result: AIMessage, schema: type[T], prompt: l
         raise ModelAnswerError(f"{handle.name}: {CANDIDATE_MEANING[stopped]} (finish reason "
                                f"'{finish_reason(result)}')", prompt=prompt, raw=raw, model=handle.name,
                                kind=stopped, tokens_in=tokens_in, tokens_out=tokens_out, latency_s=latency,
-                               tokens_cached=cached_tokens(result))
+                               tokens_cached=cached_tokens(result), reasoning_tokens=reasoning_tokens(result))
     reading = read_answer(result, schema, expects_tool=handle.method == "function_calling")
     if reading.parsed is None:
         raise ModelAnswerError(
             f"{handle.name} answered something that does not fit {schema.__name__}: {reading.error}",
             prompt=prompt, raw=raw, model=handle.name, kind=reading.kind or "invalid",
             tokens_in=tokens_in, tokens_out=tokens_out, latency_s=latency, tokens_cached=cached_tokens(result),
+            reasoning_tokens=reasoning_tokens(result),
         )
     return Answer(reading.parsed, raw, prompt, handle.name, tokens_in, tokens_out, latency, reading.via,
                   cached_tokens(result), reasoning_tokens(result))
@@ -206,7 +208,8 @@ def truncated(handle: ModelHandle, exc: openai.LengthFinishReasonError, prompt: 
         f"{handle.name}: the answer was cut off at the output cap (finish reason 'length'); raise max_tokens",
         prompt=prompt, raw="", model=handle.name, kind=TRUNCATED, latency_s=latency,
         tokens_in=getattr(meta, "prompt_tokens", 0) or 0, tokens_out=getattr(meta, "completion_tokens", 0) or 0,
-        tokens_cached=getattr(getattr(meta, "prompt_tokens_details", None), "cached_tokens", 0) or 0)
+        tokens_cached=getattr(getattr(meta, "prompt_tokens_details", None), "cached_tokens", 0) or 0,
+        reasoning_tokens=getattr(getattr(meta, "completion_tokens_details", None), "reasoning_tokens", 0) or 0)
 
 
 def settle(ticket: Any, outcome: Any) -> None:

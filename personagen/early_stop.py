@@ -24,7 +24,7 @@ from typing import Any
 
 from personagen.agents.context import Limits
 from personagen.agents.critics.registry import registered_critics
-from personagen.agents.events import EventType
+from personagen.agents.events import Event, LlmCallEvent
 
 DOCTOR = "run `personagen doctor` (with the same --base-url/--model/--config) to see which structured-output mode works"
 FILTERED = ("the server refuses prompts or answers about their content (emotion prompts trip content filters): use "
@@ -104,13 +104,13 @@ class EarlyStop:
         self.failures: Counter[tuple[str, str]] = Counter()  # of all finished personas
         self.stopped = False
 
-    def event(self, e: dict[str, Any]) -> None:
-        if e["type"] != EventType.LLM_CALL:
+    def event(self, e: Event) -> None:
+        if not isinstance(e, LlmCallEvent):
             return
-        data = e.get("data") or {}
+        data = e.data
         failed = None
-        if "error" in data:
-            failed = (data.get("error_kind") or "invalid", data["error"])
+        if data.error is not None:
+            failed = (data.error_kind or "invalid", data.error)
             self.error_kinds[failed[0]] += 1
         self.answered += 1
         self.answers.append(failed)

@@ -20,21 +20,23 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-from personagen.agents.events import LlmCallEvent, VerdictEvent, parse_event
+from personagen.agents.events import LlmCallEvent, VerdictEvent
 from personagen.evaluation.label_accuracy import label_accuracy, rate
+from personagen.personas.models import Verdict, blocking_verdicts
 from personagen.runformat.lines import iter_jsonl
+from personagen.summary import iter_events
 
 READERS = ("offline_emotion", "emotion_fidelity")
 WRITER = "emotion_writer"
 
 
-def reads_target(verdict: dict[str, Any], target: str) -> bool | None:
+def reads_target(verdict: Verdict, target: str) -> bool | None:
     """Whether an emotion-reading critic's verdict read `target` as the top emotion; None when it judged nothing.
 
     Both readers open their reason with what they read: "reads as <emotion> (0.62)" / "reads as <emotion>: ..."
     for the target, "reads as <other> ...", "leans to <other> ..." or "reads as none of ..." otherwise
     (agents/critics/offline_emotion.py `judge_reading`, agents/critics/judges.py `emotion_fidelity`)."""
-    reason = (verdict.get("reasons") or [""])[0]
+    reason = (verdict.reasons or [""])[0]
     if reason.startswith((f"reads as {target} (", f"reads as {target}:")):
         return True
     if reason.startswith(("reads as ", "leans to ")):
@@ -48,7 +50,7 @@ class Tally:
     def __init__(self) -> None:
         self.counts: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
 
-    def add(self, critic: str, emotion: str, where: str, verdict: dict[str, Any]) -> None:
+    def add(self, critic: str, emotion: str, where: str, verdict: Verdict) -> None:
         agrees = reads_target(verdict, emotion)
         if agrees is not None:
             cell = self.counts[(critic, emotion, where)]
@@ -64,29 +66,23 @@ class Tally:
 
 def scan_events(folder: Path) -> tuple[Tally, dict[tuple[str, str], str]]:
     """(the readers' verdicts on every draft, the error kind of the writer's last failed call per (persona,
-    emotion)). Two streaming passes that parse only verdict lines and failed calls (an answer that did not parse
-    carries `error_kind`), not every model call's prompt."""
+    emotion)), from one streaming pass over the typed events."""
     tally, last_error = Tally(), {}
-    events = folder / "events.jsonl"
-    for line in iter_jsonl(events, only=('"verdict"',)):
-        if line.get("type") == "verdict" and line.get("agent", "").removeprefix("critic:") in READERS:
-            event = parse_event(line)
-            if isinstance(event, VerdictEvent) and event.emotion:
-                tally.add(event.data.critic, event.emotion, "drafts", event.data.model_dump())
-    for line in iter_jsonl(events, only=('"error_kind"',)):
-        if line.get("type") == "llm_call" and line.get("agent") == WRITER:
-            event = parse_event(line)
-            if isinstance(event, LlmCallEvent) and event.emotion and event.persona_id and event.data.error:
-                last_error[(event.persona_id, event.emotion)] = event.data.error_kind or "invalid"
+    for event in iter_events(folder / "events.jsonl"):
+        if isinstance(event, VerdictEvent) and event.emotion and event.data.critic in READERS:
+            tally.add(event.data.critic, event.emotion, "drafts", event.data)
+        elif (isinstance(event, LlmCallEvent) and event.agent == WRITER and event.emotion and event.persona_id
+              and event.data.error is not None):
+            last_error[(event.persona_id, event.emotion)] = event.data.error_kind or "invalid"
     return tally, last_error
 
 
 def drop_cause(dropped: dict[str, Any], persona_id: str, last_error: dict[tuple[str, str], str]) -> str:
     """Why a text slot was dropped: 'critic <name>' (the first enforced verdict against its last draft), or
     'model answer: <error kind>' (the writer's last answer was unusable), or 'no usable text'."""
-    blocking = [v for v in dropped.get("verdicts") or [] if not v.get("passed") and not v.get("advisory")]
+    blocking = blocking_verdicts(dropped.get("verdicts") or [])
     if blocking:
-        return f"critic {blocking[0].get('critic')}"
+        return f"critic {blocking[0].critic}"
     kind = last_error.get((persona_id, str(dropped.get("emotion"))))
     return f"model answer: {kind}" if kind else "no usable text"
 
@@ -98,9 +94,9 @@ def label_quality(folder: Path) -> dict[str, Any]:
     for record in iter_jsonl(folder / "records.jsonl"):
         emotion = str(record.get("emotion"))
         kept[emotion] += 1
-        for verdict in record.get("verdicts") or []:
-            if verdict.get("critic") in READERS:
-                tally.add(verdict["critic"], emotion, "kept", verdict)
+        for verdict in map(Verdict.model_validate, record.get("verdicts") or []):
+            if verdict.critic in READERS:
+                tally.add(verdict.critic, emotion, "kept", verdict)
     drops: dict[str, Counter[str]] = defaultdict(Counter)
     for persona in iter_jsonl(folder / "personas.jsonl"):
         for dropped in persona.get("dropped_texts") or []:

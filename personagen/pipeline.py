@@ -20,6 +20,7 @@ from personagen import cost_cap
 from personagen.agents.context import AgentContext
 from personagen.agents.critics.controls import check_names
 from personagen.agents.critics.registry import CriticError, CriticSpec, plugin_warnings, select_critics
+from personagen.agents.events import Event, LlmCallEvent, record
 from personagen.backends.model_set import ModelSet
 from personagen.curation.hook import curate_after_run
 from personagen.curation.live import start_live_embedding
@@ -54,18 +55,19 @@ STAGE_AGENTS = {"base": [], "socio": ["socio_enricher"], "scenario": ["scenario_
 
 
 class Observer(Protocol):
-    """Who watches a run (the terminal trace, a test): told of notes, events and finished personas."""
+    """Who watches a run (the terminal trace, a test): told of notes, events (typed: agents/events.py) and finished
+    personas."""
 
     def note(self, text: str) -> None: ...
     def planned(self, todo: int) -> None: ...
-    def event(self, event: dict[str, Any]) -> None: ...
+    def event(self, event: Event) -> None: ...
     def persona(self, row: dict[str, Any], records: list[dict[str, Any]]) -> None: ...
 
 
 class SilentObserver:
     def note(self, text: str) -> None: ...
     def planned(self, todo: int) -> None: ...
-    def event(self, event: dict[str, Any]) -> None: ...
+    def event(self, event: Event) -> None: ...
     def persona(self, row: dict[str, Any], records: list[dict[str, Any]]) -> None: ...
 
 
@@ -181,10 +183,10 @@ def execute(settings: Settings, runs_dir: Path, run_id: str | None = None, obser
         plans, count, rounds = run_plans(settings, ctx, store, rep, observer, tally)
         watch = EarlyStop(settings.limits, count, lambda message: control.stop("failed", message))
 
-        def on_event(event: dict[str, Any]) -> None:
-            if event["type"] == "llm_call":
+        def on_event(event: Event) -> None:
+            if isinstance(event, LlmCallEvent):
                 price_call(event, price_of)
-            store.event(event)
+            store.event(record(event))
             tally.event(event)
             watch.event(event)
             observer.event(event)

@@ -28,6 +28,7 @@ from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
 
+from personagen.agents.events import LlmCallEvent
 from personagen.settings import ModelSettings, Settings
 
 HOSTS = {"api.openai.com": "openai", "generativelanguage.googleapis.com": "gemini", "api.groq.com": "groq",
@@ -145,9 +146,8 @@ def price_lookup(settings: Settings, models: Any = None) -> Callable[[str], Pric
     return price_of
 
 
-def price_call(event: dict[str, Any], price_of: Callable[[str], Price | None]) -> None:
-    """Add `cost` (USD, at the agent's price) to an `llm_call` event of events.jsonl, when the model is priced."""
-    price = price_of(event["agent"])
+def price_call(event: LlmCallEvent, price_of: Callable[[str], Price | None]) -> None:
+    """Set `cost` (USD, at the agent's price) on an `llm_call` event before it is stored, when the model is priced."""
+    price = price_of(event.agent)
     if price is not None:
-        event["cost"] = round(price.cost(event.get("tokens_in") or 0, event.get("tokens_out") or 0,
-                                         event.get("tokens_cached") or 0), 9)
+        event.cost = round(price.cost(event.tokens_in or 0, event.tokens_out or 0, event.tokens_cached or 0), 9)

@@ -25,11 +25,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from personagen.agents.events import EventType
+from pydantic import ValidationError
+
+from personagen.agents.events import LlmCallEvent, parse_event
 from personagen.runformat.lines import JSONL, cut_torn_line, filter_jsonl
 from personagen.runformat.signature import dataset_signature, differences
 from personagen.settings import ConfigError, Settings
-from personagen.summary import USAGE_KEYS
+from personagen.summary import USAGE_KEYS, count_call
 
 
 @dataclass
@@ -99,18 +101,15 @@ def repair(folder: Path) -> Repair:
     rep.orphan_records = filter_jsonl(folder / "records.jsonl", lambda r: r.get("persona_id") in done_ids)
     usage: dict[str, dict[str, float]] = defaultdict(lambda: dict.fromkeys(USAGE_KEYS, 0))
 
-    def finished_persona(e: dict[str, Any]) -> bool:
-        pid = e.get("persona_id")
-        if pid is None or pid in done_ids:
+    def finished_persona(line: dict[str, Any]) -> bool:
+        try:
+            event = parse_event(line)
+        except ValidationError:  # no event this version knows (a newer one's): left as it is
             return True
-        if e.get("type") == EventType.LLM_CALL:
-            u = usage[e["agent"]]
-            u["calls"] += 1
-            u["failed_parses"] += 1 if "error" in (e.get("data") or {}) else 0
-            u["tokens_in"] += e.get("tokens_in") or 0
-            u["tokens_out"] += e.get("tokens_out") or 0
-            u["tokens_cached"] += e.get("tokens_cached") or 0
-            u["latency_s"] += e.get("latency_s") or 0.0
+        if event.persona_id is None or event.persona_id in done_ids:
+            return True
+        if isinstance(event, LlmCallEvent):
+            count_call(usage[event.agent], event)
         return False
 
     rep.discarded_events = filter_jsonl(folder / "events.jsonl", finished_persona)

@@ -8,17 +8,49 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from personagen.agents.events import CRITIC_PREFIX, EventType
+from pydantic import ValidationError
+
+from personagen.agents.events import (
+    CRITIC_PREFIX,
+    ErrorEvent,
+    Event,
+    LlmCallEvent,
+    ResumeEvent,
+    VerdictEvent,
+    parse_event,
+)
 from personagen.pricing import Price
 from personagen.runformat.lines import iter_jsonl
 
-USAGE_KEYS = ("calls", "failed_parses", "content_fallbacks", "tokens_in", "tokens_out", "tokens_cached", "latency_s")
-COUNTED = (EventType.LLM_CALL, EventType.VERDICT, EventType.ERROR, EventType.RESUME)
-COUNTED_TYPES = tuple(f'"type":"{t}"' for t in COUNTED)  # how these events' lines look (compact JSON)
+USAGE_KEYS = ("calls", "failed_parses", "content_fallbacks", "tokens_in", "tokens_out", "tokens_cached",
+              "tokens_reasoning", "latency_s")
+
+
+def count_call(usage: dict[str, float], call: LlmCallEvent) -> None:
+    """Add one model call to an agent's usage (USAGE_KEYS): the one place calls and tokens are tallied, for a run
+    as it goes, a resumed or merged run's replay, and the usage of events a resume discards."""
+    usage["calls"] += 1
+    usage["failed_parses"] += call.data.error is not None  # failed for its candidate (any kind)
+    usage["content_fallbacks"] += call.data.via == "content_fallback"
+    usage["tokens_in"] += call.tokens_in or 0
+    usage["tokens_out"] += call.tokens_out or 0
+    usage["tokens_cached"] += call.tokens_cached or 0
+    usage["tokens_reasoning"] += call.tokens_reasoning or 0
+    usage["latency_s"] += call.latency_s or 0.0
+
+
+def iter_events(path: Path, warnings: list[str] | None = None) -> Iterator[Event]:
+    """The events of an events.jsonl, typed and streamed; a line that is no known event (a newer version's type)
+    is skipped."""
+    for line in iter_jsonl(path, warnings):
+        try:
+            yield parse_event(line)
+        except ValidationError:
+            continue
 
 
 class RunTally:
@@ -44,32 +76,22 @@ class RunTally:
         self.lost = 0  # ... lost to failed model calls (not to critics)
         self.error_kinds: Counter[str] = Counter()  # failed model answers by kind (agents/call_errors.py)
 
-    def event(self, e: dict[str, Any]) -> None:
-        kind = e["type"]  # e is a line of events.jsonl: the fields of agents/events.py
-        if kind == EventType.LLM_CALL:
-            a = self.agents[e["agent"]]
-            a["calls"] += 1
-            data = e.get("data") or {}
-            a["failed_parses"] += 1 if "error" in data else 0  # failed for its candidate (any kind)
-            if "error" in data:
-                self.error_kinds[data.get("error_kind") or "invalid"] += 1
-            a["content_fallbacks"] += 1 if data.get("via") == "content_fallback" else 0
-            used_in, used_out = e.get("tokens_in") or 0, e.get("tokens_out") or 0
-            a["tokens_in"] += used_in
-            a["tokens_out"] += used_out
-            a["tokens_cached"] += e.get("tokens_cached") or 0
-            a["latency_s"] += e.get("latency_s") or 0.0
-            self.tokens_total += used_in + used_out
-            self.models.add(e.get("model") or "?")
-        elif kind == EventType.VERDICT:
-            data = e["data"]
-            outcome = "passed" if data["passed"] else "advised_against" if data.get("advisory") else "rejected"
-            self.critics[e["agent"].removeprefix(CRITIC_PREFIX)][outcome] += 1
-        elif kind == EventType.ERROR and e["agent"].startswith(CRITIC_PREFIX):
-            self.critics[e["agent"].removeprefix(CRITIC_PREFIX)]["errors"] += 1
-        elif kind == EventType.RESUME:
+    def event(self, e: Event) -> None:
+        if isinstance(e, LlmCallEvent):
+            count_call(self.agents[e.agent], e)
+            if e.data.error is not None:
+                self.error_kinds[e.data.error_kind or "invalid"] += 1
+            self.tokens_total += (e.tokens_in or 0) + (e.tokens_out or 0)
+            self.models.add(e.model or "?")
+        elif isinstance(e, VerdictEvent):
+            verdict = e.data
+            outcome = "passed" if verdict.passed else "advised_against" if verdict.advisory else "rejected"
+            self.critics[e.agent.removeprefix(CRITIC_PREFIX)][outcome] += 1
+        elif isinstance(e, ErrorEvent) and e.agent.startswith(CRITIC_PREFIX):
+            self.critics[e.agent.removeprefix(CRITIC_PREFIX)]["errors"] += 1
+        elif isinstance(e, ResumeEvent):
             self.resumed += 1
-            self.add_usage((e.get("data") or {}).get("discarded_usage") or {})
+            self.add_usage(e.data.discarded_usage)
 
     def add_usage(self, usage: dict[str, dict[str, float]]) -> None:
         """Add model usage by agent (calls of personas a crash cut short: spent; their events are gone)."""
@@ -133,6 +155,7 @@ class RunTally:
                         for name, c in sorted(self.critics.items())},
             "agents": agents,
             "calls": int(calls), "tokens": int(tokens),
+            "tokens_reasoning": int(sum(a["tokens_reasoning"] for a in self.agents.values())),
             "cost": round(sum(costs), 6) if costs else None,
             "cost_per_text": round(sum(costs) / accepted, 6) if costs and accepted else None,
             "prices": self.prices(),
@@ -144,7 +167,7 @@ class RunTally:
 
 def replay_folder(tally: RunTally, folder: Path) -> RunTally:
     """Feed a run folder's events and persona rows to `tally` (streamed: memory does not grow with it)."""
-    for event in iter_jsonl(folder / "events.jsonl", only=COUNTED_TYPES):
+    for event in iter_events(folder / "events.jsonl"):
         tally.event(event)
     for row in iter_jsonl(folder / "personas.jsonl"):
         tally.persona(row, row["texts"]["accepted"] if row["status"] == "accepted" else 0)

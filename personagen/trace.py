@@ -1,7 +1,7 @@
 """The live terminal view of a run: a progress bar and a compact trace of each agent's decisions.
 
-All rendering of run events lives here; it consumes the same events that go to events.jsonl, read through their
-typed models (agents/events.py).
+All rendering of run events lives here; it consumes the typed event models (agents/events.py) the run's sink hands
+on, the same that go to events.jsonl (validated once, when they were made).
 
 Trace lines are printed in batches, at most `FLUSH_S` after the first line of a batch (a timer on the run's event
 loop), in the order they happened: each `console.print` under a live progress bar redraws the bar, and one print per
@@ -21,14 +21,16 @@ from rich.table import Table
 from personagen.agents.events import (
     DropEvent,
     ErrorEvent,
+    Event,
+    LlmCallEvent,
     OutputEvent,
     RetryEvent,
     SampleEvent,
     ScenarioData,
     SocioData,
     VerdictEvent,
-    parse_event,
 )
+from personagen.personas.models import Stage
 
 WIDTH = 90
 FLUSH_S = 0.2  # the longest a trace line waits before it is shown
@@ -39,9 +41,8 @@ def short(text: Any, width: int = WIDTH) -> str:
     return escape(text if len(text) <= width else text[: width - 1] + "…")
 
 
-def describe_event(e: dict[str, Any]) -> str | None:
-    """One trace line for an event (a line of events.jsonl), or None for events too fine-grained to show live."""
-    event = parse_event(e)
+def describe_event(event: Event) -> str | None:
+    """One trace line for an event, or None for events too fine-grained to show live."""
     data, who = event.data, f"[dim]{event.persona_id or '-'}[/]"
     if isinstance(event, SampleEvent):
         fields = f"{data.age} {data.gender}, {data.occupation}, {data.mbti}"
@@ -64,7 +65,7 @@ def verdict_line(who: str, event: VerdictEvent) -> str | None:
     """A critic's verdict; passed verdicts on texts are left out (too many)."""
     verdict, name = event.data, event.data.critic
     if verdict.passed:
-        return None if verdict.stage == "expression" else f"{who} [green]✓ {name}[/] {verdict.score:.2f}"
+        return None if verdict.stage == Stage.EXPRESSION else f"{who} [green]✓ {name}[/] {verdict.score:.2f}"
     if verdict.advisory:
         return f"{who} [yellow]~ {name}[/] [dim](advisory)[/] {short('; '.join(verdict.reasons), 60)}"
     return f"{who} [red]✗ {name}[/] {short('; '.join(verdict.reasons), 70)}"
@@ -116,9 +117,9 @@ class TerminalTrace:
         """The personas this process will run (fewer than requested for a shard or a resume)."""
         self.progress.update(self.task, total=todo)
 
-    def event(self, e: dict[str, Any]) -> None:
-        if "cost" in e:
-            self.cost = (self.cost or 0.0) + e["cost"]
+    def event(self, e: Event) -> None:
+        if isinstance(e, LlmCallEvent) and e.cost is not None:
+            self.cost = (self.cost or 0.0) + e.cost
         if self.trace and (line := describe_event(e)):
             self.show(line)
 
@@ -155,6 +156,10 @@ def summary_table(folder: str, s: dict[str, Any]) -> Table:
         table.add_row(f"critic {name}",
                       f"{c['passed']} passed, {c['rejected']} rejected{advised} ({c['acceptance']:.0%})")
     table.add_row("model calls / tokens", f"{s['calls']} / {s['tokens']}")
+    if s.get("tokens_reasoning"):  # of the output tokens, spent on reasoning (as the servers reported it)
+        by_agent = ", ".join(f"{name} {int(a['tokens_reasoning'])}" for name, a in s["agents"].items()
+                             if a.get("tokens_reasoning"))
+        table.add_row("of which reasoning tokens", f"{s['tokens_reasoning']} ({by_agent})")
     table.add_row("calls, tokens per text", f"{s['calls_per_text']}, {s['tokens_per_text']}")
     for what, value in cost_rows(s):
         table.add_row(what, value)

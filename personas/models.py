@@ -5,7 +5,9 @@ These models are shared by every layer. They know nothing of agents, graphs or m
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -110,3 +112,10 @@ class Verdict(BaseModel):
     def blocks(self) -> bool:
         """True when this verdict rejects the candidate (a failing verdict that is not advisory)."""
         return not self.passed and not self.advisory
+
+
+def blocking_verdicts(verdicts: Iterable[Verdict | Mapping[str, Any]]) -> list[Verdict]:
+    """The verdicts that reject their candidate (`Verdict.blocks`), read from models or from the rows that the run
+    folder holds (personas.jsonl, records.jsonl)."""
+    read = (v if isinstance(v, Verdict) else Verdict.model_validate(v) for v in verdicts)
+    return [v for v in read if v.blocks]

@@ -132,9 +132,9 @@ async def critique_texts(state: dict[str, Any], runtime: Runtime[AgentContext]) 
             texts.append({**expr.model_dump(mode="json"), "verdicts": verdicts})
         elif slot["attempts"] < ctx.limits.text_attempts:
             ctx.emit(state["persona_id"], "expression_critics", "retry", stage=Stage.EXPRESSION, attempt=expr.attempt,
-                     data={"stage": "expression", "slot": f"{expr.emotion}#{expr.slot}",
-                           "reason": "; ".join(reasons_of(verdicts))}, emotion=expr.emotion, slot=expr.slot)
-    for key, slot in slots.items():
+                     data={"stage": Stage.EXPRESSION, "reason": "; ".join(reasons_of(verdicts))},
+                     emotion=expr.emotion, slot=expr.slot)
+    for slot in slots.values():
         if slot["status"] == "open" and slot["attempts"] >= ctx.limits.text_attempts:
             slot["status"] = "dropped"
             last = slot.get("last") or {"text": None, "verdicts": []}
@@ -143,7 +143,7 @@ async def critique_texts(state: dict[str, Any], runtime: Runtime[AgentContext]) 
             dropped.append({"emotion": slot["emotion"], "slot": slot["slot"], **last,
                             "cause": "error" if error else "critic"})
             ctx.emit(state["persona_id"], "expression_critics", "drop", stage=Stage.EXPRESSION,
-                     data={"stage": "expression", "slot": key, "reasons": reasons},
+                     data={"stage": Stage.EXPRESSION, "reasons": reasons},
                      emotion=slot["emotion"], slot=slot["slot"])
     return {"slots": slots, "texts": texts, "dropped_texts": dropped, "pending": []}
 

@@ -21,7 +21,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
 
-from personagen.agents.events import SampleEvent
+from personagen.agents.events import LlmCallEvent, SampleEvent
 from personagen.inspection import journey_view
 from personagen.inspection.funnel import rejection_list
 from personagen.inspection.journey import Journey, journey
@@ -97,7 +97,7 @@ def journey_pane(j: Journey) -> RenderableType:
         parts.append(Text("No events yet.", style="dim"))
     for step in j.steps:
         parts.append(_hanging(journey_view.step_line(step)))
-        if step.type == "llm_call":
+        if isinstance(step.event, LlmCallEvent):
             parts.extend(journey_view.call_details(step))
     if j.records:
         table = Table(title="Accepted texts", title_justify="left", expand=True)

@@ -71,6 +71,7 @@ class AgentRow:
     errors: int = 0
     tokens_in: int = 0
     tokens_out: int = 0
+    tokens_reasoning: int = 0  # of tokens_out (as the server reported it)
     latency_s: float = 0.0
 
 
@@ -179,6 +180,7 @@ def agent_table(events: list[Event]) -> list[AgentRow]:
         row.errors += event.data.error is not None
         row.tokens_in += event.tokens_in or 0
         row.tokens_out += event.tokens_out or 0
+        row.tokens_reasoning += event.tokens_reasoning or 0
         row.latency_s += event.latency_s or 0.0
     return sorted(rows.values(), key=lambda r: (-r.latency_s, r.agent))
 

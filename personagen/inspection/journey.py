@@ -9,7 +9,7 @@ and of the output, verdict details, model measurements; with prompts, the exact 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from personagen.agents.events import (
@@ -41,8 +41,10 @@ class PersonaNotFound(InputError):
 
 @dataclass
 class Step:
-    """One event of the journey, ready to show."""
+    """One event of the journey, ready to show: the typed event itself (views switch on its model) and the values
+    `inspect --persona --json` writes."""
 
+    event: Event
     n: int
     t: float
     agent: str
@@ -60,6 +62,7 @@ class Step:
     model: str | None = None
     tokens_in: int | None = None
     tokens_out: int | None = None
+    tokens_reasoning: int | None = None
     latency_s: float | None = None
     prompt: list[dict[str, Any]] | None = None
     raw: str | None = None
@@ -75,7 +78,8 @@ class Journey:
     filter: EventFilter
 
     def to_json(self) -> dict[str, Any]:
-        steps = [{k: v for k, v in asdict(s).items() if v is not None} for s in self.steps]
+        steps = [{f.name: v for f in fields(s) if f.name != "event" and (v := getattr(s, f.name)) is not None}
+                 for s in self.steps]
         return {
             "run_id": self.run_id,
             "persona_id": self.persona_id,
@@ -138,6 +142,7 @@ def describe(event: Event) -> str:
 
 def make_step(n: int, t0: float, event: Event, prompts: bool) -> Step:
     step = Step(
+        event=event,
         n=n,
         t=round(event.ts - t0, 3),
         agent=event.agent,
@@ -155,6 +160,7 @@ def make_step(n: int, t0: float, event: Event, prompts: bool) -> Step:
         step.input = _last_user_message(event.prompt)
         step.model, step.latency_s = event.model, event.latency_s
         step.tokens_in, step.tokens_out = event.tokens_in, event.tokens_out
+        step.tokens_reasoning = event.tokens_reasoning
         if prompts:
             step.prompt, step.raw = event.prompt, event.raw
     return step

@@ -11,6 +11,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from personagen.agents.events import DropEvent, ErrorEvent, LlmCallEvent, RetryEvent, VerdictEvent
 from personagen.inspection.journey import Journey, Step
 from personagen.inspection.render import out
 
@@ -52,14 +53,14 @@ def step_line(s: Step) -> Text:
     if s.emotion:
         slot = "" if s.slot is None else f"#{s.slot}"
         line.append(f"[{s.emotion}{slot}] ", style="cyan")
-    if s.type == "verdict":
+    if isinstance(s.event, VerdictEvent):
         mark, style = ("✔ passed", "green") if s.passed else ("✘ rejected", "red")
         score = f" {s.score:.2f}" if isinstance(s.score, int | float) else ""
         line.append(f"{mark}{score}", style=style)
         if s.reasons:
             line.append(" — " + "; ".join(s.reasons))
-    elif s.type in ("retry", "drop", "error"):
-        line.append(s.summary, style="yellow" if s.type == "retry" else "red")
+    elif isinstance(s.event, RetryEvent | DropEvent | ErrorEvent):
+        line.append(s.summary, style="yellow" if isinstance(s.event, RetryEvent) else "red")
     else:
         line.append(f"{s.type}: ", style="blue")
         line.append(s.summary)
@@ -71,7 +72,8 @@ def call_details(s: Step) -> list[Any]:
     parts: list[Any] = [
         Text(
             f"      {s.model or '?'} · {s.tokens_in or 0} in / {s.tokens_out or 0} out tokens"
-            f" · {s.latency_s or 0:.2f}s",
+            + (f" ({s.tokens_reasoning} reasoning)" if s.tokens_reasoning else "")
+            + f" · {s.latency_s or 0:.2f}s",
             style="dim",
         )
     ]
@@ -108,7 +110,7 @@ def print_journey(j: Journey) -> None:
         console.print("[dim]No events match.[/]")
     for s in j.steps:
         console.print(step_line(s))
-        if s.type == "llm_call":
+        if isinstance(s.event, LlmCallEvent):
             console.print(Group(*call_details(s)))
     if j.records:
         table = Table(title="Accepted texts", title_justify="left")

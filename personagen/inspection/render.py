@@ -170,7 +170,7 @@ def _agents(console: Console, view: Overview) -> None:
     if not view.agents:
         return
     table = Table(title="Model calls per agent", title_justify="left")
-    for name in ("agent", "model", "calls", "errors", "tokens in", "tokens out", "time s", "s/call"):
+    for name in ("agent", "model", "calls", "errors", "tokens in", "tokens out", "reasoning", "time s", "s/call"):
         table.add_column(name, justify="left" if name in ("agent", "model") else "right")
     for a in view.agents:
         table.add_row(
@@ -180,6 +180,7 @@ def _agents(console: Console, view: Overview) -> None:
             str(a.errors or ""),
             str(a.tokens_in),
             str(a.tokens_out),
+            str(a.tokens_reasoning or ""),
             f"{a.latency_s:.1f}",
             f"{a.latency_s / a.calls:.2f}" if a.calls else "",
         )
@@ -190,6 +191,7 @@ def _agents(console: Console, view: Overview) -> None:
         "",
         str(sum(a.tokens_in for a in view.agents)),
         str(sum(a.tokens_out for a in view.agents)),
+        str(sum(a.tokens_reasoning for a in view.agents) or ""),
         f"{sum(a.latency_s for a in view.agents):.1f}",
         "",
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from personagen.agents.events import EVENT_MODELS, EventType, Record, parse_event, record
+from personagen.agents.events import EVENT_MODELS, EVENT_VERSION, EventType, Record, parse_event, record
 from personagen.cli import app
 from tests.docs.doc_blocks import ROOT, parse
 
@@ -96,7 +96,7 @@ def test_every_event_line_is_its_typed_event(run_folder: Path):
     for line in (run_folder / "events.jsonl").read_text(encoding="utf-8").splitlines():
         written = json.loads(line)
         event = parse_event(written)
-        assert event.v == 1 and not event.model_extra
+        assert event.v == EVENT_VERSION and not event.model_extra
         assert not isinstance(event.data, Record) or not event.data.model_extra
         assert json.loads(json.dumps(record(event))) == written
 

@@ -6,6 +6,7 @@ import asyncio
 
 from personagen.agents.context import AgentContext, Limits
 from personagen.agents.critics.registry import select_critics
+from personagen.agents.events import record
 from personagen.graph.build import build_graph
 from personagen.graph.runner import RunPlan, run_one, run_personas
 from tests.fakes import FakeModels, ScriptedChat, good_script
@@ -18,7 +19,7 @@ def make_ctx(chat: ScriptedChat, **kw) -> tuple[AgentContext, list[dict]]:
     events: list[dict] = []
     critics = select_critics(None, kw.pop("disable", ["constraints", "socio_constraints"]))
     ctx = AgentContext(models=FakeModels(default=chat), emotions=kw.pop("emotions", ["joy", "anger"]),
-                       critics=critics, sink=events.append, **kw)
+                       critics=critics, sink=lambda e: events.append(record(e)), **kw)
     return ctx, events
 
 

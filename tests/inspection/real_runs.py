@@ -28,7 +28,9 @@ from typing import Any
 import pytest
 
 import personagen.pipeline
+from personagen.agents.events import Event, OutputEvent
 from personagen.critics import CriticError, accept, critic, isolated_registry
+from personagen.personas.models import Stage
 from personagen.pipeline import SilentObserver, execute
 from personagen.settings import Settings
 from tests.fakes import FakeModels, ScriptedChat, good_script, last_field
@@ -94,10 +96,10 @@ class CrashOn(SilentObserver):
     event loop and the pipeline at once, as a killed process: no summary, run.lock left behind;
     KeyboardInterrupt is Ctrl-C (the run ends interrupted)."""
 
-    def __init__(self, when: Callable[[dict[str, Any]], bool], stop: type[BaseException] = SystemExit) -> None:
+    def __init__(self, when: Callable[[Event], bool], stop: type[BaseException] = SystemExit) -> None:
         self.when, self.stop = when, stop
 
-    def event(self, event: dict[str, Any]) -> None:
+    def event(self, event: Event) -> None:
         if self.when(event):
             raise self.stop
 
@@ -116,7 +118,7 @@ def crash_in_socio_of(persona_id: str, runs_dir: Path, run_id: str) -> None:
     """RUNNING: the run stopped hard at the persona's first socio output."""
     try:
         run(runs_dir, run_id, script(), observer=CrashOn(
-            lambda e: e["persona_id"] == persona_id and e["type"] == "output" and e["stage"] == "socio"))
+            lambda e: e.persona_id == persona_id and isinstance(e, OutputEvent) and e.stage == Stage.SOCIO))
     except SystemExit:
         pass
     gc.collect()  # the dropped run store's files flush what the persona wrote so far, as a full buffer would

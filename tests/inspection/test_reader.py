@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from personagen.agents.events import DropEvent, LlmCallEvent, OutputEvent, ResumeEvent
+from personagen.agents.events import EVENT_VERSION, DropEvent, LlmCallEvent, OutputEvent, ResumeEvent
 from personagen.inspection.reader import Run, find_run, list_runs
 from personagen.runformat.errors import RunNotFound, RunStoreError
 from personagen.runformat.folder import RunFolder
@@ -70,7 +70,7 @@ def test_statuses(runs_dir: Path) -> None:
 def test_events_are_typed_and_the_torn_line_is_skipped(runs_dir: Path) -> None:
     run = Run(runs_dir / RUNNING)
     events = run.events
-    assert all(e.v == 1 for e in events)
+    assert all(e.v == EVENT_VERSION for e in events)
     assert isinstance(events[-1], OutputEvent) and events[-1].persona_id == "p000002"
     assert len(run.warnings) == 1 and "torn" in run.warnings[0]
     finished = Run(runs_dir / FINISHED).events
@@ -132,7 +132,7 @@ def test_a_live_lock_on_this_host_is_running_and_a_torn_lock_is_not(runs_copy: P
 
 
 def test_interrupted_and_budget_runs_read_their_status_from_the_summary(tmp_path: Path) -> None:
-    ctrl_c = CrashOn(lambda e: e["persona_id"] == "p000001", stop=KeyboardInterrupt)
+    ctrl_c = CrashOn(lambda e: e.persona_id == "p000001", stop=KeyboardInterrupt)
     run(tmp_path, "interrupted", script(), observer=ctrl_c)
     run(tmp_path, "budget", script(), settings={**SETTINGS, "run": {**SETTINGS["run"], "token_budget": 2000}})
     assert {r.id: r.status for r in list_runs(tmp_path)} == {"interrupted": "interrupted", "budget": "budget"}

@@ -9,12 +9,13 @@ import io
 from rich.console import Console
 
 from personagen import trace
+from personagen.agents.events import Event, parse_event
 from personagen.trace import TerminalTrace
 
 
-def retry(i: int) -> dict:
-    return {"ts": 0.0, "persona_id": f"p{i:06d}", "agent": "base_critics", "type": "retry", "stage": "base",
-            "attempt": 1, "data": {"stage": "base", "reason": "r"}}
+def retry(i: int) -> Event:
+    return parse_event({"ts": 0.0, "persona_id": f"p{i:06d}", "agent": "base_critics", "type": "retry",
+                        "stage": "base", "attempt": 1, "data": {"stage": "base", "reason": "r"}})
 
 
 def traced(run) -> str:

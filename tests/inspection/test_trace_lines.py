@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from personagen.agents.events import parse_event_json
 from personagen.trace import describe_event
 from tests.inspection.real_runs import FINISHED, SCENE_CHECK_ERROR
 
 
 def traced(runs_dir: Path) -> list[str]:
     text = (runs_dir / FINISHED / "events.jsonl").read_text(encoding="utf-8")
-    return [line for raw in text.splitlines() if (line := describe_event(json.loads(raw)))]
+    return [line for raw in text.splitlines() if (line := describe_event(parse_event_json(raw)))]
 
 
 def test_every_event_of_a_run_is_traced_or_left_out(runs_dir: Path) -> None:

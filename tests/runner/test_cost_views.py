@@ -41,7 +41,7 @@ def test_progress_line_and_summary_table_show_the_cost(priced_run):
     s = summary(priced_run)
     trace = TerminalTrace(Console(file=io.StringIO()), 6, trace=False)
     for e in read_jsonl(priced_run / "events.jsonl"):
-        trace.event(e)
+        trace.event(parse_event(e))
     rows = read_jsonl(priced_run / "personas.jsonl")
     records = read_jsonl(priced_run / "records.jsonl")
     for row in rows:
