@@ -134,7 +134,7 @@ class ResumeData(Record):
 class Event(Record):
     """The fields every event has."""
 
-    v: int = Field(default=EVENT_VERSION, description="Format version; absent in lines written before it.")
+    v: int = Field(default=1, description="Format version (writers set EVENT_VERSION); a line without it is 1.")
     ts: float = Field(description="Unix seconds.")
     persona_id: str | None = Field(default=None, description="None for run-level events.")
     agent: str
@@ -233,7 +233,7 @@ def make_event(fields: dict[str, Any]) -> Event:
     model = EVENT_MODELS.get(fields["type"])
     if model is None:
         raise ValueError(f"event type {fields['type']!r} has no model in agents/events.py")
-    return model.model_validate(fields)
+    return model.model_validate({"v": EVENT_VERSION, **fields})
 
 
 def record(event: Event) -> dict[str, Any]:
