@@ -10,6 +10,7 @@ import sys
 import time
 
 from bench.stub_process import start_stub
+from personagen.agents.events import make_event, record
 from personagen.resume import cut_torn_line, repair
 from tests.runner.conftest import SMALL, dataset, invoke, read_jsonl, summary
 
@@ -83,8 +84,10 @@ def test_repair_cuts_torn_lines_and_drops_orphans_and_unfinished_events(tmp_path
     (tmp_path / "personas.jsonl").write_text(json.dumps(rows[0]) + "\n" + json.dumps(rows[0]) + "\n{\"id")
     (tmp_path / "records.jsonl").write_text('{"id": "a", "persona_id": "p000000"}\n'
                                             '{"id": "b", "persona_id": "p000001"}\n')
-    events = [{"persona_id": None, "type": "x"}, {"persona_id": "p000000", "type": "sample"},
-              {"persona_id": "p000001", "type": "llm_call", "agent": "w", "tokens_in": 5, "tokens_out": 2}]
+    call = make_event({"ts": 0.0, "persona_id": "p000001", "agent": "w", "type": "llm_call",
+                       "data": {"schema": "Texts", "parsed": {}}, "tokens_in": 5, "tokens_out": 2})
+    events = [{"persona_id": None, "type": "x"},  # a type this version does not know: kept as it is
+              {"persona_id": "p000000", "type": "sample"}, record(call)]
     (tmp_path / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
     rep = repair(tmp_path)
     assert rep.done == {0} and rep.torn_lines == 1 and rep.duplicate_rows == 1 and rep.orphan_records == 1
