@@ -17,7 +17,7 @@ from personagen.agents.critics.registry import Candidate
 from personagen.cli import app
 from personagen.dataset_card import label_quality_section
 from personagen.label_quality import label_quality, reads_target
-from personagen.personas.models import BasePersona, Expression, Stage
+from personagen.personas.models import BasePersona, Expression, Stage, Verdict
 from tests.fakes import good_script, last_field
 from tests.inspection.real_runs import run as run_pipeline
 
@@ -25,25 +25,29 @@ LABELS = ("sadness", "joy", "love", "anger", "fear", "surprise")
 PERSONA = BasePersona(id="p1", index=0, locale="us", age=30, gender="female", occupation="Cashiers", mbti="ESFJ")
 
 
-def fidelity_reasons(target: str, found: str) -> dict:
+def fidelity_reasons(target: str, found: str) -> Verdict:
     async def ask(messages, schema):
         return EmotionReading(reason="scripted", emotion=found)
 
     candidate = Candidate(Stage.EXPRESSION, PERSONA, expression=Expression(emotion=target, text="t"),
                           emotions=["joy", "anger"], asker=ask)
-    return asyncio.run(emotion_fidelity(candidate)).model_dump()
+    return asyncio.run(emotion_fidelity(candidate))
 
 
 def test_the_readers_verdicts_say_whether_they_read_the_target() -> None:
     probs = [0.05, 0.6, 0.05, 0.2, 0.05, 0.05]
-    assert reads_target(judge_reading(LABELS, 0.1, "joy", probs).model_dump(), "joy") is True
-    assert reads_target(judge_reading(LABELS, 0.1, "anger", probs).model_dump(), "anger") is False  # leans to joy
-    assert reads_target(judge_reading(LABELS, 0.1, "fear", probs).model_dump(), "fear") is False  # rejected
+    assert reads_target(judge_reading(LABELS, 0.1, "joy", probs), "joy") is True
+    assert reads_target(judge_reading(LABELS, 0.1, "anger", probs), "anger") is False  # leans to joy
+    assert reads_target(judge_reading(LABELS, 0.1, "fear", probs), "fear") is False  # rejected
     assert reads_target(fidelity_reasons("joy", "joy"), "joy") is True
     assert reads_target(fidelity_reasons("joy", "anger"), "joy") is False
     assert reads_target(fidelity_reasons("joy", "other"), "joy") is False
-    assert reads_target({"reasons": ["not judged: the classifier reads English"]}, "joy") is None
-    assert reads_target({"reasons": ["the critic's model gave no usable answer: ..."]}, "joy") is None
+    assert reads_target(unjudged("not judged: the classifier reads English"), "joy") is None
+    assert reads_target(unjudged("the critic's model gave no usable answer: ..."), "joy") is None
+
+
+def unjudged(reason: str) -> Verdict:
+    return Verdict(critic="offline_emotion", stage=Stage.EXPRESSION, passed=True, reasons=[reason])
 
 
 @pytest.fixture(scope="module")
