@@ -20,7 +20,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from personagen.agents.events import EventType
+from personagen.agents.events import LlmCallEvent
+from personagen.runformat.folder import iter_events
 from personagen.runformat.lines import iter_jsonl
 
 T95 = {1: 12.71, 2: 4.30, 3: 3.18, 4: 2.78, 5: 2.57, 6: 2.45, 7: 2.36, 8: 2.31, 9: 2.26, 10: 2.23, 15: 2.13,
@@ -57,14 +58,14 @@ def per_persona(folder: Path, done: set[str]) -> dict[str, list[float]]:
     """calls, tokens and cost of each finished persona of the pilot (cost empty when unpriced)."""
     totals: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     priced = True
-    for e in iter_jsonl(folder / "events.jsonl"):
-        if e.get("type") != EventType.LLM_CALL or e.get("persona_id") not in done:
+    for e in iter_events(folder / "events.jsonl"):
+        if not isinstance(e, LlmCallEvent) or e.persona_id not in done:
             continue
-        t = totals[e["persona_id"]]
+        t = totals[e.persona_id]
         t["calls"] += 1
-        t["tokens"] += (e.get("tokens_in") or 0) + (e.get("tokens_out") or 0)
-        t["cost"] += e.get("cost") or 0.0
-        priced = priced and "cost" in e
+        t["tokens"] += (e.tokens_in or 0) + (e.tokens_out or 0)
+        t["cost"] += e.cost or 0.0
+        priced = priced and e.cost is not None
     keys = ("calls", "tokens", "cost") if priced else ("calls", "tokens")
     return {k: [totals[p][k] for p in sorted(done)] for k in keys}
 

@@ -23,8 +23,8 @@ from typing import Any
 from personagen.agents.events import LlmCallEvent, VerdictEvent
 from personagen.evaluation.label_accuracy import label_accuracy, rate
 from personagen.personas.models import Verdict, blocking_verdicts
+from personagen.runformat.folder import iter_events
 from personagen.runformat.lines import iter_jsonl
-from personagen.summary import iter_events
 
 READERS = ("offline_emotion", "emotion_fidelity")
 WRITER = "emotion_writer"

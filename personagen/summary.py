@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-from pydantic import ValidationError
 
 from personagen.agents.events import (
     CRITIC_PREFIX,
@@ -21,9 +19,9 @@ from personagen.agents.events import (
     LlmCallEvent,
     ResumeEvent,
     VerdictEvent,
-    parse_event,
 )
 from personagen.pricing import Price
+from personagen.runformat.folder import iter_events
 from personagen.runformat.lines import iter_jsonl
 
 USAGE_KEYS = ("calls", "failed_parses", "content_fallbacks", "tokens_in", "tokens_out", "tokens_cached",
@@ -41,16 +39,6 @@ def count_call(usage: dict[str, float], call: LlmCallEvent) -> None:
     usage["tokens_cached"] += call.tokens_cached or 0
     usage["tokens_reasoning"] += call.tokens_reasoning or 0
     usage["latency_s"] += call.latency_s or 0.0
-
-
-def iter_events(path: Path, warnings: list[str] | None = None) -> Iterator[Event]:
-    """The events of an events.jsonl, typed and streamed; a line that is no known event (a newer version's type)
-    is skipped."""
-    for line in iter_jsonl(path, warnings):
-        try:
-            yield parse_event(line)
-        except ValidationError:
-            continue
 
 
 class RunTally:

@@ -154,15 +154,22 @@ def typed_rows(path: Path, model: type[PersonaRow] | type[RecordRow], warnings: 
             warnings.append(f"{path}: row {number} is no {model.__name__} ({exc.errors()[0]['msg']}): skipped")
 
 
-def read_events(path: Path, warnings: list[str]) -> list[Event]:
-    """The events of events.jsonl, typed; lines that are no known event are skipped with one warning."""
-    events: list[Event] = []
-    skipped: Counter[str] = Counter()
+def iter_events(path: Path, warnings: list[str] | None = None,
+                skipped: Counter[str] | None = None) -> Iterator[Event]:
+    """The events of events.jsonl, typed and streamed; a line that is no known event (another version's type) is
+    skipped, and counted by its type in `skipped` when given."""
     for line in iter_jsonl(path, warnings):
         try:
-            events.append(parse_event(line))
+            yield parse_event(line)
         except ValidationError:
-            skipped[str(line.get("type"))] += 1
+            if skipped is not None:
+                skipped[str(line.get("type"))] += 1
+
+
+def read_events(path: Path, warnings: list[str]) -> list[Event]:
+    """The events of events.jsonl, typed; lines that are no known event are skipped with one warning."""
+    skipped: Counter[str] = Counter()
+    events = list(iter_events(path, warnings, skipped))
     if skipped:
         kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(skipped.items()))
         warnings.append(f"{path}: {sum(skipped.values())} lines that are no known event skipped ({kinds})")
