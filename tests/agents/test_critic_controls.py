@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from personagen.agents.context import AgentContext
 from personagen.agents.critics.controls import CONTROLS, ControlsFailed
 from personagen.agents.critics.registry import all_critics, select_critics
+from personagen.agents.events import record
 from personagen.cli import app
 from personagen.graph.build import build_graph
 from personagen.graph.runner import RunAborted, RunPlan, run_personas
@@ -37,7 +38,7 @@ def run_two(judgement, controls=frozenset({"plausibility"}), advisory=frozenset(
     events, rows = [], []
     critics = select_critics(["plausibility", "emotion_fidelity"], [])
     ctx = AgentContext(models=FakeModels(default=chat), emotions=["joy"], texts_per_emotion=1, critics=critics,
-                       stages="base", controls=controls, advisory=advisory, sink=events.append)
+                       stages="base", controls=controls, advisory=advisory, sink=lambda e: events.append(record(e)))
     plan = RunPlan(indices=[0, 1], seed=3, concurrency=2)
     asyncio.run(run_personas(build_graph(), ctx, plan, lambda row, records: rows.append(row)))
     return chat, events, rows
