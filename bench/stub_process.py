@@ -7,7 +7,7 @@
 
 Keyword options are the server's CLI flags with underscores (latency, error_rate, rate_limit, burst,
 malformed_rate, timeout_rate, hang, backlog, seed, host, personality, models, require_key, filter_rate,
-faults); switches are
+faults, batch_delay, batch_expire, batch_fail); switches are
 booleans (no_keep_alive=True). The child runs on the current interpreter; the helper waits until GET /health
 answers (GET /v1/models may need a key) and stops the child (SIGTERM, then SIGKILL) on exit.
 """
@@ -62,6 +62,9 @@ class StubOptions:
     require_key: str | None = None
     filter_rate: float = 0.0  # faults about one prompt or answer: stub_faults.py
     faults: str = ""
+    batch_delay: str | float = 2.0  # Files and Batches endpoints: stub_batch.py
+    batch_expire: int = 0
+    batch_fail: int = 0
 
 
 def parse_args(argv: list[str] | None = None) -> StubOptions:
@@ -86,6 +89,10 @@ def parse_args(argv: list[str] | None = None) -> StubOptions:
     p.add_argument("--models", default=MODEL, help="comma-separated model ids served (GET /v1/models)")
     p.add_argument("--require-key", default=None, help="answer 401 unless the request carries this key")
     add_fault_args(p)
+    p.add_argument("--batch-delay", default="2.0", help="seconds from a batch's creation to completed (a comma "
+                   "list: each batch in turn, the last for all later ones)")
+    p.add_argument("--batch-expire", type=int, default=0, help="the first N batches expire, half their lines done")
+    p.add_argument("--batch-fail", type=int, default=0, help="the first N batches fail validation")
     return StubOptions(**vars(p.parse_args(argv)))
 
 

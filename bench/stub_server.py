@@ -37,11 +37,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 try:  # imported as bench.stub_server (tests) or run as a script
+    from .stub_batch import BatchAPI
     from .stub_faults import Faults, fault_answer, parse_faults
     from .stub_personalities import credential_of, make_personality
     from .stub_process import StubOptions, parse_args, start_stub
     from .stub_replies import MODEL, completion_payload, stream_events
 except ImportError:  # pragma: no cover - script mode
+    from stub_batch import BatchAPI  # type: ignore[no-redef]
     from stub_faults import Faults, fault_answer, parse_faults  # type: ignore[no-redef]
     from stub_personalities import credential_of, make_personality  # type: ignore[no-redef]
     from stub_process import StubOptions, parse_args, start_stub  # type: ignore[no-redef]
@@ -144,6 +146,7 @@ class StubServer:
         slots = getattr(self.persona, "slots", None)  # a server that runs this many requests at once, queues the rest
         self.slots = asyncio.Semaphore(slots) if slots else None
         self.models_reply = _json(200, {"object": "list", "data": data})
+        self.batch = BatchAPI(self.answer, opts.batch_delay, opts.batch_expire, opts.batch_fail)  # stub_batch.py
 
     async def serve(self) -> None:
         server = await asyncio.start_server(
@@ -207,12 +210,17 @@ class StubServer:
         if method == "POST" and path == "/chat/completions":
             return await self.chat(body, reader, headers)
         if method == "GET" and path == "/stats":
-            return _json(200, self.stats.snapshot())
+            return _json(200, {**self.stats.snapshot(), "batch": self.batch.stats})
         if method == "GET" and path == "/models":
             refused = self.persona and self.persona.check_auth(headers)
             return _json(*refused) if refused else self.models_reply
         if method == "GET" and path == "/health":
             return _json(200, {"status": "ok"})
+        if path.startswith(("/files", "/batches")):  # OpenAI's Files and Batches endpoints (stub_batch.py)
+            refused = self.persona and self.persona.check_auth(headers)
+            batch = refused or self.batch.route(method, path, body, headers)
+            if batch is not None:
+                return _file(batch[1]) if isinstance(batch[1], bytes) else _json(*batch)
         own = self.persona and self.persona.route(method, path)  # a server's own endpoints (/props, /api/version)
         if own:
             return _json(*own)
@@ -258,23 +266,9 @@ class StubServer:
             return _json(400, _error("request body is not JSON", "invalid_request_error"))
         if not isinstance(body, dict):
             return _json(400, _error("request body is not a JSON object", "invalid_request_error"))
-        self.stats.note_params(body)
-        persona = self.persona
-        refused = persona and persona.check(body, headers)
-        if refused:
-            return _json(*refused)
-        malformed = bool(opts.malformed_rate) and roll() < opts.malformed_rate
-        payload, kind = persona.payload(body, malformed) if persona else completion_payload(body, malformed)
-        if fault := self.faults.pick(body):  # the same prompt always gets the same fault (stub_faults.py)
-            self.stats.count(fault, self.stats.faults)
-            status, payload = fault_answer(fault, payload)
-            if status != 200 or "choices" not in payload:
-                return _json(status, payload)
-        self.stats.malformed += malformed
-        self.stats.count(kind, self.stats.kinds)
-        self.stats.ok += 1
-        self.stats.prompt_tokens += payload["usage"]["prompt_tokens"]
-        self.stats.completion_tokens += payload["usage"]["completion_tokens"]
+        status, payload = self.answer(body, headers)
+        if status != 200 or "choices" not in payload:
+            return _json(status, payload)
         if body.get("stream"):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
             return (
@@ -285,6 +279,27 @@ class StubServer:
             )
         return _json(200, payload)
 
+    def answer(self, body: dict[str, Any], headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        """(status, JSON body) of a chat-completions request: the same for a request and a batch line."""
+        self.stats.note_params(body)
+        persona = self.persona
+        refused = persona and persona.check(body, headers)
+        if refused:
+            return refused
+        malformed = bool(self.opts.malformed_rate) and self.chaos.random() < self.opts.malformed_rate
+        payload, kind = persona.payload(body, malformed) if persona else completion_payload(body, malformed)
+        if fault := self.faults.pick(body):  # the same prompt always gets the same fault (stub_faults.py)
+            self.stats.count(fault, self.stats.faults)
+            status, payload = fault_answer(fault, payload)
+            if status != 200 or "choices" not in payload:
+                return status, payload
+        self.stats.malformed += malformed
+        self.stats.count(kind, self.stats.kinds)
+        self.stats.ok += 1
+        self.stats.prompt_tokens += payload["usage"]["prompt_tokens"]
+        self.stats.completion_tokens += payload["usage"]["completion_tokens"]
+        return 200, payload
+
 
 def _error(message: str, kind: str) -> dict[str, Any]:
     return {"error": {"message": message, "type": kind, "code": kind}}
@@ -292,6 +307,10 @@ def _error(message: str, kind: str) -> dict[str, Any]:
 
 def _json(status: int, obj: Any, extra: list[tuple[str, str]] | None = None) -> Response:
     return status, json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode(), extra or [], "application/json"
+
+
+def _file(data: bytes) -> Response:
+    return 200, data, [], "application/octet-stream"
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -22,6 +22,8 @@ from personagen.agents.critics.controls import check_names
 from personagen.agents.critics.registry import CriticError, CriticSpec, plugin_warnings, select_critics
 from personagen.agents.events import Event, LlmCallEvent, record
 from personagen.backends.model_set import ModelSet
+from personagen.batch.journal import in_flight_batches
+from personagen.batch.session import left_running
 from personagen.curation.hook import curate_after_run
 from personagen.curation.live import start_live_embedding
 from personagen.early_stop import EarlyStop
@@ -162,6 +164,7 @@ def execute(settings: Settings, runs_dir: Path, run_id: str | None = None, obser
     observer = observer or SilentObserver()
     if resume:
         RunFolder.existing(runs_dir, run_id or "").check_not_running()
+        check_batches_collected(settings, RunFolder.existing(runs_dir, run_id or "").path)
     parse_shard(settings.run.shard)  # InputError for a shard I/N with I >= N
     with ExitStack() as stack:
         models = ModelSet(settings, stack, on_note=observer.note)
@@ -175,12 +178,14 @@ def execute(settings: Settings, runs_dir: Path, run_id: str | None = None, obser
         probes = earlier_probes(RunFolder.existing(runs_dir, run_id or "")) if cap and resume else 0.0  # before reopen
         tally = RunTally(settings.run.personas, price_of)
         store, rep = open_store(settings, runs_dir, run_id, ctx, models, tally, resume)
+        if models.batch is not None:  # batch mode: what earlier processes of this run submitted (RUN/batch/)
+            models.batch.attach(store.folder)
         curate = settings.run.curate and not settings.run.shard and curate_at_end  # shards: the merged run is
         live = start_live_embedding(store.folder, settings.run.language, settings.run.curate, observer.note)
         stack.callback(live.close)
         control = control or RunControl()
         budget = settings.run.token_budget
-        plans, count, rounds = run_plans(settings, ctx, store, rep, observer, tally)
+        plans, count, rounds = run_plans(settings, ctx, store, rep, observer, tally, models.batch is not None)
         watch = EarlyStop(settings.limits, count, lambda message: control.stop("failed", message))
 
         def on_event(event: Event) -> None:
@@ -212,14 +217,28 @@ def execute(settings: Settings, runs_dir: Path, run_id: str | None = None, obser
             status, message = "short", watch.short_message(tally.lost, tally.slots, tally.error_kinds)
         if status != "finished":
             message = f"{message}; continue with: personagen run --resume {store.folder.name}"
+            if models.batch is not None and (running := left_running(store.folder)):
+                message = f"{message}. {running}"
         quota = {"quota": rounds.book.summary(rounds.counted)} if rounds else {}
         summary = tally.summary(status, message, shard=settings.run.shard,
                                 backends={name: p.report() for name, p in pacers.items()}, **quota,
-                                **({"cost_cap": cap.report()} if cap else {}))
+                                **({"cost_cap": cap.report()} if cap else {}),
+                                **({"batch": models.batch.report()} if models.batch else {}))
         store.close(summary)
     if status == "finished" and curate:
         curate_after_run(store.folder, observer.note, live)
     return RunResult(store.folder, summary)
+
+
+def check_batches_collected(settings: Settings, folder: Path) -> None:
+    """A run that left batches running resumes in batch mode (it collects them), never sending their requests
+    again synchronously (docs/batch.md)."""
+    if any(settings.model_for(name).batch for name in {"default", *settings.models}):
+        return
+    if flying := in_flight_batches(folder):
+        raise ConfigError(f"run {folder.name} has {len(flying)} batch(es) running at the provider: resume it with "
+                          f"--batch to collect them, or cancel them first: personagen run --resume {folder.name} "
+                          "--cancel-batches")
 
 
 def check_no_running_loop() -> None:
@@ -254,14 +273,16 @@ def run_collector() -> Iterator[None]:
 
 
 def run_plans(settings: Settings, ctx: AgentContext, store: RunStore, rep: Repair | None, observer: Observer,
-              tally: RunTally) -> tuple[Iterable[RunPlan], int, QuotaRounds | None]:
+              tally: RunTally, batch: bool = False) -> tuple[Iterable[RunPlan], int, QuotaRounds | None]:
     """The run's persona plans: one for `--personas`, a round at a time for `--texts`; how many personas
-    the first holds (all there are, unless rounds follow), and the rounds' planner, if any."""
+    the first holds (all there are, unless rounds follow), and the rounds' planner, if any. In batch mode
+    `[batch] personas_in_flight` run at once (each step of theirs goes into the same batch)."""
     run, done = settings.run, (rep.done if rep else set())
     if not run.texts:
         indices, count = shard_indices(run.personas, run.shard, done)
         observer.planned(count)
-        return [RunPlan(indices, run.seed, run.concurrency, count)], count, None
+        threads = max(run.concurrency, settings.batch.personas_in_flight) if batch else run.concurrency
+        return [RunPlan(indices, run.seed, threads, count)], count, None
     rounds = QuotaRounds(settings, ctx.emotions, store.folder, store.write_json, done, observer.note)
     tally.requested = 0
 

@@ -10,7 +10,8 @@ generativelanguage.googleapis.com, api.groq.com, api.together.xyz, api.mistral.a
 passes the provider's price through ("OpenRouter passes through the pricing of the underlying providers",
 https://openrouter.ai/docs/faq), so `openai/gpt-4o-mini` there costs what `gpt-4o-mini` costs at OpenAI.
 The embedded model and servers on a loopback address cost 0 unless priced. Settings override the table per field:
-`price_in_per_mtok`, `price_out_per_mtok`, `price_cached_in_per_mtok`, `batch_discount` in `[models.X]`.
+`price_in_per_mtok`, `price_out_per_mtok`, `price_cached_in_per_mtok`, `batch_discount` in `[models.X]`. A model
+entry in batch mode (`batch = true`, personagen/batch/) is priced at the batch price: `batch_discount` off each price.
 
 Cached prompt tokens (`usage.prompt_tokens_details.cached_tokens`, part of `prompt_tokens`) are priced at the
 cached price; reasoning tokens are part of `completion_tokens` (https://platform.openai.com/docs/guides/reasoning)
@@ -58,6 +59,17 @@ class Price:
         cached = min(tokens_cached, tokens_in)
         cached_price = self.input if self.cached_input is None else self.cached_input
         return ((tokens_in - cached) * self.input + cached * cached_price + tokens_out * self.output) / 1e6
+
+    def batched(self) -> Price:
+        """The price through the provider's Batch API: `batch_discount` off every token price. With no discount
+        known the list price stays, and the source says so."""
+        if self.free or self.batch_discount is None:
+            note = "" if self.free else "; batch mode: no batch discount known, list price counted (set batch_discount)"
+            return Price(self.input, self.output, self.cached_input, self.batch_discount, self.source + note)
+        keep = 1.0 - self.batch_discount
+        cached = None if self.cached_input is None else self.cached_input * keep
+        return Price(self.input * keep, self.output * keep, cached, self.batch_discount,
+                     f"{self.source}; batch price: {self.batch_discount:.0%} off")
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}
@@ -124,11 +136,10 @@ def price_for(s: ModelSettings, backend: str | None, base_url: str | None, model
         return None
     if base is None:
         base = Price(0.0, 0.0)
-    if not given:
-        return base
-    source = "config" if not base.source or base.free else f"config over {base.source}"
-    values = {**asdict(base), **given, "source": source}
-    return Price(**values)
+    if given:
+        source = "config" if not base.source or base.free else f"config over {base.source}"
+        base = Price(**{**asdict(base), **given, "source": source})
+    return base.batched() if s.batch else base
 
 
 def price_lookup(settings: Settings, models: Any = None) -> Callable[[str], Price | None]:

@@ -9,7 +9,8 @@ Config file (all sections optional):
     [critics]   enable = [...], disable = [...], on_error = "skip" | "stop", advisory = [...], feedback = true
     [models.default]   backend, base_url, model, api_key_env, structured_output, temperature, reasoning_effort,
                        max_tokens, concurrency, timeout, max_retries, price_in_per_mtok, price_out_per_mtok,
-                       price_cached_in_per_mtok, batch_discount (prices: personagen/pricing.py)
+                       price_cached_in_per_mtok, batch_discount (prices: personagen/pricing.py), batch
+    [batch]     window_s, poll_s, max_requests, personas_in_flight (batch mode: docs/batch.md)
     [models.<agent or critic name>]   the same keys; unset ones are taken from models.default, except that an
                        entry naming its own `backend` takes nothing endpoint-specific (ENDPOINT_FIELDS) from it
     [scenario_vocab]   overrides of the scenario vocabularies
@@ -87,6 +88,10 @@ class ModelSettings(Strict):
         "price_in_per_mtok)"))
     batch_discount: float | None = Field(default=None, ge=0, lt=1, description=(
         "share of the price the provider's batch API takes off (0.5: half price)"))
+    batch: bool | None = Field(default=None, description=(
+        "Send this entry's calls through the provider's Batch API (OpenAI, Azure OpenAI, Groq, Together) at its "
+        "batch price; each dependent step of a persona then waits for one batch, up to the provider's completion "
+        "window (docs/batch.md). `--batch` sets it for every entry."))
 
     @field_validator("temperature")
     @classmethod
@@ -121,6 +126,19 @@ class CriticSettings(Strict):
         "LLM critics (plausibility, consistency, emotion_fidelity) that must judge their control cases right "
         "(obvious passes and failures) before their verdicts are enforced; one that gets any wrong stops the run "
         "(exit 1): its model cannot make that judgement. Advisory critics are not checked."))
+
+
+class BatchSettings(Strict):
+    """How batch mode gathers, submits and polls (docs/batch.md); it never changes the dataset."""
+
+    window_s: float = Field(default=2.0, gt=0, description=(
+        "Seconds without a new request before the requests gathered go out as one batch."))
+    poll_s: float = Field(default=30.0, gt=0, description="Seconds between status checks of the batches in flight.")
+    max_requests: int = Field(default=50_000, gt=0, le=50_000, description=(
+        "Requests per batch file at most (OpenAI, Azure OpenAI and Together take 50,000)."))
+    personas_in_flight: int = Field(default=1000, gt=0, le=4096, description=(
+        "Persona threads in flight in batch mode (instead of `[run] concurrency`, if larger): every persona in "
+        "flight puts its next step into the same batch, so more personas make fewer batch rounds."))
 
 
 class RunSettings(Strict):
@@ -206,6 +224,8 @@ class Settings(Strict):
         "an error."))
     coverage: CoverageSettings = Field(default_factory=CoverageSettings, description=(
         "How scenario values are drawn (personas/scenario_slots.py)."))
+    batch: BatchSettings = Field(default_factory=BatchSettings, exclude=True, description=(
+        "How batch mode gathers and polls requests (`[models.X] batch = true` or `--batch` turns it on)."))
     # how, not what: left out of dumps (config.json `settings`); the Ray driver keeps it in its ray.json
     scale: ScaleSettings = Field(default_factory=ScaleSettings, exclude=True, description=(
         "How a run is spread over processes or machines; it never changes the dataset (docs/scaling.md)."))

@@ -180,4 +180,15 @@ def cost_rows(s: dict[str, Any]) -> list[tuple[str, str]]:
         rows.append(("cost by agent", ", ".join(f"{name} ${cost:.4f}" for name, cost in by_agent)))
     if cap := s.get("cost_cap"):
         rows.append(("cost cap", f"${cap['spent']:.4f} of ${cap['max_cost']:g} counted (probes ${cap['probes']:.4f})"))
+    if batch := s.get("batch"):  # batch mode (docs/batch.md)
+        rows.append(("batch mode", batch_line(batch, s.get("prices") or {})))
     return rows
+
+
+def batch_line(b: dict[str, Any], prices: dict[str, Any]) -> str:
+    """Batches and requests of this process, answers read back from the run folder, the discount counted."""
+    off = sorted({p["batch_discount"] for p in prices.values() if p and "batch price" in p.get("source", "")})
+    price = f"batch price, {', '.join(f'{d:.0%}' for d in off)} off" if off else "no batch discount known"
+    left = f", {len(b['in_flight'])} left running" if b.get("in_flight") else ""
+    return (f"{b['batches']} batches, {b['requests']} requests ({b['requests_per_batch']} per batch), "
+            f"{b['reused']} answers read back{left}; {price}")

@@ -29,10 +29,11 @@ def run(*, personas: int | None = None, texts: int | None = None, emotions: str 
         base_url: str | None = None, model: str | None = None, config: PathLike | None = None,
         model_path: PathLike | None = None, resume: str | PathLike | Run | None = None, shard: str | None = None,
         max_tokens: int | None = None, max_cost: float | None = None, curate: bool | None = None,
-        quiet: bool = False) -> Run:
+        batch: bool = False, quiet: bool = False) -> Run:
     """Make a dataset (or, with `resume`, finish a stopped run) and return its `Run`.
 
-    The options are those of `personagen run` (None: the config file's value, else the default); `critic` and
+    The options are those of `personagen run` (None: the config file's value, else the default; `batch`: the
+    provider's Batch API, docs/batch.md); `critic` and
     `no_critic` take one name or several; `runs_dir` defaults to $PERSONAGEN_RUNS_DIR, else ./runs. `quiet`
     hides the progress display (a live one in a notebook, a bar on stderr in a terminal).
     Raises the CLI's errors for bad options (nothing is written), `RunEnded` when the run does not finish,

@@ -64,7 +64,7 @@ def request(options: dict[str, Any]) -> Request:
                   "shard": o["shard"], "token_budget": o["max_tokens"], "curate": o["curate"],
                   "max_cost": o["max_cost"]}
     model_path = Path(o["model_path"]) if o["model_path"] is not None else None
-    models = backend_values(o["base_url"], o["model"], model_path)
+    models = {**backend_values(o["base_url"], o["model"], model_path), "batch": True if o["batch"] else None}
     critics = {"enable": names(o["critic"]), "disable": names(o["no_critic"])}
     config = Path(o["config"]) if o["config"] is not None else None
     runs_dir, run_id = default_runs_dir(o["runs_dir"]), o["run_id"]

@@ -35,7 +35,8 @@ from personagen.backends.openai_compat import LeanChatOpenAI
 from personagen.backends.probe import ProbeReport, no_mode_error, probe
 from personagen.backends.probe_schemas import largest_schema
 from personagen.backends.server_kind import ServerKind, detect
-from personagen.settings import ModelSettings, Settings
+from personagen.batch.session import BatchSession
+from personagen.settings import ConfigError, ModelSettings, Settings
 
 __all__ = ["BackendUnavailable", "ModelSet", "async_client", "backend_of"]
 LOCAL_DEMO_NOTE = ("Using the embedded offline demo model (Gemma 3 270M base, tiny: expect weak texts; its LLM "
@@ -44,6 +45,7 @@ LOCAL_DEMO_NOTE = ("Using the embedded offline demo model (Gemma 3 270M base, ti
 DEFAULT_TEMPERATURE = 0.9
 PROBE_TIMEOUT = 60.0
 DEFAULT_LIMIT = 64  # calls in flight to one endpoint
+BATCH_LIMIT = 50_000  # calls waiting for batches of one endpoint (a batch file holds at most 50,000)
 
 
 def describe(endpoint: Endpoint, handle: ModelHandle, report: ProbeReport | None) -> dict[str, Any]:
@@ -144,6 +146,7 @@ class ModelSet:
         self.probes: dict[tuple, ProbeReport] = {}
         self._local = None
         self._clients: list[httpx2.AsyncClient] = []
+        self.batch: BatchSession | None = None  # batch mode (personagen/batch/), when an entry asks for it
 
     def _client(self, limit: int, timeout: float, proxy: str | None = None) -> httpx2.AsyncClient:
         client = async_client(limit, timeout, proxy)
@@ -155,6 +158,8 @@ class ModelSet:
         for client in self._clients:
             await client.aclose()
         self._clients.clear()
+        if self.batch is not None:
+            await self.batch.aclose()
 
     def for_agent(self, agent: str) -> ModelHandle:
         name = agent.removeprefix("critic:")
@@ -168,6 +173,9 @@ class ModelSet:
         s = self.settings.model_for(key)
         backend = backend_of(s)
         if backend == "local":
+            if s.batch:
+                raise ConfigError(f"[models.{key}] batch = true: the embedded model has no Batch API; batch mode "
+                                  "needs a server with OpenAI's Batch API (OpenAI, Azure OpenAI, Groq, Together)")
             handle = self._local_handle(s)
             self.described[key] = {"backend": "local", "model": handle.name, "structured_output": handle.method}
             return handle
@@ -177,12 +185,25 @@ class ModelSet:
         report = self._probe(endpoint, model, s)
         mode = report.chosen or self._pinned(s, report)
         limit, timeout = self._limit(s, detect(endpoint, entries)), s.timeout or 120
+        if s.batch:
+            limit, client = BATCH_LIMIT, self._batch_client(key, endpoint, model, timeout)
+        else:
+            client = self._client(limit, timeout, proxy_for(endpoint))
         chat = make_chat(endpoint, model, s, report.adjust, timeout=timeout,
-                         max_retries=6 if s.max_retries is None else s.max_retries,
-                         http_async_client=self._client(limit, timeout, proxy_for(endpoint)))
+                         max_retries=6 if s.max_retries is None else s.max_retries, http_async_client=client)
         handle = make_handle(endpoint, model, s, mode, chat, limit)
-        self.described[key] = describe(endpoint, handle, report)
+        self.described[key] = describe(endpoint, handle, report) | ({"batch": True} if s.batch else {})
         return handle
+
+    def _batch_client(self, key: str, endpoint: Endpoint, model: str, timeout: float) -> httpx2.AsyncClient:
+        """An HTTP client whose chat completions are answered from batches (personagen/batch/)."""
+        if self.batch is None:
+            b = self.settings.batch
+            self.batch = BatchSession(b.window_s, b.poll_s, b.max_requests, self.on_note)
+        transport = self.batch.transport(key, endpoint.base_url, endpoint.api_key, model, timeout)
+        client = httpx2.AsyncClient(transport=transport, timeout=None)
+        self._clients.append(client)
+        return client
 
     def _limit(self, s: ModelSettings, server: ServerKind) -> int:
         """Calls in flight to this endpoint: the user's `concurrency`; else as many as the server runs at once (the

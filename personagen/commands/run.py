@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from personagen.batch.session import cancel_batches
 from personagen.commands.options import (
     DEFAULT_RUNS_DIR,
     BaseUrl,
@@ -79,6 +80,11 @@ def run(
                                   "run, with ranges (docs/costs.md).")] = False,
     pilot: Annotated[int | None, Opt("--pilot", min=2, help="Personas in the --estimate pilot (default 10, or the "
                                      "concurrency if larger).")] = None,
+    batch: Annotated[bool, Opt("--batch", help="Send the model calls through the provider's Batch API at its batch "
+                               "price (OpenAI, Azure OpenAI, Groq, Together); each step of a persona waits for "
+                               "one batch, up to 24 h (docs/batch.md).")] = False,
+    cancel_batches: Annotated[bool, Opt("--cancel-batches", help="With --resume: cancel the batches the run left "
+                                        "running at the provider, and stop there.")] = False,
     curate: Annotated[bool | None, Opt("--curate/--no-curate", help="Curate when finished (default on).")] = None,
     ray: Annotated[bool, Opt("--ray", help="Run the personas as shards on Ray (a local Ray instance unless "
                              "--ray-address) and merge them into one run; needs personagen[ray].")] = False,
@@ -92,7 +98,7 @@ def run(
                   "locale": locale, "language": language, "seed": seed, "concurrency": concurrency,
                   "method": method, "stages": stages, "shard": shard, "token_budget": max_tokens, "curate": curate,
                   "max_cost": max_cost}
-    models = backend_values(base_url, model, model_path)
+    models = {**backend_values(base_url, model, model_path), "batch": True if batch else None}
     critics = {"enable": critic or None, "disable": no_critic or None}
     scale = {"executor": "ray" if ray or ray_address else None, "address": ray_address, "shards": ray_shards}
     if resume:
@@ -110,6 +116,15 @@ def run(
     else:
         settings = load_settings(config, run=run_values, models=models, critics=critics)
         settings = with_scale(settings, scale)
+    if cancel_batches:
+        if not resume:
+            raise UsageError("--cancel-batches cancels the batches of a stopped run: give it with --resume RUN")
+        for line in cancel_left_batches(settings, runs_dir / (run_id or "")):
+            Console().print(line, highlight=False)
+        return
+    if settings.scale.executor == "ray" and any(settings.model_for(n).batch for n in {"default", *settings.models}):
+        raise UsageError("--batch runs in one process (or as --shard I/N runs joined by `personagen merge`), "
+                         "not on --ray")
     if settings.run.max_cost and settings.scale.executor == "ray":
         raise UsageError("--max-cost caps a run in one process (or each --shard I/N run); a --ray run has no "
                          "shared cap yet")
@@ -129,6 +144,21 @@ def run(
         show_estimate(result.folder, result.summary, target, settings.run.concurrency)
 
 
+def cancel_left_batches(settings: Settings, folder: Path) -> list[str]:
+    """Cancel the batches a stopped run left running (docs/batch.md); one line per batch."""
+    from personagen.backends.endpoint import backend_of, resolve
+
+    def endpoint_of(entry: str) -> tuple[str, str]:
+        s = settings.model_for(entry)
+        endpoint = resolve(s, backend_of(s))
+        return endpoint.base_url, endpoint.api_key
+
+    lines = cancel_batches(folder, endpoint_of)
+    if not lines:
+        return [f"run {folder.name} has no batch left running"]
+    return [*lines, f"the answers made before the cancel are collected by: personagen run --resume {folder.name}"]
+
+
 def execute_ray(*args: Any, **kwargs: Any) -> Any:
     """The Ray executor, imported only when used (it imports Ray, an optional extra)."""
     from personagen.scale.driver import execute_ray as run_on_ray
@@ -145,7 +175,10 @@ def settings_for_resume(stored: Settings, run_id: str, config: Path | None, run_
     run_values = {**raw.get("run", {}), **{k: v for k, v in run_values.items() if v is not None}}
     critics = {**raw.get("critics", {}), **{k: v for k, v in critics.items() if v is not None}}
     given = overlay(stored, run_values, models, critics, raw.get("models") if config else None)
-    return resume_settings(stored, given, run_id, unknown)
+    settings = resume_settings(stored, given, run_id, unknown)
+    if "batch" in raw:  # how batch mode gathers and polls: not stored with the run, taken from the config given now
+        settings = settings.model_copy(update={"batch": load_settings(config).batch})
+    return settings
 
 
 def pilot_settings(settings: Settings, pilot: int | None, resume: bool) -> Settings:

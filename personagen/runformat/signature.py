@@ -17,7 +17,7 @@ from personagen.settings import Settings
 
 FREE_RUN_KEYS = frozenset({"concurrency", "token_budget", "max_cost", "personas"})  # a resume may extend a run
 FREE_MODEL_KEYS = frozenset({"base_url", "api_key_env", "concurrency", "timeout", "max_retries", "price_in_per_mtok",
-                             "price_out_per_mtok", "price_cached_in_per_mtok", "batch_discount"})
+                             "price_out_per_mtok", "price_cached_in_per_mtok", "batch_discount", "batch"})
 
 
 def dataset_signature(settings: Settings, *, ignore: AbstractSet[str] = frozenset()) -> dict[str, Any]:

@@ -120,8 +120,9 @@ def test_run_takes_every_option_of_the_cli_run_command():
 
     from personagen.commands.run import run as run_command
 
-    # --estimate/--pilot print a projection (a CLI view); from Python a pilot is run(personas=K), then resume with N
+    # --estimate/--pilot print a projection (a CLI view); from Python a pilot is run(personas=K), then resume with N;
+    # --cancel-batches is an action on a stopped run, not a run
     cli = set(inspect.signature(run_command).parameters) - {"as_json", "ray", "ray_address", "ray_shards",
-                                                            "estimate", "pilot"}
+                                                            "estimate", "pilot", "cancel_batches"}
     api = set(inspect.signature(personagen.run).parameters)
     assert cli == api == set(inspect.signature(personagen.arun).parameters)
