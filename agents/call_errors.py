@@ -36,6 +36,8 @@ from typing import Any
 
 import openai
 
+from personagen.agents.provider_errors import quota_exhausted
+
 CANDIDATE_CODES = {"content_filter": "content_filter", "invalid_prompt": "invalid_prompt",
                    "context_length_exceeded": "context_length", "exceed_context_size_error": "context_length",
                    "tool_use_failed": "tool_use_failed"}
@@ -121,6 +123,8 @@ def status_failure(exc: openai.APIStatusError) -> CandidateFailure | EndpointFai
     if status == 403 and isinstance(body.get("metadata"), dict) and "flagged_input" in body["metadata"]:
         return CandidateFailure("moderation", f"HTTP 403: {message}")
     what = f"HTTP {status}{' ' + code if code else ''}: {message}"
+    if spent := quota_exhausted(status, exc.body):  # OpenAI's insufficient_quota, Gemini's per-day quota
+        return EndpointFailure(what, spent)
     refused_key = status == 400 and "API_KEY_INVALID" in str(exc.body)  # Gemini's bad key is a 400
     return EndpointFailure(what, endpoint_fix(401 if refused_key else status, code))
 

@@ -41,13 +41,13 @@ try:  # imported as bench.stub_server (tests) or run as a script
     from .stub_faults import Faults, fault_answer, parse_faults
     from .stub_personalities import credential_of, make_personality
     from .stub_process import StubOptions, parse_args, start_stub
-    from .stub_replies import MODEL, completion_payload, stream_events
+    from .stub_replies import MODEL, PromptCache, completion_payload, stream_events
 except ImportError:  # pragma: no cover - script mode
     from stub_batch import BatchAPI  # type: ignore[no-redef]
     from stub_faults import Faults, fault_answer, parse_faults  # type: ignore[no-redef]
     from stub_personalities import credential_of, make_personality  # type: ignore[no-redef]
     from stub_process import StubOptions, parse_args, start_stub  # type: ignore[no-redef]
-    from stub_replies import MODEL, completion_payload, stream_events  # type: ignore[no-redef]
+    from stub_replies import MODEL, PromptCache, completion_payload, stream_events  # type: ignore[no-redef]
 
 __all__ = ["StubOptions", "StubServer", "start_stub", "main"]
 REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
@@ -146,6 +146,7 @@ class StubServer:
         slots = getattr(self.persona, "slots", None)  # a server that runs this many requests at once, queues the rest
         self.slots = asyncio.Semaphore(slots) if slots else None
         self.models_reply = _json(200, {"object": "list", "data": data})
+        self.cache = PromptCache(opts.prompt_cache) if opts.prompt_cache else None  # --prompt-cache MIN_TOKENS
         self.batch = BatchAPI(self.answer, opts.batch_delay, opts.batch_expire, opts.batch_fail)  # stub_batch.py
 
     async def serve(self) -> None:
@@ -293,6 +294,9 @@ class StubServer:
             status, payload = fault_answer(fault, payload)
             if status != 200 or "choices" not in payload:
                 return status, payload
+        if self.cache is not None:
+            usage = payload["usage"]
+            usage["prompt_tokens_details"] = {"cached_tokens": self.cache.cached_tokens(body, usage["prompt_tokens"])}
         self.stats.malformed += malformed
         self.stats.count(kind, self.stats.kinds)
         self.stats.ok += 1

@@ -17,7 +17,7 @@ sees every attempt, retries included):
 
 Rate limits as providers send them:
 - the delay may be in the body, not in a header: Google's Gemini endpoint sends a `google.rpc.RetryInfo`
-  `retryDelay` (personagen/backends/provider_errors.py); the pacer reads it and hands it to the SDK as
+  `retryDelay` (agents/provider_errors.py); the pacer reads it and hands it to the SDK as
   `Retry-After`, so the SDK's own retry waits as long;
 - openai-python honours a Retry-After of up to two minutes and does not retry at all beyond that
   (`MAX_RETRY_AFTER_DELAY = 2 * 60` in openai/_constants.py, `_should_retry` in openai/_base_client.py): a longer
@@ -41,7 +41,7 @@ import time
 from collections import deque
 from typing import Any
 
-from personagen.backends.provider_errors import body_delay, quota_exhausted
+from personagen.agents.provider_errors import body_delay, quota_exhausted
 
 MIN_RATE = 1.0 / 60  # requests per second: one a minute
 WINDOW_S = 2.0  # how far back successful answers are counted to estimate the server's rate

@@ -37,9 +37,9 @@ from pydantic import BaseModel, Field
 
 from personagen.agents.answers import shows_reasoning
 from personagen.agents.llm import METHODS, ModelAnswerError, ModelHandle, interpret, messages_as_dicts, prepared
+from personagen.agents.provider_errors import bad_key, body_delay, body_message, quota_exhausted, transient
 from personagen.backends.endpoint import BackendUnavailable, is_thinking_model
 from personagen.backends.probe_schemas import LARGE_MESSAGES, largest_schema
-from personagen.backends.provider_errors import bad_key, body_delay, body_message, quota_exhausted, transient
 from personagen.settings import ConfigError
 
 NATIVE_VIA = {"function_calling": "tool_call", "json_schema": "content", "json_mode": "content"}

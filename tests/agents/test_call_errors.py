@@ -93,3 +93,26 @@ def test_a_server_gone_stops_with_the_fix():
             call(url)
     message = str(caught.value)  # a refused connection or a timeout, depending on the HTTP client
     assert ("lost the connection" in message or "did not answer" in message) and "--resume" in message
+
+
+GEMINI_DAILY = [{"error": {"code": 429, "message": "You exceeded your current quota, please check your plan and "
+                           "billing details.", "status": "RESOURCE_EXHAUSTED", "details": [
+    {"@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": [{
+        "quotaMetric": "generativelanguage.googleapis.com/generate_content_free_tier_requests",
+        "quotaId": "GenerateRequestsPerDayPerProjectPerModel-FreeTier"}]}]}}]
+
+
+@pytest.mark.parametrize(("body", "says"), [
+    (GEMINI_DAILY, "daily request quota is spent (RESOURCE_EXHAUSTED, per day)"),  # ai.google.dev rate-limits
+    ({"error": {"message": "You exceeded your current quota", "type": "insufficient_quota",
+                "code": "insufficient_quota"}}, "quota is spent (insufficient_quota)"),
+])
+def test_a_spent_quota_stops_with_its_own_fix_not_the_rate_limit_one(body, says):
+    import httpx2
+    import openai
+
+    from personagen.agents.call_errors import EndpointFailure, call_failure
+
+    response = httpx2.Response(429, json=body, request=httpx2.Request("POST", "https://example.test/v1/chat"))
+    failure = call_failure(openai.RateLimitError("quota", response=response, body=body))
+    assert isinstance(failure, EndpointFailure) and says in failure.fix and "lower --concurrency" not in failure.fix

@@ -3,7 +3,7 @@ server honours it, the largest real schema must parse, 429/5xx are asked again, 
 unreachable server is "cannot reach", quota and key errors stop with their fix, thinking models get their cap.
 
 The servers here are httpx mock transports answering as the cited servers do (bench/stub_personalities.py and
-personagen/backends/provider_errors.py cite the docs); no network."""
+agents/provider_errors.py cite the docs); no network."""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
 """Reading providers' error bodies: the server's own words, quota errors that no retry can fix, delays in the body.
 
+A leaf module (it imports nothing of ours): the failed-call sorting of agents/call_errors.py, the probe
+(personagen/backends/probe.py) and the request pacer (personagen/throttle.py) read bodies the same way.
+
 Providers do not agree on an error's shape. OpenAI: `{"error": {"message", "type", "code", "param"}}`
 (https://platform.openai.com/docs/guides/error-codes). LM Studio: `{"error": "text"}`. Google's Gemini OpenAI
 endpoint wraps Google's own error in a list: `[{"error": {"code": 429, "message": ..., "status":
