@@ -63,11 +63,15 @@ class Batcher:
         self.failure: Answer | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._wake: asyncio.Event | None = None
+        self._adopting: asyncio.Task[None] | None = None
 
     async def ask(self, body: dict[str, Any]) -> Answer:
         digest = custom_id(body, 0)[:-2]
         cid = f"{digest}-{self.asked[digest]}"
         self.asked[digest] += 1
+        self.start()
+        assert self._adopting is not None
+        await asyncio.shield(self._adopting)  # input files a crash left without a batch: in flight before we look
         if self.failure is not None:
             return self.failure
         if (known := self.journal.results.get(cid)) is not None:
@@ -76,7 +80,6 @@ class Batcher:
         future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
         self.waiters.setdefault(cid, []).append(future)
         self.bodies[cid] = body
-        self.start()
         if cid not in self.flight and cid not in self.queue:
             self.queue[cid] = body
             assert self._wake is not None
@@ -91,10 +94,10 @@ class Batcher:
         for bid, batch in self.journal.in_flight().items():
             if batch["key"] == self.key:
                 self.flight.update({cid: bid for cid in batch["custom_ids"]})
-        self._tasks = [asyncio.create_task(self._gather()), asyncio.create_task(self._poll())]
+        self._adopting = asyncio.create_task(self._adopt_uploads())
+        self._tasks = [self._adopting, asyncio.create_task(self._gather()), asyncio.create_task(self._poll())]
 
     async def _gather(self) -> None:
-        await self._adopt_uploads()
         assert self._wake is not None
         loop = asyncio.get_running_loop()
         while True:
