@@ -90,17 +90,42 @@ class CostCap:
         self.seen_ratio = 0.0
         self.probe = 0.0  # the worst case of the capability probes, of this process and the earlier ones
         self.reached: str | None = None  # why a request was refused (where no run could be stopped)
+        self.shared: Any = None  # a --ray run's ledger (personagen/scale/ledger.py): `limit` is then this shard's lease
+        self.run_limit = limit
 
-    def start(self, spent: float, earlier_probes: float, stop: Callable[[str], None] | None) -> None:
-        """Arm the cap on a run that has spent `spent` (and probed for up to `earlier_probes`) already."""
+    def start(self, spent: float, earlier_probes: float, stop: Callable[[str], None] | None,
+              shared: Any = None) -> None:
+        """Arm the cap on a run that has spent `spent` (and probed for up to `earlier_probes`) already; with
+        `shared` (a shard of a --ray run), leasing from the run's ledger, which counts the earlier spending."""
+        new_probes = self.probe
         self.probe += earlier_probes
         self.spent, self.stop = spent + self.probe, stop
+        if shared is not None:
+            self.shared, self.limit = shared, self.spent
+            ray_get(shared.force.remote(new_probes))
         for handle in self.prices:
             handle.meter = self
 
+    async def lease(self, worst: float) -> bool:
+        """A shard of a --ray run: lease what the next request lacks from the run's ledger (True when granted)."""
+        from personagen.scale.ledger import SLICE
+
+        need = self.spent + self.reserved + worst - self.limit
+        if self.shared is None or need <= 0:
+            return need <= 0
+        granted = await self.shared.take.remote(max(need, self.run_limit * SLICE), need)
+        self.limit += granted
+        return self.spent + self.reserved + worst <= self.limit
+
+    def release(self) -> None:
+        """A shard that ends hands back the part of its lease it did not use."""
+        if self.shared is not None:
+            ray_get(self.shared.give_back.remote(self.limit - self.spent - self.reserved))
+            self.limit = self.spent + self.reserved
+
     def report(self) -> dict[str, Any]:
         """summary.json `cost_cap`: the cap, what counted against it (probes at their worst case), in flight."""
-        return {"max_cost": self.limit, "spent": round(self.spent, 6), "probes": round(self.probe, 6),
+        return {"max_cost": self.run_limit, "spent": round(self.spent, 6), "probes": round(self.probe, 6),
                 "in_flight": round(self.reserved, 6)}
 
     def worst_case(self, handle: ModelHandle, size: int, messages: int) -> float:
@@ -112,9 +137,10 @@ class CostCap:
         with no run to stop, raise CostCapReached."""
         size, count = prompt_bytes(handle, messages, schema)
         worst = self.worst_case(handle, size, count)
-        if self.spent + self.reserved + worst > self.limit:
+        if self.spent + self.reserved + worst > self.limit and not await self.lease(worst):
+            shared = " (shared by the run's shards: the rest is spent or leased by the others)" if self.shared else ""
             message = (f"cost cap reached: ${self.spent:.4f} spent and ${self.reserved:.4f} in flight of "
-                       f"${self.limit:g}; the next request could cost up to ${worst:.4f}")
+                       f"${self.run_limit:g}{shared}; the next request could cost up to ${worst:.4f}")
             if self.stop is None:
                 self.reached = message
                 raise CostCapReached(message)
@@ -134,6 +160,12 @@ class CostCap:
                 self.ratio = self.seen_ratio * MARGIN
         elif not isinstance(outcome, openai.APIStatusError):
             self.spent += ticket.reserved
+
+
+def ray_get(ref: Any) -> Any:
+    import ray  # a --ray shard only (the ray extra)
+
+    return ray.get(ref)
 
 
 def unpriced_error(agent: str, model: str, where: str | None) -> ConfigError:

@@ -149,7 +149,8 @@ def open_store(settings: Settings, runs_dir: Path, run_id: str | None, ctx: Agen
 
 
 def execute(settings: Settings, runs_dir: Path, run_id: str | None = None, observer: Observer | None = None,
-            resume: bool = False, control: RunControl | None = None, curate_at_end: bool = True) -> RunResult:
+            resume: bool = False, control: RunControl | None = None, curate_at_end: bool = True,
+            ledger: Any = None) -> RunResult:
     """Run the whole pipeline (or, with `resume`, the rest of run `run_id`); returns the folder and summary.
     `curate_at_end=False` leaves a `[run] curate` run's curation to the resume that extends it (an --estimate
     pilot: its stored settings stay the full run's, so that resume keeps them).
@@ -158,7 +159,8 @@ def execute(settings: Settings, runs_dir: Path, run_id: str | None = None, obser
     (Ctrl-C, or `control` stopped it), budget (the token budget was reached) or short (more than
     `[limits] max_error_share` of the text slots were lost to model errors); all but finished can be resumed.
     It runs its own event loop: called where one is running already (a Jupyter cell), it raises before anything
-    is written (personagen.run / arun run it on a worker thread).
+    is written (personagen.run / arun run it on a worker thread). `ledger`: a --ray shard's share of the run's
+    cost cap (personagen/scale/ledger.py).
     """
     check_no_running_loop()
     observer = observer or SilentObserver()
@@ -178,14 +180,15 @@ def execute(settings: Settings, runs_dir: Path, run_id: str | None = None, obser
         probes = earlier_probes(RunFolder.existing(runs_dir, run_id or "")) if cap and resume else 0.0  # before reopen
         tally = RunTally(settings.run.personas, price_of)
         store, rep = open_store(settings, runs_dir, run_id, ctx, models, tally, resume)
-        if models.batch is not None:  # batch mode: what earlier processes of this run submitted (RUN/batch/)
-            models.batch.attach(store.folder)
+        batch = getattr(models, "batch", None)  # batch mode (personagen/batch/); test stand-ins have none
+        if batch is not None:  # what earlier processes of this run submitted (RUN/batch/)
+            batch.attach(store.folder)
         curate = settings.run.curate and not settings.run.shard and curate_at_end  # shards: the merged run is
         live = start_live_embedding(store.folder, settings.run.language, settings.run.curate, observer.note)
         stack.callback(live.close)
         control = control or RunControl()
         budget = settings.run.token_budget
-        plans, count, rounds = run_plans(settings, ctx, store, rep, observer, tally, models.batch is not None)
+        plans, count, rounds = run_plans(settings, ctx, store, rep, observer, tally, batch is not None)
         watch = EarlyStop(settings.limits, count, lambda message: control.stop("failed", message))
 
         def on_event(event: Event) -> None:
@@ -209,21 +212,23 @@ def execute(settings: Settings, runs_dir: Path, run_id: str | None = None, obser
         if rep is not None:
             ctx.emit(None, "runner", "resume", data=rep.as_event_data())
         if cap:  # after the resume event: the tally then holds the usage of the personas a stop cut short
-            cap.start(tally.spent(), probes, lambda message: control.stop("budget", message))
+            cap.start(tally.spent(), probes, lambda message: control.stop("budget", message), shared=ledger)
         status, message = run_graph(ctx, plans, on_done, control)
+        if cap:
+            cap.release()
         if status == "finished" and settings.run.personas and tally.texts["accepted"] == 0:
             status, message = "failed", watch.empty_run_message()  # a run that produced nothing never succeeds
         elif status == "finished" and tally.error_share > settings.limits.max_error_share:
             status, message = "short", watch.short_message(tally.lost, tally.slots, tally.error_kinds)
         if status != "finished":
             message = f"{message}; continue with: personagen run --resume {store.folder.name}"
-            if models.batch is not None and (running := left_running(store.folder)):
+            if batch is not None and (running := left_running(store.folder)):
                 message = f"{message}. {running}"
         quota = {"quota": rounds.book.summary(rounds.counted)} if rounds else {}
         summary = tally.summary(status, message, shard=settings.run.shard,
                                 backends={name: p.report() for name, p in pacers.items()}, **quota,
                                 **({"cost_cap": cap.report()} if cap else {}),
-                                **({"batch": models.batch.report()} if models.batch else {}))
+                                **({"batch": batch.report()} if batch is not None else {}))
         store.close(summary)
     if status == "finished" and curate:
         curate_after_run(store.folder, observer.note, live)

@@ -125,9 +125,6 @@ def run(
     if settings.scale.executor == "ray" and any(settings.model_for(n).batch for n in {"default", *settings.models}):
         raise UsageError("--batch runs in one process (or as --shard I/N runs joined by `personagen merge`), "
                          "not on --ray")
-    if settings.run.max_cost and settings.scale.executor == "ray":
-        raise UsageError("--max-cost caps a run in one process (or each --shard I/N run); a --ray run has no "
-                         "shared cap yet")
     if settings.run.texts and settings.scale.executor == "ray":
         raise UsageError("--texts runs in one process, or as --shard I/N runs joined by `personagen merge`; "
                          "size a --ray run with --personas")

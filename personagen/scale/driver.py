@@ -30,6 +30,7 @@ from personagen.runformat.folder import RunFolder
 from personagen.runformat.store import new_run_id, write_json
 from personagen.scale import layout
 from personagen.scale.layout import RayRun
+from personagen.scale.ledger import start_ledger
 from personagen.scale.options import INSTALL
 from personagen.scale.progress import DatasetProgress
 from personagen.scale.shards import ShardRunner
@@ -105,13 +106,23 @@ def execute_ray(settings: Settings, runs_dir: Path, run_id: str | None = None, o
                           f"({cpus} CPUs); shard runs in {run.shard_root}")
             progress = DatasetProgress([run.shard_folder(i) for i in range(run.shards)], observer)
             progress.start(settings.run.personas)
-            runner = ShardRunner(ray, run, settings, progress, observer.note)
+            runner = ShardRunner(ray, run, settings, progress, observer.note, shared_cap(ray, run, settings))
             completed = runner.drive()
             error = None if resume else setup_error(run, runner)
             if error is None:
                 return finish(run, settings, runner, completed, Clock(started, init_s), observer.note)
     remove_empty(run)
     raise error
+
+
+def shared_cap(ray: Any, run: RayRun, settings: Settings) -> Any:
+    """`--max-cost`: the ledger the shards lease the cap from (personagen/scale/ledger.py), counting what earlier
+    processes of the run spent (each shard's summary); None without a cap."""
+    if settings.run.max_cost is None:
+        return None
+    spent = sum(((layout.shard_summary(run.shard_folder(i)) or {}).get("cost_cap") or {}).get("spent", 0.0)
+                for i in range(run.shards))
+    return start_ledger(ray, settings.run.max_cost, spent)
 
 
 def shard_count(ray: Any, settings: Settings) -> int:

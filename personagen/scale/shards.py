@@ -67,8 +67,8 @@ class ShardRunner:
     """Drives the shards of one Ray run to their end."""
 
     def __init__(self, ray: Any, run: RayRun, settings: Settings, progress: DatasetProgress,
-                 note: Callable[[str], None]) -> None:
-        self.ray, self.run, self.progress, self.note = ray, run, progress, note
+                 note: Callable[[str], None], ledger: Any = None) -> None:
+        self.ray, self.run, self.progress, self.note, self.ledger = ray, run, progress, note, ledger
         self.max_retries = settings.scale.max_retries
         self.remote = ray.remote(num_cpus=1, max_retries=0, scheduling_strategy="SPREAD")(run_shard)
         self.shards = [Shard(i, run.shard_id(i), run.shard_folder(i), shard_settings(settings, i, run.shards))
@@ -81,7 +81,7 @@ class ShardRunner:
         (shard.folder / "run.lock").unlink(missing_ok=True)  # the driver lock: no other attempt is running
         shard.attempts += 1
         shard.status = shard.message = shard.error = None
-        self.inflight[self.remote.remote(shard.settings, str(self.run.shard_root), shard.id)] = shard
+        self.inflight[self.remote.remote(shard.settings, str(self.run.shard_root), shard.id, self.ledger)] = shard
 
     def drive(self) -> bool:
         """Run every shard not yet finished; False when Ctrl-C stopped it."""

@@ -26,14 +26,16 @@ from personagen.settings import Settings
 KILL_ENV = "PERSONAGEN_TEST_KILL_SHARD"
 
 
-def run_shard(settings: dict[str, Any], shard_root: str, shard_id: str) -> dict[str, Any]:
-    """Run (or resume) the shard run `shard_id` in `shard_root`; a short report of how it ended."""
+def run_shard(settings: dict[str, Any], shard_root: str, shard_id: str, ledger: Any = None) -> dict[str, Any]:
+    """Run (or resume) the shard run `shard_id` in `shard_root`; a short report of how it ended. `ledger`: the
+    run's shared cost cap (personagen/scale/ledger.py), when it has one."""
     root = Path(shard_root)
     if not root.is_dir():  # execute would create it on this node's own disk, where the driver never looks
         raise RunStoreError(f"the shard storage {root} is not visible on Ray node {socket.gethostname()}: mount "
                             "the shared folder at the same path on every node (see [scale] storage)")
     resume = (root / shard_id / "config.json").is_file()
-    result = execute(Settings.model_validate(settings), root, shard_id, observer=kill_hook(), resume=resume)
+    result = execute(Settings.model_validate(settings), root, shard_id, observer=kill_hook(), resume=resume,
+                     ledger=ledger)
     summary = result.summary
     return {"id": shard_id, "status": summary["status"], "message": summary["message"], "resumed": resume,
             "cpu_s": summary["cpu_s"], "wall_s": summary["wall_s"], "node": socket.gethostname(),

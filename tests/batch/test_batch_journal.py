@@ -66,3 +66,15 @@ def test_a_torn_last_line_of_the_request_log_is_ignored(tmp_path):
     with open(tmp_path / "batch" / "requests.jsonl", "a", encoding="utf-8") as fh:
         fh.write('{"custom_id": "b-0", "state": "do')  # the process died while appending
     assert BatchJournal(tmp_path).results == {"a-0": {"status_code": 200, "body": {"ok": 1}}}
+
+
+def test_each_provider_dialect_as_its_docs_give_it():
+    from personagen.batch.api import batch_object, dialect_for
+
+    assert dialect_for("https://api.openai.com/v1") == dialect_for("https://api.groq.com/openai/v1")
+    assert dialect_for("https://api.openai.com/v1").purpose == "batch"
+    assert dialect_for("https://api.together.xyz/v1").purpose == "batch-api"  # docs.together.ai/docs/batch-inference
+    assert dialect_for("https://res.openai.azure.com/openai/v1").url == "/chat/completions"  # Azure's batch how-to
+    together = {"job": {"id": "0123", "status": "IN_PROGRESS", "input_file_id": "file-1"}, "warning": None}
+    assert batch_object(together) == {"id": "0123", "status": "in_progress", "input_file_id": "file-1"}
+    assert batch_object({"id": "batch_1", "status": "completed"})["status"] == "completed"

@@ -213,3 +213,25 @@ def test_shard_tail_reports_each_persona_once_even_after_a_repair(tmp_path):
         fh.write(line(rows[2]))
     assert [(r["id"], len(rs)) for r, rs in tail.poll()] == [("p2", 1)]
     assert tail.poll() == []
+
+
+@needs_ray
+def test_the_shards_share_one_cost_cap_and_the_run_resumes_past_it(tmp_path, stub_url, reference, ray_local):
+    config = tmp_path / "priced.toml"
+    config.write_text("[models.default]\nmodel = 'stub'\nprice_in_per_mtok = 10.0\nprice_out_per_mtok = 40.0\n")
+    result = ray_run(tmp_path, stub_url, "m", "--config", config, "--max-cost", 0.15)
+    assert result.exit_code == 3, result.output
+    text = " ".join(result.output.split())
+    assert "cost cap reached" in text and "shared by the run's shards" in text and "--resume m" in text
+    shards = [summary(tmp_path / "m.shards" / f"m-{i}of2") for i in (0, 1)]
+    assert {s["status"] for s in shards} <= {"budget", "finished"} and "budget" in {s["status"] for s in shards}
+    committed = sum(s["cost_cap"]["spent"] + s["cost_cap"]["in_flight"] for s in shards)
+    # the requests of both shards together stay under the one cap; only a shard's capability probe, sent before it
+    # can ask the ledger (as a single run probes before its cap is armed), may be counted past it
+    assert 0 < committed <= 0.15 + max(s["cost_cap"]["probes"] for s in shards)
+    assert sum(s["cost_cap"]["spent"] - s["cost_cap"]["probes"] + s["cost_cap"]["in_flight"] for s in shards) <= 0.15
+    assert all(s["cost_cap"]["max_cost"] == 0.15 for s in shards)
+    result = invoke("run", "--resume", "m", "--runs-dir", tmp_path, "--base-url", stub_url, "-q", "--json",
+                    "--max-cost", 100)
+    assert result.exit_code == 0, result.output
+    assert_same_dataset(tmp_path / "m", reference)
