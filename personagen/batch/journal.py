@@ -13,21 +13,12 @@ running is in flight. A torn last line (a crash while appending) is ignored.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
+from personagen.runformat.atomic import atomic_write
+
 TERMINAL = ("completed", "failed", "expired", "cancelled")
-
-
-def atomic_write(path: Path, data: str) -> None:
-    """Write a whole file atomically (temp file, fsync, rename). personagen/runformat brings the shared helper."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 class BatchJournal:

@@ -120,7 +120,7 @@ def shared_cap(ray: Any, run: RayRun, settings: Settings) -> Any:
     processes of the run spent (each shard's summary); None without a cap."""
     if settings.run.max_cost is None:
         return None
-    spent = sum(((layout.shard_summary(run.shard_folder(i)) or {}).get("cost_cap") or {}).get("spent", 0.0)
+    spent = sum(((RunFolder(run.shard_folder(i)).summary_dict or {}).get("cost_cap") or {}).get("spent", 0.0)
                 for i in range(run.shards))
     return start_ledger(ray, settings.run.max_cost, spent)
 
