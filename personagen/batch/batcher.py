@@ -1,7 +1,7 @@
 """Requests to one (endpoint, model) gathered into batches, submitted, polled and resolved back to their callers.
 
-`ask(body)` is what a chat call becomes in batch mode (personagen/batch/transport.py hands it the request body):
-it returns (HTTP status, JSON body) as the server would have answered the same request synchronously.
+`ask(body)` is what a chat call becomes in batch mode (the transport in personagen/batch/session.py hands it the
+request body): it returns (HTTP status, JSON body) as the server would have answered the same request synchronously.
 
 - Every request gets a custom id from its body (sha256 of the canonical JSON) and how many times this process
   asked the same body before (`-0`, `-1`, ...): a resumed run asks the same requests in the same order, so the
