@@ -33,6 +33,8 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +48,7 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / ".ci" / "build-llama-server"
 RUN_TIMEOUT = 600  # one run on the busy machine (4 in all: CI stays well under its limit); burners stop after it
+JINJA = ["--jinja", "--no-jinja"]  # llama-server's chat templates: jinja (its default, needed for tools) or built-in
 BURN = "import sys, time\nend = time.monotonic() + float(sys.argv[1])\nwhile time.monotonic() < end:\n    pass\n"
 
 
@@ -91,8 +94,8 @@ def wait_healthy(proc: subprocess.Popen, url: str, log: Path, timeout: float = 3
     pytest.fail(f"llama-server not healthy after {timeout} s:\n{log.read_text(errors='replace')[-3000:]}")
 
 
-@pytest.fixture(scope="module", params=["--jinja", "--no-jinja"])
-def llama_server(request, tmp_path_factory):
+@contextmanager
+def serve(jinja: str, tmp_path_factory, *extra: str) -> Iterator[RealServer]:
     """The real llama-server on a free loopback port, serving the packaged Gemma 3 270M, as a user starts it."""
     from personagen.backends.local_server import default_threads, free_port
     from personagen.backends.model_file import LocalModelError, resolve_model_path
@@ -105,17 +108,16 @@ def llama_server(request, tmp_path_factory):
     log = tmp_path_factory.mktemp("llama-server") / "server.log"
     port, key = free_port(), os.urandom(16).hex()
     # threads as the embedded server takes them (cores - 1): llama.cpp threads spin on barriers, and on a busy
-    # machine a server using every core collapses (docs/local-model.md; 1-3 tokens/s measured here); one slot:
-    # requests are never batched together (the module docstring); PersonaGen sends them one at a time to it anyway
+    # machine a server using every core collapses (docs/local-model.md; 1-3 tokens/s measured here)
     command = [str(binary), "-m", str(model), "--host", "127.0.0.1", "--port", str(port), "--api-key", key,
-               "-t", str(default_threads()), "--parallel", "1", request.param]
+               "-t", str(default_threads()), jinja, *extra]
     with open(log, "wb") as out:
         proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
     try:
         url = f"http://127.0.0.1:{port}"
         wait_healthy(proc, url, log)
         listed = httpx.get(f"{url}/v1/models", headers={"Authorization": f"Bearer {key}"}, timeout=10).json()
-        yield RealServer(f"{url}/v1", key, listed["data"][0]["id"], request.param, log)
+        yield RealServer(f"{url}/v1", key, listed["data"][0]["id"], jinja, log)
     finally:
         proc.terminate()
         try:
@@ -123,6 +125,21 @@ def llama_server(request, tmp_path_factory):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="module", params=JINJA)
+def llama_server(request, tmp_path_factory):
+    """The server with its default slots, each caching the prompt prefix it last served (with one slot, the advisory
+    run passed 600 s at load average 16-17, where it had taken 371 s with the default slots at 15-17)."""
+    with serve(request.param, tmp_path_factory) as server:
+        yield server
+
+
+@pytest.fixture(scope="module", params=JINJA)
+def one_slot_server(request, tmp_path_factory):
+    """The server with one slot (`--parallel 1`): a seeded run's answers repeat (the module docstring)."""
+    with serve(request.param, tmp_path_factory, "--parallel", "1") as server:
+        yield server
 
 
 @pytest.fixture
@@ -171,9 +188,9 @@ seed = 1
 """
 
 
-def test_an_enforced_critic_the_model_cannot_satisfy_exits_1_naming_it_and_the_fix(llama_server, busy_machine,
+def test_an_enforced_critic_the_model_cannot_satisfy_exits_1_naming_it_and_the_fix(one_slot_server, busy_machine,
                                                                                      tmp_path):
-    done, summary = run_busy(llama_server, busy_machine, tmp_path / "runs", ENFORCED_WITH_CONTROLS)
+    done, summary = run_busy(one_slot_server, busy_machine, tmp_path / "runs", ENFORCED_WITH_CONTROLS)
     assert (done.returncode, summary.get("status")) == (1, "failed"), done.stdout + done.stderr
     message = summary["message"]
     print(f"message: {message}")
@@ -187,5 +204,6 @@ def test_an_enforced_critic_the_model_cannot_satisfy_exits_1_naming_it_and_the_f
     assert not [e for e in events if e["type"] == "verdict" and e["agent"] == f"critic:{CONTROLLED}"]  # no persona
     config = json.loads((tmp_path / "runs" / "e2e" / "config.json").read_text(encoding="utf-8"))
     default = config["models"]["default"]
-    assert (default["model"], default["structured_output"]) == (llama_server.model_name, "json_schema")
-    assert config["settings"]["critics"]["controls"] == [CONTROLLED] and llama_server.api_key not in json.dumps(config)
+    assert (default["model"], default["structured_output"]) == (one_slot_server.model_name, "json_schema")
+    assert config["settings"]["critics"]["controls"] == [CONTROLLED]
+    assert one_slot_server.api_key not in json.dumps(config)
