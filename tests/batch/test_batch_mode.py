@@ -95,6 +95,9 @@ def test_a_stopped_run_leaves_its_batches_running_cancel_then_resume(tmp_path, s
         assert "left running at the provider" in output and "personagen run --resume c --cancel-batches" in output
         s = summary(tmp_path / "c")
         assert s["status"] == "interrupted" and s["batch"]["in_flight"] == ["batch_000001"]
+        refused = invoke("run", "--resume", "c", "--runs-dir", tmp_path, "--base-url", url, "--config",
+                         config(tmp_path))  # the config's models say nothing of batches: synchronous
+        assert refused.exit_code == 2 and "running at the provider" in " ".join(refused.output.split())
         result = invoke("run", "--resume", "c", "--runs-dir", tmp_path, "--base-url", url, "--cancel-batches")
         assert result.exit_code == 0, result.output
         assert "batch_000001" in result.output and "cancelling" in result.output
