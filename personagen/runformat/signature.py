@@ -5,7 +5,7 @@ left out): a changed setting can never silently mix two datasets in one folder. 
 counts and exports its texts without the near-duplicates). Left out, because they change how or how much but
 not what: the counts a run may be extended by (`personas`; a `--texts` target is in), budgets and the cost cap,
 concurrency, and every model key that only says how to reach or pay for the model (`FREE_MODEL_KEYS`: where,
-timeouts, retries, prices, batch discount). `--estimate` pilots are extended by a resume for this reason.
+timeouts, retries, prices, batch mode and its discount). `--estimate` pilots are extended by a resume for this reason.
 """
 
 from __future__ import annotations
