@@ -5,11 +5,12 @@ its first copy among the distinct normalised texts (later passes work on distinc
 
 `minhash_edges`: the lexical pass over distinct texts. Input: their shingle sets (word trigrams). Output: edges
 (earlier row, later row, Jaccard similarity) between texts whose shingle sets overlap at least `threshold`.
-MinHash signatures come from datasketch (128 permutations); candidate pairs from locality-sensitive hashing on
-them: the signature is cut into `b` bands of `r` values (datasketch's choice for a threshold LSH_MARGIN lower
-than asked, weighted against misses: LSH is probabilistic and pairs just above the threshold are otherwise missed
-now and then), and texts that agree on a whole band are candidates. Banding is done with numpy over one
-(n, 128) uint32 matrix: 51 MB at 100,000 texts, where an index of Python objects per band took 8 times more.
+MinHash signatures: datasketch's legacy scheme (128 permutations), in numpy for many texts at once. Candidate
+pairs come from locality-sensitive hashing on them: the signature is cut into `b` bands of `r` values
+(datasketch's choice for a threshold LSH_MARGIN lower than asked, weighted against misses: LSH is probabilistic
+and pairs just above the threshold are otherwise missed now and then), and texts that agree on a whole band are
+candidates. Banding is done with numpy over one (n, 128) uint32 matrix: 51 MB at 100,000 texts, where an index
+of Python objects per band took 8 times more.
 A candidate becomes an edge only when its exact Jaccard similarity reaches the threshold; a text is compared with
 at most MAX_CANDIDATES earlier texts per band bucket and keeps at most `neighbours` edges (its most similar
 earlier texts).
@@ -17,7 +18,7 @@ earlier texts).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -29,6 +30,9 @@ NUM_PERM = 128
 LSH_MARGIN = 0.1
 LSH_WEIGHTS = (0.3, 0.7)  # datasketch's (false positive, false negative) weights: a missed pair costs more
 MAX_CANDIDATES = 64  # per text and band bucket: a bucket of thousands of template texts stays linear
+MERSENNE, MAX_HASH = np.uint64((1 << 61) - 1), np.uint64((1 << 32) - 1)  # datasketch's legacy scheme
+EMPTY = (1 << 32) - 1  # the signature of an empty set (datasketch's initial hash values)
+CHUNK_SHINGLES = 65536  # shingles per numpy product: 64 MB of uint64 at 128 permutations
 
 
 def unique_texts(normalised: list[str]) -> tuple[list[int], list[int]]:
@@ -46,18 +50,63 @@ def unique_texts(normalised: list[str]) -> tuple[list[int], list[int]]:
 
 
 def signatures(shingle_sets: list[set[str]], tick: Tick | None = None) -> np.ndarray:
-    """MinHash signatures (n, NUM_PERM) uint32 of the shingle sets (datasketch, seed 1: deterministic)."""
+    """MinHash signatures (n, NUM_PERM) uint32 of the shingle sets: datasketch's "legacy" scheme (its SHA-1 32-bit
+    shingle hash, permutations (a * h + b) mod (2^61 - 1), seed 1: deterministic), computed for many texts at once:
+    per chunk of texts, each distinct shingle is permuted once (one numpy product, the modulo as the Mersenne
+    reduction), then each text takes the minimum over its shingles' rows. The values are those of datasketch's
+    `MinHash(num_perm=128, seed=1, scheme="legacy")` (a test checks it), without a MinHash object per text."""
     from datasketch import MinHash
+    from datasketch.hashfunc import sha1_hash32
 
-    out = np.zeros((len(shingle_sets), NUM_PERM), dtype=np.uint32)
-    encoded = ([s.encode("utf-8") for s in shingle_set] for shingle_set in shingle_sets)
-    for row, sketch in enumerate(MinHash.generator(encoded, num_perm=NUM_PERM)):
-        out[row] = sketch.hashvalues
-        if tick and row % 1000 == 999:
-            tick(1000)
-    if tick:
-        tick(len(shingle_sets) % 1000)
+    a, b = MinHash(num_perm=NUM_PERM, seed=1, scheme="legacy").permutations
+    out = np.full((len(shingle_sets), NUM_PERM), EMPTY, dtype=np.uint32)
+    hashes: dict[str, int] = {}
+    for start, stop in chunks([len(s) for s in shingle_sets], CHUNK_SHINGLES):
+        ids: dict[str, int] = {}
+        members = [ids.setdefault(g, len(ids)) for sh in shingle_sets[start:stop] for g in sh]
+        if members:
+            hv = np.fromiter((hashes.get(g) or hashes.setdefault(g, sha1_hash32(g.encode("utf-8"))) for g in ids),
+                             dtype=np.uint64, count=len(ids))
+            counts = np.fromiter((len(sh) for sh in shingle_sets[start:stop]), dtype=np.int64, count=stop - start)
+            out[start:stop] = minima(permute(hv, a, b), np.asarray(members), counts)
+        if tick:
+            tick(stop - start)
     return out
+
+
+def minima(table: np.ndarray, members: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Per text, the column-wise minimum of the `table` rows of its shingles (`members`, `counts` per text, in
+    order); EMPTY for a text without shingles. Texts with the same number of shingles are reduced together (one
+    gather and one min per count: numpy's reduceat over rows is several times slower)."""
+    out = np.full((len(counts), table.shape[1]), EMPTY, dtype=np.uint32)
+    offsets = np.r_[0, np.cumsum(counts)[:-1]]
+    for count in np.unique(counts[counts > 0]):
+        texts = np.flatnonzero(counts == count)
+        rows = members[offsets[texts][:, None] + np.arange(count)]
+        out[texts] = table[rows].min(axis=1)
+    return out
+
+
+def permute(hv: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """((a * h + b) mod (2^61 - 1)) & (2^32 - 1) for every hash h and permutation (a, b), as uint32 (rows: hashes).
+    The product wraps at 2^64 as datasketch's uint64 arithmetic does; the modulo is the Mersenne reduction
+    (x & p) + (x >> 61), less p once if needed: exact for any uint64, and no 64-bit division."""
+    x = hv[:, None] * a + b
+    x = (x & MERSENNE) + (x >> np.uint64(61))
+    x -= MERSENNE * (x >= MERSENNE)
+    return (x & MAX_HASH).astype(np.uint32)
+
+
+def chunks(sizes: list[int], budget: int) -> Iterator[tuple[int, int]]:
+    """(start, stop) ranges of consecutive items whose sizes sum to at most `budget` (an item larger: alone)."""
+    start, size = 0, 0
+    for i, n in enumerate(sizes):
+        if size and size + n > budget:
+            yield start, i
+            start, size = i, 0
+        size += n
+    if start < len(sizes):
+        yield start, len(sizes)
 
 
 def band_shape(threshold: float) -> tuple[int, int]:
