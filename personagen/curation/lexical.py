@@ -58,7 +58,8 @@ def signatures(shingle_sets: list[set[str]], tick: Tick | None = None) -> np.nda
     from datasketch import MinHash
     from datasketch.hashfunc import sha1_hash32
 
-    a, b = MinHash(num_perm=NUM_PERM, seed=1, scheme="legacy").permutations
+    permutations = np.asarray(MinHash(num_perm=NUM_PERM, seed=1, scheme="legacy").permutations, dtype=np.uint64)
+    a, b = permutations[0], permutations[1]
     out = np.full((len(shingle_sets), NUM_PERM), EMPTY, dtype=np.uint32)
     hashes: dict[str, int] = {}
     for start, stop in chunks([len(s) for s in shingle_sets], CHUNK_SHINGLES):
