@@ -16,7 +16,7 @@ Advisory verdicts (recorded, never enforced) are not fed back. `[critics] feedba
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from langchain_core.messages import BaseMessage
@@ -24,6 +24,7 @@ from pydantic import BaseModel
 
 from personagen.agents.context import AgentContext
 from personagen.agents.llm import ModelAnswerError
+from personagen.personas.models import RejectedCandidate, Stage, TextSlot, Verdict, blocking_verdicts
 from personagen.personas.textfit import one_line
 
 T = TypeVar("T", bound=BaseModel)
@@ -31,7 +32,7 @@ DRAFT_WIDTH = 300  # characters of a rejected draft shown back to the model
 
 
 async def draft(ctx: AgentContext, agent: str, persona_id: str, messages: list[BaseMessage], schema: type[T],
-                build: Callable[[T], Any], *, stage: str, attempt: int, emit: bool = True,
+                build: Callable[[T], Any], *, stage: Stage, attempt: int, emit: bool = True,
                 **extra: Any) -> tuple[Any, ModelAnswerError | None]:
     """(candidate, None), or (None, the error) when the model call failed for this candidate: its answer did not
     fit `schema`, or the server refused this prompt or answer (the error's `kind` says which: a content filter,
@@ -46,40 +47,36 @@ async def draft(ctx: AgentContext, agent: str, persona_id: str, messages: list[B
         return None, exc
     candidate = build(answer)
     if emit:
-        data = candidate.model_dump(mode="json") if isinstance(candidate, BaseModel) else candidate
-        ctx.emit(persona_id, agent, "output", stage=stage, attempt=attempt, data=data, **extra)
+        ctx.emit(persona_id, agent, "output", stage=stage, attempt=attempt, data=candidate, **extra)
     return candidate, None
 
 
-def blocking_reasons(verdicts: Iterable[dict[str, Any]]) -> list[str]:
-    """The reasons of the verdicts that blocked a candidate (advisory ones excluded)."""
-    return [r for v in verdicts if not v.get("passed") and not v.get("advisory") for r in v.get("reasons", [])]
-
-
-def feedback_block(drafted: str | None, verdicts: Iterable[dict[str, Any]]) -> str:
-    """One rejected draft and why, in the prompts' document style ('' when nothing blocked it)."""
-    reasons = blocking_reasons(verdicts)
+def feedback_block(drafted: str | None, verdicts: Iterable[Verdict | Mapping[str, Any]]) -> str:
+    """One rejected draft and why, in the prompts' document style ('' when nothing blocked it; advisory verdicts
+    are not fed back)."""
+    reasons = [r for v in blocking_verdicts(verdicts) for r in v.reasons]
     if not reasons:
         return ""
     shown = one_line(drafted, DRAFT_WIDTH) if drafted else "(no usable answer)"
     return f"Rejected draft: {shown}\nWhy: {one_line('; '.join(reasons), DRAFT_WIDTH)}\n"
 
 
-def stage_feedback(ctx: AgentContext, state: dict[str, Any], stage: str, attempt: int, fields: Iterable[str]) -> str:
+def stage_feedback(ctx: AgentContext, state: dict[str, Any], stage: Stage, attempt: int,
+                   fields: Iterable[str]) -> str:
     """The feedback for attempt `attempt` of a persona stage: its previous candidate, if that was rejected
     (nothing with `[critics] feedback = false`). `fields` are the candidate's model-written fields."""
-    last = state["rejected"][-1] if state.get("rejected") else None
-    if not ctx.feedback or attempt <= 1 or last is None or last["stage"] != stage or last["attempt"] != attempt - 1:
+    last: RejectedCandidate | None = state["rejected"][-1] if state.get("rejected") else None
+    if not ctx.feedback or attempt <= 1 or last is None or last.stage != stage or last.attempt != attempt - 1:
         return ""
-    candidate = last.get("candidate")
-    drafted = json.dumps({k: candidate.get(k) for k in fields}, ensure_ascii=False) if candidate else None
-    return feedback_block(drafted, last.get("verdicts") or [])
+    candidate = last.candidate
+    drafted = json.dumps({k: getattr(candidate, k) for k in fields}, ensure_ascii=False) if candidate else None
+    return feedback_block(drafted, last.verdicts)
 
 
-def texts_feedback(ctx: AgentContext, slots: Iterable[dict[str, Any]]) -> str:
+def texts_feedback(ctx: AgentContext, slots: Iterable[TextSlot]) -> str:
     """The feedback for rewriting texts: each open slot's last rejected text and why."""
     if not ctx.feedback:
         return ""
-    return "".join(feedback_block(json.dumps(s["last"].get("text"), ensure_ascii=False) if s["last"].get("text")
-                                  else None, s["last"].get("verdicts") or [])
-                   for s in slots if s.get("last"))
+    return "".join(feedback_block(json.dumps(s.last.text, ensure_ascii=False) if s.last.text else None,
+                                  s.last_verdicts)
+                   for s in slots if s.last is not None)

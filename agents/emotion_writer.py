@@ -24,7 +24,7 @@ from personagen.agents.examples import load_pool, pick
 from personagen.agents.prompting import render
 from personagen.agents.scenario_designer import persona_line
 from personagen.personas.localized import japanese, scene_line
-from personagen.personas.models import Expression, Scenario
+from personagen.personas.models import Expression, Scenario, Stage, TextSlot
 from personagen.personas.textfit import one_line
 
 AGENT = "emotion_writer"
@@ -72,9 +72,9 @@ def examples_for(emotion: str, count: int, with_writer: bool, seed: int, attempt
     return "\n".join(blocks)
 
 
-def open_slots(slots: dict[str, dict[str, Any]], emotion: str) -> list[int]:
+def open_slots(slots: dict[tuple[str, int], TextSlot], emotion: str) -> list[int]:
     """Indices of the emotion's slots still waiting for an accepted text."""
-    return [s["slot"] for s in slots.values() if s["emotion"] == emotion and s["status"] == "open"]
+    return [s.slot for s in slots.values() if s.emotion == emotion and s.status == "open"]
 
 
 def situation_line(scenario: Scenario | None, language: str = "en") -> str:
@@ -90,7 +90,7 @@ def situation_line(scenario: Scenario | None, language: str = "en") -> str:
 
 def build_messages(state: dict[str, Any], ctx: AgentContext, emotion: str, slots: list[int], attempt: int) -> list:
     count = len(slots)
-    feedback = texts_feedback(ctx, [state["slots"][f"{emotion}#{s}"] for s in slots])
+    feedback = texts_feedback(ctx, [state["slots"][(emotion, s)] for s in slots])
     if ctx.method == "baseline":
         return render("emotion_writer_baseline", emotion=emotion, language=ctx.language_name, count=count,
                       examples=examples_for(emotion, count, False, state["seed"], attempt, ctx.language),
@@ -106,16 +106,16 @@ async def write_for_emotion(state: dict[str, Any], ctx: AgentContext, emotion: s
     slots = open_slots(state["slots"], emotion)
     if not slots:
         return []
-    attempt = max(state["slots"][f"{emotion}#{s}"]["attempts"] for s in slots) + 1
+    attempt = max(state["slots"][(emotion, s)].attempts for s in slots) + 1
     messages = build_messages(state, ctx, emotion, slots, attempt)
 
     def candidates(answer: Texts) -> list[Expression]:
         texts = [t.strip() for t in answer.texts if t and t.strip()]
-        return [Expression(emotion=emotion, text=text, slot=slot, attempt=state["slots"][f"{emotion}#{slot}"]
-                           ["attempts"] + 1) for slot, text in zip(slots, texts, strict=False)]
+        return [Expression(emotion=emotion, text=text, slot=slot, attempt=state["slots"][(emotion, slot)].attempts + 1)
+                for slot, text in zip(slots, texts, strict=False)]
 
     written, _ = await draft(ctx, AGENT, state["persona_id"], messages, texts_schema(len(slots)), candidates,
-                             stage="expression", attempt=attempt, emit=False, emotion=emotion)
+                             stage=Stage.EXPRESSION, attempt=attempt, emit=False, emotion=emotion)
     return written or []
 
 
@@ -124,8 +124,7 @@ async def write_emotions(state: dict[str, Any], runtime: Runtime[AgentContext]) 
     ctx = runtime.context
     batches = await asyncio.gather(*(write_for_emotion(state, ctx, e) for e in ctx.emotions))
     pending = [expr for batch in batches for expr in batch]
-    slots = {key: dict(s, attempts=s["attempts"] + 1) if s["status"] == "open" else s
+    slots = {key: s.model_copy(update={"attempts": s.attempts + 1}) if s.status == "open" else s
              for key, s in state["slots"].items()}
-    ctx.emit(state["persona_id"], AGENT, "output", stage="expression",
-             data=[e.model_dump(mode="json") for e in pending])
+    ctx.emit(state["persona_id"], AGENT, "output", stage=Stage.EXPRESSION, data=pending)
     return {"pending": pending, "slots": slots}

@@ -3,7 +3,7 @@
 Input: `base` and `socio` (when the run has that stage). The scenario's slots (location type, activity, partner
 relationship, medium, language style) are drawn from the run's vocabularies with the persona's seed; the model
 writes the scene that ties them together.
-Output: `scenario` (a Scenario, or None when the answer did not parse), `scenario_attempts`.
+Output: `scenario` (a Scenario, or None when the answer did not parse), `attempts` (its scenario count).
 A rewrite's prompt carries the rejected scene and why (agents/drafting.py).
 """
 
@@ -20,7 +20,7 @@ from personagen.agents.drafting import draft, stage_feedback
 from personagen.agents.examples import shown_examples
 from personagen.agents.prompting import render
 from personagen.personas.localized import base_line, socio_line
-from personagen.personas.models import Scenario
+from personagen.personas.models import Scenario, Stage
 from personagen.personas.scenario_slots import draw_slots
 from personagen.personas.vocab import load_vocab
 
@@ -57,12 +57,12 @@ def persona_line(state: dict[str, Any], language: str = "en") -> str:
 async def design_scenario(state: dict[str, Any], runtime: Runtime[AgentContext]) -> dict[str, Any]:
     """Graph node: draw the scenario slots and let the model write the scene."""
     ctx = runtime.context
-    attempt = state["scenario_attempts"] + 1
+    attempt = state["attempts"][Stage.SCENARIO] + 1
     slots = draw_slots(ctx.vocab or load_vocab(None), ctx.slot_plan, state["index"], state["seed"], attempt)
     messages = render(AGENT, persona=persona_line(state, ctx.language), language=ctx.language_name,
                       examples=examples_block(state["seed"], attempt, ctx.language),
-                      feedback=stage_feedback(ctx, state, "scenario", attempt, ("description",)), **slots)
+                      feedback=stage_feedback(ctx, state, Stage.SCENARIO, attempt, ("description",)), **slots)
     scenario, error = await draft(ctx, AGENT, state["base"].id, messages, SceneAnswer,
                                   lambda answer: Scenario(**slots, description=answer.description),
-                                  stage="scenario", attempt=attempt)
-    return {"scenario": scenario, "scenario_attempts": attempt, "stage_error": error}
+                                  stage=Stage.SCENARIO, attempt=attempt)
+    return {"scenario": scenario, "attempts": {**state["attempts"], Stage.SCENARIO: attempt}, "stage_error": error}

@@ -2,7 +2,7 @@
 
 Input: `base`; the fields with a table (education, religion, family structure, income) are sampled from the
 locale's tables, then the model writes the rest (residence, beliefs) to fit them.
-Output: `socio` (a SocioCultural, or None when the model's answer did not parse), `socio_attempts`.
+Output: `socio` (a SocioCultural, or None when the model's answer did not parse), `attempts` (its socio count).
 A rewrite's prompt carries the rejected background and why (agents/drafting.py).
 """
 
@@ -21,7 +21,7 @@ from personagen.agents.examples import shown_examples
 from personagen.agents.prompting import render
 from personagen.personas.locale import load_locale
 from personagen.personas.localized import enricher_line
-from personagen.personas.models import SocioCultural
+from personagen.personas.models import SocioCultural, Stage
 from personagen.personas.sampling import sample_socio
 
 AGENT = "socio_enricher"
@@ -59,16 +59,16 @@ async def enrich_socio(state: dict[str, Any], runtime: Runtime[AgentContext]) ->
     """Graph node: sample the table-backed background fields and let the model write the others."""
     ctx = runtime.context
     base = state["base"]
-    attempt = state["socio_attempts"] + 1
+    attempt = state["attempts"][Stage.SOCIO] + 1
     drawn = sample_socio(load_locale(ctx.locale), base, state["seed"], attempt)
     fields = {name: value for name, (value, _) in drawn.items()}
     missing = tuple(name for name in TABLE_FIELDS if name not in fields)
     messages = render(AGENT, persona=enricher_line(base, fields, TABLE_FIELDS, ctx.language),
                       language=ctx.language_name, fields=", ".join(("residence", "beliefs", *missing)),
                       examples=examples_block(state["seed"], attempt, ctx.language),
-                      feedback=stage_feedback(ctx, state, "socio", attempt, ("residence", "beliefs", *missing)))
+                      feedback=stage_feedback(ctx, state, Stage.SOCIO, attempt, ("residence", "beliefs", *missing)))
     provenance = {name: sampled for name, (_, sampled) in drawn.items()}
     socio, error = await draft(ctx, AGENT, base.id, messages, enrichment_schema(missing),
                                lambda answer: SocioCultural(**fields, **answer.model_dump(), provenance=provenance),
-                               stage="socio", attempt=attempt)
-    return {"socio": socio, "socio_attempts": attempt, "stage_error": error}
+                               stage=Stage.SOCIO, attempt=attempt)
+    return {"socio": socio, "attempts": {**state["attempts"], Stage.SOCIO: attempt}, "stage_error": error}

@@ -52,9 +52,9 @@ async def critique_and_close(state: PersonaState, runtime: Runtime[AgentContext]
 
 async def drop_persona(state: PersonaState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     """A persona stage ran out of attempts: the persona is dropped with the last reasons."""
-    stage = state["rejected"][-1]["stage"] if state["rejected"] else "base"
-    reason = f"{stage}: {state['max_attempts'][stage]} candidates rejected; last: {state['last_reason']}"
-    runtime.context.emit(state["persona_id"], f"{stage}_critics", "drop", stage=stage,
+    stage = state["rejected"][-1].stage if state["rejected"] else Stage.BASE
+    reason = f"{stage.value}: {state['max_attempts'][stage]} candidates rejected; last: {state['last_reason']}"
+    runtime.context.emit(state["persona_id"], f"{stage.value}_critics", "drop", stage=stage,
                          data={"stage": stage, "reasons": [reason]})
     return {"status": "dropped", "drop_reason": reason}
 
@@ -69,8 +69,8 @@ def build_graph(split: bool = False):
     """
     g = StateGraph(PersonaState, context_schema=AgentContext)
     agents = {Stage.BASE: sample_base_persona, Stage.SOCIO: enrich_socio, Stage.SCENARIO: design_scenario}
-    stages = [(routing.STAGE_NODES[s.value], a, make_persona_critic_node(s), routing.after_critique(s.value),
-               routing.targets_after(s.value)) for s, a in agents.items()]
+    stages = [(routing.STAGE_NODES[s], a, make_persona_critic_node(s), routing.after_critique(s),
+               routing.targets_after(s)) for s, a in agents.items()]
     stages.append((routing.TEXTS, write_emotions, critique_and_close, routing.after_text_critique,
                    [routing.TEXTS, END]))
     for node, agent, critics, route, targets in stages:

@@ -21,14 +21,15 @@ from typing import Any
 
 from personagen.agents.context import AgentContext, Limits
 from personagen.agents.critics.registry import CriticError
-from personagen.agents.critics.stage import lost_to_error
 from personagen.agents.llm import ModelCallError
 from personagen.errors import InputError, RunFailure, RunIncomplete
 from personagen.graph.state import PersonaState, initial_state
+from personagen.personas.models import Stage, lost_to_error
 from personagen.personas.sampling import persona_seed
 
 RECURSION_MARGIN = 5  # 2 are needed (the START input step, the finish/drop node), 3 spare
-STAGES = {"base": ["base"], "base+socio": ["base", "socio"], "full": ["base", "socio", "scenario"]}
+STAGES = {"base": [Stage.BASE], "base+socio": [Stage.BASE, Stage.SOCIO],
+          "full": [Stage.BASE, Stage.SOCIO, Stage.SCENARIO]}
 
 
 class RunAborted(RunFailure):
@@ -93,7 +94,7 @@ def shard_indices(personas: int, shard: str | None, done: Container[int] = ()) -
     return (x for x in todo if x not in done), count
 
 
-def stage_list(ctx: AgentContext) -> list[str]:
+def stage_list(ctx: AgentContext) -> list[Stage]:
     """The persona stages of the run: none for the baseline, else as `--stages` says."""
     return [] if ctx.method == "baseline" else STAGES[ctx.stages]
 
@@ -104,11 +105,11 @@ def persona_row(state: PersonaState) -> dict[str, Any]:
     return {
         "id": state["persona_id"], "index": state["index"], "seed": state["seed"], "status": state["status"],
         "base": dump(state.get("base")), "socio": dump(state.get("socio")), "scenario": dump(state.get("scenario")),
-        "attempts": {k: state[f"{k}_attempts"] for k in ("base", "socio", "scenario")},
-        "rejected": state["rejected"], "verdicts": state["verdicts"],
+        "attempts": {stage.value: n for stage, n in state["attempts"].items()},
+        "rejected": [dump(r) for r in state["rejected"]], "verdicts": [dump(v) for v in state["verdicts"]],
         "texts": {"accepted": len(state["texts"]), "dropped": len(state["dropped_texts"]),
                   "requested": len(state["slots"]), "lost_to_errors": lost_to_errors(state)},
-        "dropped_texts": state["dropped_texts"], "drop_reason": state.get("drop_reason"),
+        "dropped_texts": [dump(t) for t in state["dropped_texts"]], "drop_reason": state.get("drop_reason"),
     }
 
 
@@ -116,9 +117,8 @@ def lost_to_errors(state: PersonaState) -> int:
     """Text slots of a finished thread lost to failed model calls (not to critics' judgements): every slot of a
     persona dropped because its stage's model calls failed, else its slots dropped that way."""
     if state["status"] == "dropped":
-        last = state["rejected"][-1] if state["rejected"] else {"verdicts": []}
-        return len(state["slots"]) if lost_to_error(last["verdicts"]) else 0
-    return sum(1 for t in state["dropped_texts"] if t.get("cause") == "error")
+        return len(state["slots"]) if state["rejected"] and lost_to_error(state["rejected"][-1].verdicts) else 0
+    return sum(1 for t in state["dropped_texts"] if t.cause == "error")
 
 
 def record_rows(state: PersonaState, ctx: AgentContext) -> list[dict[str, Any]]:
@@ -129,17 +129,18 @@ def record_rows(state: PersonaState, ctx: AgentContext) -> list[dict[str, Any]]:
     persona = base.model_dump(mode="json", exclude={"provenance", "id", "index"}) if base else None
     model = ctx.models.for_agent("emotion_writer").name
     return [{
-        "id": f"{state['persona_id']}-{t['emotion']}-{t['slot']}", "persona_id": state["persona_id"],
-        "emotion": t["emotion"], "text": t["text"], "language": ctx.language, "persona": persona,
+        "id": f"{state['persona_id']}-{t.emotion}-{t.slot}", "persona_id": state["persona_id"],
+        "emotion": t.emotion, "text": t.text, "language": ctx.language, "persona": persona,
         "socio": socio.model_dump(mode="json", exclude={"provenance"}) if socio else None,
         "scenario": scenario.model_dump(mode="json") if scenario else None,
-        "model": model, "attempt": t["attempt"], "method": ctx.method, "verdicts": t["verdicts"],
+        "model": model, "attempt": t.attempt, "method": ctx.method,
+        "verdicts": [v.model_dump(mode="json") for v in t.verdicts],
     } for t in state["texts"]]
 
 
-def limits_by_stage(ctx: AgentContext) -> dict[str, int]:
+def limits_by_stage(ctx: AgentContext) -> dict[Stage, int]:
     lim = ctx.limits
-    return {"base": lim.base_attempts, "socio": lim.socio_attempts, "scenario": lim.scenario_attempts}
+    return {Stage.BASE: lim.base_attempts, Stage.SOCIO: lim.socio_attempts, Stage.SCENARIO: lim.scenario_attempts}
 
 
 def recursion_limit(limits: Limits) -> int:

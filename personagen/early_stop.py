@@ -25,6 +25,7 @@ from typing import Any
 from personagen.agents.context import Limits
 from personagen.agents.critics.registry import registered_critics
 from personagen.agents.events import Event, LlmCallEvent
+from personagen.personas.models import blocking_verdicts
 
 DOCTOR = "run `personagen doctor` (with the same --base-url/--model/--config) to see which structured-output mode works"
 FILTERED = ("the server refuses prompts or answers about their content (emotion prompts trip content filters): use "
@@ -68,8 +69,7 @@ def where(stage: str, critic: str) -> str:
 
 def blocking_critics(verdicts: list[dict[str, Any]]) -> list[str]:
     """The critics that blocked a candidate; PARSE for a failed model call (also a critic's own: FailedCall)."""
-    return [PARSE if v.get("error_kind") else v["critic"] for v in verdicts if not v.get("passed")
-            and not v.get("advisory")]
+    return [PARSE if v.error_kind else v.critic for v in blocking_verdicts(verdicts)]
 
 
 def failure_of(row: dict[str, Any]) -> tuple[str, str] | None:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 
 class Stage(StrEnum):
@@ -110,8 +110,17 @@ class Verdict(BaseModel):
 
     @property
     def blocks(self) -> bool:
-        """True when this verdict rejects the candidate (a failing verdict that is not advisory)."""
+        """True when this verdict rejects the candidate (a failing verdict that is not advisory): the one place
+        this is decided."""
         return not self.passed and not self.advisory
+
+    @model_serializer(mode="wrap")
+    def _without_unset_error(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """`error_kind` is written only when a failed model call made the verdict (rows and events alike)."""
+        out = handler(self)
+        if out.get("error_kind") is None:
+            out.pop("error_kind", None)
+        return out
 
 
 def blocking_verdicts(verdicts: Iterable[Verdict | Mapping[str, Any]]) -> list[Verdict]:
@@ -119,3 +128,53 @@ def blocking_verdicts(verdicts: Iterable[Verdict | Mapping[str, Any]]) -> list[V
     folder holds (personas.jsonl, records.jsonl)."""
     read = (v if isinstance(v, Verdict) else Verdict.model_validate(v) for v in verdicts)
     return [v for v in read if v.blocks]
+
+
+def lost_to_error(verdicts: Iterable[Verdict | Mapping[str, Any]]) -> bool:
+    """True when a rejected candidate was blocked by a failed model call rather than by a critic's judgement."""
+    return any(v.error_kind for v in blocking_verdicts(verdicts))
+
+
+# ---- how a persona's loops stand: the graph state's records, and the rows of personas.jsonl / records.jsonl ----
+
+
+class AcceptedText(Expression):
+    """A text every enforced critic accepted, with the verdicts on it (a records.jsonl row's `verdicts`)."""
+
+    verdicts: list[Verdict] = Field(default_factory=list, description="The verdicts on the text.")
+
+
+class DroppedText(BaseModel):
+    """A text slot whose rewrite loop ran out of attempts: its last draft and the verdicts on it, and whether
+    critics or failed model calls closed it."""
+
+    emotion: str = Field(description="Target emotion label.")
+    slot: int = Field(description="Index of the text among the texts for this emotion.")
+    text: str | None = Field(default=None, description="The last draft (None: the model gave no usable text).")
+    verdicts: list[Verdict] = Field(default_factory=list, description="The verdicts on the last draft.")
+    cause: Literal["critic", "error"] = Field(description="'error': failed model calls closed it, not critics.")
+
+
+class TextSlot(BaseModel):
+    """One text a persona owes (an emotion and its index) and how its rewrite loop stands."""
+
+    emotion: str = Field(description="Target emotion label.")
+    slot: int = Field(description="Index of the text among the texts for this emotion.")
+    attempts: int = Field(default=0, description="Drafts asked for so far.")
+    status: Literal["open", "accepted", "dropped"] = Field(default="open", description="Open until closed.")
+    last: Expression | None = Field(default=None, description="The last draft the critics judged.")
+    last_verdicts: list[Verdict] = Field(default_factory=list, description="The verdicts on the last draft.")
+    failed_call: bool = Field(default=False, description="The writer's last call gave this slot no text.")
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return self.emotion, self.slot
+
+
+class RejectedCandidate(BaseModel):
+    """A persona-stage candidate its critics rejected (None: the agent's model call gave no candidate)."""
+
+    stage: Stage = Field(description="The stage whose critics rejected it.")
+    attempt: int = Field(description="Which attempt of the stage it was.")
+    candidate: BasePersona | SocioCultural | Scenario | None = Field(description="The candidate, as judged.")
+    verdicts: list[Verdict] = Field(description="The verdicts on it.")

@@ -20,9 +20,17 @@ from personagen.agents.context import AgentContext
 from personagen.agents.critics.controls import ensure_controls
 from personagen.agents.critics.registry import Candidate, CriticError
 from personagen.agents.llm import ModelAnswerError
-from personagen.personas.models import Stage, Verdict
+from personagen.personas.models import (
+    AcceptedText,
+    DroppedText,
+    RejectedCandidate,
+    Stage,
+    TextSlot,
+    Verdict,
+    blocking_verdicts,
+    lost_to_error,
+)
 
-STAGE_KEYS = {Stage.BASE: "base", Stage.SOCIO: "socio", Stage.SCENARIO: "scenario"}
 NO_TEXT = "the model gave no usable text"
 
 
@@ -31,16 +39,6 @@ def failed_call(critic: str, stage: Stage, reason: str, kind: str) -> Verdict:
     judgement, so a slot or persona lost this way counts against `[limits] max_error_share`."""
     return Verdict(critic=critic, stage=stage, passed=False, score=0.0, reasons=[reason], kind="llm",
                    error_kind=kind)
-
-
-def as_row(verdict: Verdict) -> dict[str, Any]:
-    """A verdict as state and persona rows hold it (`error_kind` only when set)."""
-    return verdict.model_dump(mode="json", exclude_none=True)
-
-
-def lost_to_error(verdicts: list[dict[str, Any]]) -> bool:
-    """True when a rejected candidate was blocked by a failed model call rather than by a critic's judgement."""
-    return any(v.get("error_kind") for v in verdicts if not v.get("passed") and not v.get("advisory"))
 
 
 async def judge(ctx: AgentContext, candidate: Candidate, persona_id: str, attempt: int) -> list[Verdict]:
@@ -70,8 +68,7 @@ async def judge(ctx: AgentContext, candidate: Candidate, persona_id: str, attemp
             continue
         if spec.name in ctx.advisory:
             verdict = verdict.model_copy(update={"advisory": True})
-        ctx.emit(persona_id, agent, "verdict", stage=spec.stage, attempt=attempt,
-                 data=as_row(verdict), **where)
+        ctx.emit(persona_id, agent, "verdict", stage=spec.stage, attempt=attempt, data=verdict, **where)
         verdicts.append(verdict)
         if verdict.blocks:
             break
@@ -85,69 +82,69 @@ def persona_candidate(state: dict[str, Any], stage: Stage, ctx: AgentContext) ->
 
 def make_persona_critic_node(stage: Stage):
     """A graph node judging the candidate of `stage` (base, socio or scenario)."""
-    key = STAGE_KEYS[stage]
 
     async def critique(state: dict[str, Any], runtime: Runtime[AgentContext]) -> dict[str, Any]:
-        ctx, attempt = runtime.context, state[f"{key}_attempts"]
-        if state.get(key) is None:  # the agent's model call failed: a rejection without a candidate
+        ctx, attempt = runtime.context, state["attempts"][stage]
+        candidate = state.get(stage)  # the state holds each persona stage's candidate under the stage's name
+        if candidate is None:  # the agent's model call failed: a rejection without a candidate
             error = state.get("stage_error")  # the ModelAnswerError of agents/drafting.py
             verdicts = [failed_call("parse", stage, str(error or "no candidate"), getattr(error, "kind", "invalid"))]
         else:
             verdicts = await judge(ctx, persona_candidate(state, stage, ctx), state["persona_id"], attempt)
-        if not any(v.blocks for v in verdicts):
-            return {"passed": True, "verdicts": state["verdicts"] + [as_row(v) for v in verdicts]}
-        candidate = state.get(key)
-        rejected = {"stage": stage.value, "attempt": attempt,
-                    "candidate": candidate.model_dump(mode="json") if candidate is not None else None,
-                    "verdicts": [as_row(v) for v in verdicts]}
-        reason = "; ".join(r for v in verdicts if v.blocks for r in v.reasons)
-        if attempt < state["max_attempts"][key]:  # the last rejection is reported by the drop, not as a retry
+        blocking = blocking_verdicts(verdicts)
+        if not blocking:
+            return {"passed": True, "verdicts": state["verdicts"] + verdicts}
+        rejected = RejectedCandidate(stage=stage, attempt=attempt, candidate=candidate, verdicts=verdicts)
+        reason = "; ".join(r for v in blocking for r in v.reasons)
+        if attempt < state["max_attempts"][stage]:  # the last rejection is reported by the drop, not as a retry
             ctx.emit(state["persona_id"], f"{stage.value}_critics", "retry", stage=stage, attempt=attempt,
-                     data={"stage": stage.value, "reason": reason})
+                     data={"stage": stage, "reason": reason})
         return {"passed": False, "rejected": state["rejected"] + [rejected], "last_reason": reason}
 
-    critique.__name__ = f"critique_{key}"
+    critique.__name__ = f"critique_{stage.value}"
     return critique
 
 
 async def critique_texts(state: dict[str, Any], runtime: Runtime[AgentContext]) -> dict[str, Any]:
     """Graph node: judge each pending text; accept it, leave its slot open for a rewrite, or drop it."""
     ctx = runtime.context
-    slots = {k: dict(v) for k, v in state["slots"].items()}
-    texts, dropped = list(state["texts"]), list(state["dropped_texts"])
-    written = {f"{expr.emotion}#{expr.slot}" for expr in state["pending"]}
-    for key, slot in slots.items():  # an open slot the writer gave no text this round: its model call failed
-        if slot["status"] == "open":
-            slot["failed_call"] = key not in written
+    written = {(expr.emotion, expr.slot) for expr in state["pending"]}
+    slots: dict[tuple[str, int], TextSlot] = {  # an open slot the writer gave no text this round: its call failed
+        key: slot.model_copy(update={"failed_call": key not in written}) if slot.status == "open" else slot
+        for key, slot in state["slots"].items()}
+    texts: list[AcceptedText] = list(state["texts"])
+    dropped: list[DroppedText] = list(state["dropped_texts"])
     for expr in state["pending"]:
         candidate = Candidate(stage=Stage.EXPRESSION, persona=state.get("base"), socio=state.get("socio"),
                               scenario=state.get("scenario"), expression=expr, emotions=ctx.emotions,
-                              language=ctx.language, earlier_texts=[t["text"] for t in texts])
+                              language=ctx.language, earlier_texts=[t.text for t in texts])
         judged = await judge(ctx, candidate, state["persona_id"], expr.attempt)
-        verdicts = [as_row(v) for v in judged]
-        slot = slots[f"{expr.emotion}#{expr.slot}"]
-        slot["last"] = {"text": expr.text, "verdicts": verdicts}
-        if not any(v.blocks for v in judged):
-            slot["status"] = "accepted"
-            texts.append({**expr.model_dump(mode="json"), "verdicts": verdicts})
-        elif slot["attempts"] < ctx.limits.text_attempts:
+        slot = slots[(expr.emotion, expr.slot)]
+        slot.last, slot.last_verdicts = expr, judged
+        if not blocking_verdicts(judged):
+            slot.status = "accepted"
+            texts.append(AcceptedText(**dict(expr), verdicts=judged))
+        elif slot.attempts < ctx.limits.text_attempts:
             ctx.emit(state["persona_id"], "expression_critics", "retry", stage=Stage.EXPRESSION, attempt=expr.attempt,
-                     data={"stage": Stage.EXPRESSION, "reason": "; ".join(reasons_of(verdicts))},
+                     data={"stage": Stage.EXPRESSION, "reason": "; ".join(reasons_of(judged))},
                      emotion=expr.emotion, slot=expr.slot)
     for slot in slots.values():
-        if slot["status"] == "open" and slot["attempts"] >= ctx.limits.text_attempts:
-            slot["status"] = "dropped"
-            last = slot.get("last") or {"text": None, "verdicts": []}
-            error = slot.get("failed_call") or lost_to_error(last["verdicts"])
-            reasons = [NO_TEXT] if slot.get("failed_call") else reasons_of(last["verdicts"])
-            dropped.append({"emotion": slot["emotion"], "slot": slot["slot"], **last,
-                            "cause": "error" if error else "critic"})
+        if slot.status == "open" and slot.attempts >= ctx.limits.text_attempts:
+            reasons = [NO_TEXT] if slot.failed_call else reasons_of(slot.last_verdicts)
+            dropped.append(drop_slot(slot))
             ctx.emit(state["persona_id"], "expression_critics", "drop", stage=Stage.EXPRESSION,
-                     data={"stage": Stage.EXPRESSION, "reasons": reasons},
-                     emotion=slot["emotion"], slot=slot["slot"])
+                     data={"stage": Stage.EXPRESSION, "reasons": reasons}, emotion=slot.emotion, slot=slot.slot)
     return {"slots": slots, "texts": texts, "dropped_texts": dropped, "pending": []}
 
 
-def reasons_of(verdicts: list[dict[str, Any]]) -> list[str]:
-    failing = [r for v in verdicts if not v["passed"] and not v.get("advisory") for r in v["reasons"]]
-    return failing or [NO_TEXT]
+def drop_slot(slot: TextSlot) -> DroppedText:
+    """Close a slot whose attempts ran out (the slot changes in place: it is this round's copy)."""
+    slot.status = "dropped"
+    text = slot.last.text if slot.last is not None else None
+    error = slot.failed_call or lost_to_error(slot.last_verdicts)
+    return DroppedText(emotion=slot.emotion, slot=slot.slot, text=text, verdicts=slot.last_verdicts,
+                       cause="error" if error else "critic")
+
+
+def reasons_of(verdicts: list[Verdict]) -> list[str]:
+    return [r for v in blocking_verdicts(verdicts) for r in v.reasons] or [NO_TEXT]

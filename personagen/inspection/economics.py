@@ -90,7 +90,7 @@ def verdicts_by_candidate(events: list[Event]) -> dict[Candidate, list[VerdictEv
 
 
 def rejects(verdict: VerdictEvent) -> bool:
-    return not verdict.data.passed and not verdict.data.advisory
+    return verdict.data.blocks
 
 
 def outcomes(events: list[Event], judged: dict[Candidate, list[VerdictEvent]]) -> dict[Item, str]:

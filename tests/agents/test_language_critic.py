@@ -93,7 +93,7 @@ def test_a_draft_in_the_wrong_language_is_rewritten(language: str, wrong: str, r
     ctx = AgentContext(models=FakeModels(default=chat), emotions=["anger"], critics=select_critics(["language"], []),
                        texts_per_emotion=1, language=language, limits=Limits(text_attempts=2), sink=lambda e: None)
     state = asyncio.run(run_one(build_graph(), ctx, 0, 1))
-    assert [t["text"] for t in state["texts"]] == [right]
+    assert [t.text for t in state["texts"]] == [right]
     rewrite = [p for s, p in chat.prompts if s == "Texts"][-1]
     assert f"Rejected draft: {json.dumps(wrong, ensure_ascii=False)}" in rewrite
 

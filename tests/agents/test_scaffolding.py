@@ -95,7 +95,7 @@ def test_a_scaffolded_draft_is_rewritten_and_the_rewrite_prompt_says_what_to_dro
     ctx = AgentContext(models=FakeModels(default=chat), emotions=["anger"], critics=critics, texts_per_emotion=1,
                        limits=Limits(text_attempts=2), sink=lambda event: None)
     state = asyncio.run(run_one(build_graph(), ctx, 0, 1))
-    assert [t["text"] for t in state["texts"]] == ["I waited an hour and he never even called, I am fuming."]
+    assert [t.text for t in state["texts"]] == ["I waited an hour and he never even called, I am fuming."]
     rewrite = [p for s, p in chat.prompts if s == "Texts"][-1]
     assert 'Rejected draft: "I hate waiting for him. Emotional: anger."' in rewrite
     assert "'Emotional: anger.'" in rewrite and "write only the message itself" in rewrite

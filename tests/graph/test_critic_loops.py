@@ -9,6 +9,7 @@ from personagen.agents.critics.registry import select_critics
 from personagen.agents.events import record
 from personagen.graph.build import build_graph
 from personagen.graph.runner import RunPlan, run_one, run_personas
+from personagen.personas.models import Stage
 from tests.fakes import FakeModels, ScriptedChat, good_script
 
 PLAUSIBLE = {"reason": "fine", "plausible": True, "confidence": 0.9}
@@ -38,10 +39,10 @@ def test_reject_once_then_accept_resamples_exactly_once():
     ctx, events = make_ctx(ScriptedChat(script=script))
     state = run(ctx)
     assert state["status"] == "accepted"
-    assert state["base_attempts"] == 2
+    assert state["attempts"][Stage.BASE] == 2
     assert len(of_type(events, "sample")) == 2
     assert len(of_type(events, "retry", "base")) == 1
-    assert state["rejected"][0]["verdicts"][-1]["reasons"] == ["a 12-year-old judge"]
+    assert state["rejected"][0].verdicts[-1].reasons == ["a 12-year-old judge"]
     assert len(state["texts"]) == 4
 
 
@@ -50,7 +51,7 @@ def test_exhausted_base_loop_drops_persona_with_reasons():
     ctx, events = make_ctx(ScriptedChat(script=script), limits=Limits(base_attempts=3))
     state = run(ctx)
     assert state["status"] == "dropped"
-    assert state["base_attempts"] == 3
+    assert state["attempts"][Stage.BASE] == 3
     assert len(state["rejected"]) == 3
     assert "a 12-year-old judge" in state["drop_reason"]
     assert not state["texts"] and of_type(events, "drop", "base")
@@ -62,10 +63,10 @@ def test_rejected_text_is_rewritten_then_dropped_when_exhausted():
     chat = ScriptedChat(script=script)
     ctx, events = make_ctx(chat, emotions=["joy", "sadness"], texts_per_emotion=1, limits=Limits(text_attempts=2))
     state = run(ctx)
-    assert [t["emotion"] for t in state["texts"]] == ["sadness"]
-    assert [d["emotion"] for d in state["dropped_texts"]] == ["joy"]
+    assert [t.emotion for t in state["texts"]] == ["sadness"]
+    assert [d.emotion for d in state["dropped_texts"]] == ["joy"]
     assert chat.calls("Texts") == 3  # joy twice (first try + one rewrite), sadness once
-    assert "not joy" in state["dropped_texts"][0]["verdicts"][-1]["reasons"][0]
+    assert "not joy" in state["dropped_texts"][0].verdicts[-1].reasons[0]
 
 
 def test_a_single_emotion_runs_judge_rejects_by_answering_other():
@@ -73,9 +74,9 @@ def test_a_single_emotion_runs_judge_rejects_by_answering_other():
     chat = ScriptedChat(script=script)
     ctx, events = make_ctx(chat, emotions=["joy"], texts_per_emotion=1, limits=Limits(text_attempts=2))
     state = run(ctx)
-    assert state["texts"] == [] and [d["emotion"] for d in state["dropped_texts"]] == ["joy"]
+    assert state["texts"] == [] and [d.emotion for d in state["dropped_texts"]] == ["joy"]
     assert chat.calls("Texts") == 2 and chat.calls("EmotionReading") == 2
-    reasons = state["dropped_texts"][0]["verdicts"][-1]["reasons"]
+    reasons = state["dropped_texts"][0].verdicts[-1].reasons
     assert reasons == ["reads as none of joy: a plain notice, no feeling"]
     judge_prompt = next(p for s, p in chat.prompts if s == "EmotionReading")
     assert "choosing one of: joy." in judge_prompt and 'Answer "other"' in judge_prompt
@@ -85,7 +86,7 @@ def test_unparseable_answer_counts_as_a_rejection_and_is_bounded():
     script = good_script(Enrichment=["{not json"])
     ctx, events = make_ctx(ScriptedChat(script=script), limits=Limits(socio_attempts=2))
     state = run(ctx)
-    assert state["status"] == "dropped" and state["socio_attempts"] == 2
+    assert state["status"] == "dropped" and state["attempts"][Stage.SOCIO] == 2
     failed = [e for e in of_type(events, "llm_call") if "error" in e["data"]]
     assert len(failed) == 2 and failed[0]["raw"] == "{not json"
 
@@ -104,7 +105,7 @@ def test_rule_critic_runs_before_llm_critic_and_short_circuits():
         ctx, events = make_ctx(ScriptedChat(script=good_script()), disable=[])
     state = run(ctx)
     verdicts = of_type(events, "verdict", "base")
-    assert verdicts[0]["agent"] == "critic:constraints" and state["base_attempts"] == 2
+    assert verdicts[0]["agent"] == "critic:constraints" and state["attempts"][Stage.BASE] == 2
     rejected_by_rule = [e for e in verdicts if not e["data"]["passed"]]
     assert [(e["agent"], e["attempt"]) for e in rejected_by_rule] == [("critic:refuse_first", 1)]
     for e in rejected_by_rule:  # an LLM judge never sees a candidate a rule critic rejected
@@ -151,7 +152,7 @@ def test_advisory_critic_is_recorded_but_never_rejects():
     script = good_script(Judgement=[IMPLAUSIBLE])
     ctx, events = make_ctx(ScriptedChat(script=script), advisory=frozenset({"plausibility", "consistency"}))
     state = run(ctx)
-    assert state["status"] == "accepted" and state["base_attempts"] == 1
+    assert state["status"] == "accepted" and state["attempts"][Stage.BASE] == 1
     advised = [e for e in of_type(events, "verdict", "base") if e["agent"] == "critic:plausibility"]
     assert advised and not advised[0]["data"]["passed"] and advised[0]["data"]["advisory"]
 
@@ -202,7 +203,7 @@ def test_a_text_copied_from_the_prompt_examples_is_rejected_and_rewritten():
     chat = ScriptedChat(script=good_script(Texts=lambda prompt: next(answers)))
     ctx, events = make_ctx(chat, emotions=["joy"], texts_per_emotion=1)
     state = run(ctx)
-    assert [t["text"] for t in state["texts"]] == ["Honestly this morning is full of joy for me today."]
+    assert [t.text for t in state["texts"]] == ["Honestly this morning is full of joy for me today."]
     rejected = [e for e in of_type(events, "verdict", "expression") if not e["data"]["passed"]]
     assert rejected[0]["agent"] == "critic:duplicates" and "copies an example" in rejected[0]["data"]["reasons"][0]
 
@@ -215,7 +216,7 @@ def test_a_scene_copied_from_the_prompt_examples_is_rewritten_with_other_example
     chat = ScriptedChat(script=good_script(SceneAnswer=lambda prompt: next(answers)))
     ctx, events = make_ctx(chat, emotions=["joy"], texts_per_emotion=1)
     state = run(ctx)
-    assert state["status"] == "accepted" and state["scenario_attempts"] == 2
+    assert state["status"] == "accepted" and state["attempts"][Stage.SCENARIO] == 2
     assert state["scenario"].description == "A quiet evening at home."
     rejected = [e for e in of_type(events, "verdict", "scenario") if not e["data"]["passed"]]
     assert [e["agent"] for e in rejected] == ["critic:copied_scene"]

@@ -7,6 +7,7 @@ import itertools
 
 from personagen.agents.context import Limits
 from personagen.graph.runner import RECURSION_MARGIN, recursion_limit
+from personagen.personas.models import Stage
 from tests.fakes import ScriptedChat, good_script
 from tests.graph.test_critic_loops import IMPLAUSIBLE, PLAUSIBLE, make_ctx, of_type, run
 
@@ -36,7 +37,7 @@ def test_base_loop_of_100_attempts_accepting_on_the_last_finishes_accepted():
     ctx, events = make_ctx(ScriptedChat(script=script), emotions=["joy"], texts_per_emotion=1,
                            limits=Limits(base_attempts=100))
     state = run(ctx)
-    assert state["status"] == "accepted" and state["base_attempts"] == 100
+    assert state["status"] == "accepted" and state["attempts"][Stage.BASE] == 100
     assert len(state["rejected"]) == 99 and len(state["texts"]) == 1
     assert len(of_type(events, "retry", "base")) == 99
 
@@ -46,7 +47,7 @@ def test_base_loop_exhausting_100_attempts_drops_the_persona_cleanly():
     ctx, events = make_ctx(ScriptedChat(script=script), emotions=["joy"], texts_per_emotion=1,
                            limits=Limits(base_attempts=100))
     state = run(ctx)
-    assert state["status"] == "dropped" and state["base_attempts"] == 100
+    assert state["status"] == "dropped" and state["attempts"][Stage.BASE] == 100
     assert len(state["rejected"]) == 100 and not state["texts"]
     assert state["drop_reason"].startswith("base: 100 candidates rejected") and of_type(events, "drop", "base")
 
@@ -65,5 +66,5 @@ def test_every_loop_at_its_bound_in_one_thread_still_ends_in_the_graph():
     ctx, _ = make_ctx(ScriptedChat(script=script), emotions=["joy"], texts_per_emotion=1, limits=MAX)
     state = run(ctx)
     assert state["status"] == "accepted"
-    assert [state[f"{k}_attempts"] for k in ("base", "socio", "scenario")] == [100, 100, 100]
-    assert [t["attempt"] for t in state["texts"]] == [100]
+    assert list(state["attempts"].values()) == [100, 100, 100]
+    assert [t.attempt for t in state["texts"]] == [100]

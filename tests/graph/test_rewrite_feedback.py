@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from personagen.agents.context import Limits
 from personagen.agents.drafting import feedback_block
+from personagen.personas.models import Stage, Verdict
 from tests.fakes import ScriptedChat, good_script
 from tests.graph.test_critic_loops import make_ctx, run
 
@@ -28,7 +29,7 @@ def test_a_rejected_background_and_its_reason_reach_the_rewrite():
     chat = ScriptedChat(script=script)
     ctx, _ = make_ctx(chat, limits=Limits(socio_attempts=2))
     state = run(ctx)
-    assert state["status"] == "accepted" and state["socio_attempts"] == 2
+    assert state["status"] == "accepted" and state["attempts"][Stage.SOCIO] == 2
     first, second = prompts_of(chat, "Enrichment")
     assert "Rejected draft" not in first
     assert 'Rejected draft: {"residence": "a yacht harbour flat", "beliefs": "monastic poverty"}' in second
@@ -47,9 +48,9 @@ def test_rejected_texts_and_reasons_reach_the_rewrite_of_that_emotion():
 
 
 def test_only_blocking_reasons_are_fed_back():
-    verdicts = [{"critic": "consistency", "passed": False, "advisory": True, "reasons": ["judge unsure"]},
-                {"critic": "copied_background", "passed": False, "reasons": ["copies an example"]},
-                {"critic": "socio_constraints", "passed": True, "reasons": ["ok"]}]
+    verdicts = [Verdict(critic="consistency", stage=Stage.SOCIO, passed=False, advisory=True, reasons=["judge unsure"]),
+                Verdict(critic="copied_background", stage=Stage.SOCIO, passed=False, reasons=["copies an example"]),
+                Verdict(critic="socio_constraints", stage=Stage.SOCIO, passed=True, reasons=["ok"])]
     assert feedback_block('{"residence": "x"}', verdicts) == ('Rejected draft: {"residence": "x"}\n'
                                                               "Why: copies an example\n")
     assert feedback_block("x", verdicts[:1]) == ""  # nothing blocked it: no feedback
@@ -61,7 +62,7 @@ def test_an_advisory_rejection_causes_no_rewrite_and_so_no_feedback():
     chat = ScriptedChat(script=script)
     ctx, _ = make_ctx(chat, advisory=frozenset({"consistency"}))
     state = run(ctx)
-    assert state["socio_attempts"] == 1  # the advisory rejection does not block, so there is no rewrite
+    assert state["attempts"][Stage.SOCIO] == 1  # the advisory rejection does not block, so there is no rewrite
     assert all("Rejected draft" not in p for p in prompts_of(chat, "Enrichment"))
 
 
@@ -71,5 +72,5 @@ def test_feedback_off_gives_blind_rewrites():
     script["Judgement"] = consistency_says(INCONSISTENT, CONSISTENT)
     chat = ScriptedChat(script=script)
     ctx, _ = make_ctx(chat, limits=Limits(socio_attempts=2), feedback=False)
-    assert run(ctx)["socio_attempts"] == 2
+    assert run(ctx)["attempts"][Stage.SOCIO] == 2
     assert all("Rejected draft" not in p for p in prompts_of(chat, "Enrichment"))
