@@ -17,6 +17,7 @@ from typing import Any
 from personagen.curation.corpus import usable
 from personagen.curation.store import curation_state
 from personagen.errors import InputError
+from personagen.kept import kept_records
 from personagen.runformat.atomic import atomic_file, atomic_path, atomic_write
 from personagen.runformat.folder import RunFolder
 
@@ -71,7 +72,8 @@ def select_records(folder: Path, curated: bool = True,
     """(records to export, how many were left out, the curation summary used)."""
     records = read_records(folder)
     if not curated:
-        return records, 0, None
+        kept = kept_records(records)
+        return kept, len(records) - len(kept), None
     ids = [str(r["id"]) for r in records if usable(r)]
     state = curation_state(folder, ids)
     if not state.current:
@@ -80,13 +82,7 @@ def select_records(folder: Path, curated: bool = True,
         if not state.current:
             raise ExportError(f"the curation of {folder} does not match its records (is the run still writing?): "
                               "export again when it ends, or pass --all")
-    seen: set[str] = set()
-    kept = []
-    for record in records:  # a repeated id is a repeated record (curation ignores the later copy): once
-        record_id = str(record.get("id"))
-        if record_id not in state.removed and (record_id not in seen or not usable(record)):
-            kept.append(record)
-            seen.add(record_id)
+    kept = kept_records(records, state.removed)
     return kept, len(records) - len(kept), state.summary
 
 

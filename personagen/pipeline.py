@@ -39,6 +39,7 @@ from personagen.graph.runner import (
     shard_indices,
     stage_list,
 )
+from personagen.kept import add_kept
 from personagen.personas.emotions import resolve_emotions
 from personagen.personas.locale import load_locale
 from personagen.personas.scenario_slots import SlotPlan, check_weights
@@ -230,8 +231,8 @@ def execute(settings: Settings, runs_dir: Path, run_id: str | None = None, obser
                                 **({"cost_cap": cap.report()} if cap else {}),
                                 **({"batch": batch.report()} if batch is not None else {}))
         store.close(summary)
-    if status == "finished" and curate:
-        curate_after_run(store.folder, observer.note, live)
+    if status == "finished" and curate and curate_after_run(store.folder, observer.note, live) is not None:
+        summary = add_kept(store.folder, summary)  # texts.kept: accepted, minus the near-duplicates set aside
     return RunResult(store.folder, summary)
 
 

@@ -29,6 +29,7 @@ from typing import Any
 
 from personagen.errors import RunFailure
 from personagen.graph.runner import RunPlan, RunStopped, parse_shard
+from personagen.kept import kept_per_emotion
 from personagen.runformat.lines import iter_jsonl, read_json
 from personagen.settings import Settings
 
@@ -108,9 +109,10 @@ def short_message(short: dict[str, int], quota: dict[str, int], asked: Counter[s
 
 def count_texts(folder: Path, emotions: list[str], curated: bool, language: str,
                 note: Callable[[str], None]) -> tuple[dict[str, int], bool]:
-    """Texts per emotion in the run so far: accepted ones, minus near-duplicates when `curated` (and curation
-    can run); (counts, whether curation was applied)."""
-    accepted = Counter(str(r.get("emotion")) for r in iter_jsonl(folder / "records.jsonl"))
+    """Kept texts per emotion in the run so far (personagen/kept.py), near-duplicates set aside only when
+    `curated` (and curation can run); (counts, whether curation was applied)."""
+    records = list(iter_jsonl(folder / "records.jsonl"))
+    accepted = kept_per_emotion(records)
     counts = {e: accepted.get(e, 0) for e in emotions}
     if not curated or not any(counts.values()):
         return counts, curated
@@ -119,11 +121,12 @@ def count_texts(folder: Path, emotions: list[str], curated: bool, language: str,
         from personagen.curation.engine import CACHE_FOLDER, CurationOptions, curate_corpus
 
         options = CurationOptions(cache_dir=folder / CACHE_FOLDER)
-        removed = Counter(r.emotion for r in curate_corpus(load_corpus(folder, language), options).removals)
+        removed = {r.id for r in curate_corpus(load_corpus(folder, language), options).removals}
     except (ImportError, ValueError) as exc:  # a missing extra or model (CurationError): count accepted texts
         note(f"quota counts accepted texts, near-duplicates included: curation cannot run ({exc})")
         return counts, False
-    return {e: n - removed.get(e, 0) for e, n in counts.items()}, True
+    kept = kept_per_emotion(records, removed)
+    return {e: kept.get(e, 0) for e in emotions}, True
 
 
 @dataclass

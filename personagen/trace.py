@@ -143,7 +143,8 @@ def summary_table(folder: str, s: dict[str, Any]) -> Table:
     table.add_column("value", justify="right")
     p, t = s["personas"], s["texts"]
     table.add_row("personas accepted / requested", f"{p['accepted']} / {p['requested']} ({p['dropped']} dropped)")
-    table.add_row("texts accepted", f"{t['accepted']} ({t['dropped']} dropped)")
+    kept = f", {t['kept']} kept after curation" if "kept" in t else ""
+    table.add_row("texts accepted", f"{t['accepted']} ({t['dropped']} dropped{kept})")
     if t.get("lost_to_errors"):  # slots lost to failed model calls, not to critics (status short above the limit)
         kinds = ", ".join(f"{k} {n}" for k, n in (s.get("model_errors") or {}).items())
         table.add_row("text slots lost to model errors",

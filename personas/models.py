@@ -152,7 +152,8 @@ class DroppedText(BaseModel):
     slot: int = Field(description="Index of the text among the texts for this emotion.")
     text: str | None = Field(default=None, description="The last draft (None: the model gave no usable text).")
     verdicts: list[Verdict] = Field(default_factory=list, description="The verdicts on the last draft.")
-    cause: Literal["critic", "error"] = Field(description="'error': failed model calls closed it, not critics.")
+    cause: Literal["critic", "error"] = Field(default="critic", description=(
+        "'error': failed model calls closed it, not critics (rows written before the field: critic)."))
 
 
 class TextSlot(BaseModel):

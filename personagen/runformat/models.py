@@ -12,7 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from personagen.personas.models import BasePersona, Expression, Scenario, SocioCultural, Verdict
+from personagen.personas.models import BasePersona, RejectedCandidate, Scenario, SocioCultural, Verdict
+from personagen.personas.models import DroppedText as DroppedSlot
 
 FORMAT = 2  # the run format this version writes: config.json `format` (runformat/versions.py: the history)
 
@@ -36,21 +37,15 @@ class PersonaCounts(Row):
     dropped: int = Field(default=0, description="Personas a critic loop dropped.")
 
 
-class Rejected(Row):
-    """A candidate a critic turned down before acceptance."""
+class Rejected(Row, RejectedCandidate):
+    """A candidate a critic turned down before acceptance (the graph state's RejectedCandidate)."""
 
-    stage: str = Field(description="The stage whose critics rejected it.")
     candidate: dict[str, Any] | None = Field(default=None, description="The candidate as the critics saw it.")
-    verdicts: list[Verdict] = Field(default_factory=list, description="The verdicts on it.")
 
 
-class DroppedText(Expression):
-    """A text slot whose rewrite loop was exhausted: the last draft, its verdicts and the cause."""
-
-    model_config = ConfigDict(extra="allow")
-    text: str = Field(default="", description="The last draft (empty when no draft came back).")
-    verdicts: list[Verdict] = Field(default_factory=list, description="The verdicts on the last draft.")
-    cause: Literal["critic", "error"] = Field(default="critic", description="Dropped by critics or by errors.")
+class DroppedText(Row, DroppedSlot):
+    """A text slot whose rewrite loop was exhausted: the last draft, its verdicts and the cause (the graph state's
+    DroppedText)."""
 
 
 class PersonaRow(Row):
