@@ -26,7 +26,7 @@ from personagen.personas.models import (
 PERSONA_STAGES = (Stage.BASE, Stage.SOCIO, Stage.SCENARIO)
 
 
-class PersonaState(TypedDict, total=False):
+class PersonaState(TypedDict):
     index: int
     seed: int
     persona_id: str

@@ -40,8 +40,6 @@ class PersonaCounts(Row):
 class Rejected(Row, RejectedCandidate):
     """A candidate a critic turned down before acceptance (the graph state's RejectedCandidate)."""
 
-    candidate: dict[str, Any] | None = Field(default=None, description="The candidate as the critics saw it.")
-
 
 class DroppedText(Row, DroppedSlot):
     """A text slot whose rewrite loop was exhausted: the last draft, its verdicts and the cause (the graph state's
