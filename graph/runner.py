@@ -24,7 +24,7 @@ from personagen.agents.critics.registry import CriticError
 from personagen.agents.llm import ModelCallError
 from personagen.errors import InputError, RunFailure, RunIncomplete
 from personagen.graph.state import PersonaState, initial_state
-from personagen.personas.models import Stage, lost_to_error
+from personagen.personas.models import Stage, Verdict, lost_to_error
 from personagen.personas.sampling import persona_seed
 
 RECURSION_MARGIN = 5  # 2 are needed (the START input step, the finish/drop node), 3 spare
@@ -106,11 +106,20 @@ def persona_row(state: PersonaState) -> dict[str, Any]:
         "id": state["persona_id"], "index": state["index"], "seed": state["seed"], "status": state["status"],
         "base": dump(state.get("base")), "socio": dump(state.get("socio")), "scenario": dump(state.get("scenario")),
         "attempts": {stage.value: n for stage, n in state["attempts"].items()},
-        "rejected": [dump(r) for r in state["rejected"]], "verdicts": [dump(v) for v in state["verdicts"]],
+        "rejected": [{"stage": r.stage.value, "attempt": r.attempt, "candidate": dump(r.candidate),
+                      "verdicts": verdict_rows(r.verdicts)} for r in state["rejected"]],
+        "verdicts": verdict_rows(state["verdicts"]),
         "texts": {"accepted": len(state["texts"]), "dropped": len(state["dropped_texts"]),
                   "requested": len(state["slots"]), "lost_to_errors": lost_to_errors(state)},
-        "dropped_texts": [dump(t) for t in state["dropped_texts"]], "drop_reason": state.get("drop_reason"),
+        "dropped_texts": [{"emotion": t.emotion, "slot": t.slot, "text": t.text, "verdicts": verdict_rows(t.verdicts),
+                           "cause": t.cause} for t in state["dropped_texts"]],
+        "drop_reason": state.get("drop_reason"),
     }
+
+
+def verdict_rows(verdicts: list[Verdict]) -> list[dict[str, Any]]:
+    """Verdicts as persona and record rows hold them (`error_kind` only when set)."""
+    return [v.model_dump(mode="json", exclude_none=True) for v in verdicts]
 
 
 def lost_to_errors(state: PersonaState) -> int:
@@ -134,7 +143,7 @@ def record_rows(state: PersonaState, ctx: AgentContext) -> list[dict[str, Any]]:
         "socio": socio.model_dump(mode="json", exclude={"provenance"}) if socio else None,
         "scenario": scenario.model_dump(mode="json") if scenario else None,
         "model": model, "attempt": t.attempt, "method": ctx.method,
-        "verdicts": [v.model_dump(mode="json") for v in t.verdicts],
+        "verdicts": verdict_rows(t.verdicts),
     } for t in state["texts"]]
 
 

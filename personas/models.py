@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Stage(StrEnum):
@@ -113,14 +113,6 @@ class Verdict(BaseModel):
         """True when this verdict rejects the candidate (a failing verdict that is not advisory): the one place
         this is decided."""
         return not self.passed and not self.advisory
-
-    @model_serializer(mode="wrap")
-    def _without_unset_error(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        """`error_kind` is written only when a failed model call made the verdict (rows and events alike)."""
-        out = handler(self)
-        if out.get("error_kind") is None:
-            out.pop("error_kind", None)
-        return out
 
 
 def blocking_verdicts(verdicts: Iterable[Verdict | Mapping[str, Any]]) -> list[Verdict]:

@@ -123,7 +123,8 @@ async def critique_texts(state: dict[str, Any], runtime: Runtime[AgentContext]) 
         slot.last, slot.last_verdicts = expr, judged
         if not blocking_verdicts(judged):
             slot.status = "accepted"
-            texts.append(AcceptedText(**dict(expr), verdicts=judged))
+            texts.append(AcceptedText(emotion=expr.emotion, text=expr.text, slot=expr.slot, attempt=expr.attempt,
+                                      verdicts=judged))
         elif slot.attempts < ctx.limits.text_attempts:
             ctx.emit(state["persona_id"], "expression_critics", "retry", stage=Stage.EXPRESSION, attempt=expr.attempt,
                      data={"stage": Stage.EXPRESSION, "reason": "; ".join(reasons_of(judged))},
