@@ -171,9 +171,14 @@ def run_busy(server: RealServer, burners: list, runs_dir: Path, config: str):
 SLOW_SERVER = '[limits]\nprobe_timeout_s = 180\n\n[models.default]\nstructured_output = "json_schema"\n'
 
 
+# the emotion judges advisory (docs/local-model.md's list for this model): the LLM critics, and the offline emotion
+# classifier, which rejected all 3 drafts of the only text slot in one --no-jinja run (exit 1, load average 8.6)
+JUDGES = [*LLM_CRITICS, "offline_emotion"]
+
+
 def test_llm_critics_advisory_the_run_exits_0_with_texts(llama_server, busy_machine, tmp_path):
     done, summary = run_busy(llama_server, busy_machine, tmp_path / "runs",
-                             f"[critics]\nadvisory = {json.dumps(LLM_CRITICS)}\n\n{SLOW_SERVER}")
+                             f"[critics]\nadvisory = {json.dumps(JUDGES)}\n\n{SLOW_SERVER}")
     assert (done.returncode, summary.get("status")) == (0, "finished"), done.stdout + done.stderr
     assert summary["texts"]["accepted"] > 0
     check_config(tmp_path / "runs", llama_server)
