@@ -95,8 +95,10 @@ def control_file(source: Path) -> Path:
                      "test.tsv, dev.tsv or train.tsv")
 
 
-def control_items(source: Path, emotions: list[str], n: int, seed: int) -> list[Item]:
-    """N real labelled texts whose label is one of the run's emotions, shuffled by the seed."""
+def control_items(source: Path, emotions: list[str], n: int, seed: str) -> list[Item]:
+    """N real labelled texts whose label is one of the run's emotions, shuffled by the seed (the command's seed and
+    the run's name: each run gets its own controls, so a labeller who reads several runs does not meet the same
+    ones again and their answers to them stay independent)."""
     from personagen.evaluation.corpus import read_tsv
     from personagen.evaluation.errors import EvalError
 

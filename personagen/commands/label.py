@@ -17,7 +17,6 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
-from rich.table import Table
 
 from personagen.commands.options import DEFAULT_RUNS_DIR, RunsDir, clean_errors, fail
 from personagen.labelling import NO_EMOTION, OTHER, UNDO, Item, LabelError, answers
@@ -68,24 +67,6 @@ def make_ask(keys: dict[str, str]):
     return ask
 
 
-def print_accuracy(folder: Path) -> None:
-    from personagen.evaluation.label_accuracy import interval, label_accuracy
-
-    summary = label_accuracy(folder)
-    if not summary:
-        return
-    table = Table(title=f"labels so far ({', '.join(summary['labellers'])})")
-    for column in ("", "agreement [95% interval] (k/n)"):
-        table.add_column(column)
-    for key, what in (("texts", "kept texts: target"), ("controls", "controls: real label")):
-        found = summary.get(key)
-        if found:
-            for name, r in found["per_emotion"].items():
-                table.add_row(f"{what} {name}", interval(r))
-            table.add_row(f"[bold]{what}, all[/]", interval(found["overall"]))
-    console.print(table)
-
-
 @clean_errors
 def label(
     run: Annotated[str, typer.Argument(help="Run id, unique prefix, or path.")],
@@ -112,7 +93,8 @@ def label(
             raise LabelError(f"run {folder} has no kept texts to label")
         emotions = emotions or sorted({str(r["emotion"]) for r in records})
         keys = key_map(emotions)
-        real = control_items(controls_from, emotions, controls, seed) if controls_from and controls else []
+        real = control_items(controls_from, emotions, controls, f"{seed}:{folder.name}") \
+            if controls_from and controls else []
     except LabelError as exc:
         fail(str(exc), 2)
     items = plan(run_items(records, emotions, sample, seed), real, seed)
@@ -123,7 +105,9 @@ def label(
                       "--seed) gives more")
     else:
         console.print(f"{answered} answered now; {left} left" + (" (run the same command to go on)" if left else ""))
-    print_accuracy(folder)
+    # No agreement figures here: they would show the labeller the targets of the texts just read (and of the runs
+    # labelled next), which the blind reading of issue 22 found; `personagen eval RUN` reports them.
+    console.print(f"label accuracy: personagen eval {escape(folder.name)} (human_labels)", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

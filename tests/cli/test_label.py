@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from personagen.cli import app
 from personagen.evaluation.label_accuracy import label_accuracy, wilson
 from personagen.labelling import NO_EMOTION, OTHER, read_labels
-from tests.conftest import GOEMOTIONS
+from tests.conftest import GOEMOTIONS, shared_path
 
 EMOTIONS = ["joy", "anger", "sadness"]
 
@@ -72,6 +72,32 @@ def test_keys_answer_one_text_each_and_the_answers_land_in_labels_jsonl(run: Pat
             assert row.item.startswith("control:") and row.truth in EMOTIONS
     session = result.output.split("answered now")[0]  # blind: no id, nor whether a text is a control
     assert not any(s in session for s in ("p000", "control", "target"))
+
+
+def test_the_session_shows_no_agreement_figures(run: Path, controls: Path) -> None:
+    """Agreement per emotion on the labelling screen would tell the labeller the targets of what they just read
+    (and of the next run's texts): the blind reading of issue 22 met it. The figures are eval's."""
+    result = invoke("label", run, "--sample", 6, "--controls", 3, "--controls-from", controls, keys="123123123")
+    assert result.exit_code == 0 and "9 answered now; 0 left" in result.output
+    assert "%" not in result.output and "agreement" not in result.output
+    assert f"label accuracy: personagen eval {run.name}" in result.output
+    assert label_accuracy(run)["controls"]["overall"]["n"] == 3  # ... and eval has them
+
+
+def test_each_run_gets_its_own_controls(run: Path, tmp_path: Path) -> None:
+    """The same seed on another run draws other controls, so answers to them stay independent across runs."""
+    goemotions = shared_path("data", "goemotions6", "test.tsv", what="GoEmotions-6").parent
+    other = tmp_path / "other"
+    shutil.copytree(run, other)
+
+    def controls_of(folder: Path) -> set[str]:
+        invoke("label", folder, "--sample", 1, "--controls", 8, "--controls-from", goemotions, keys="n" * 9)
+        return {r.item for r in read_labels(folder) if r.kind == "control"}
+
+    first, second = controls_of(run), controls_of(other)
+    assert len(first) == len(second) == 8 and first != second
+    (run / "labels.jsonl").unlink()
+    assert controls_of(run) == first  # the same run and seed: the same controls (a session resumes them)
 
 
 def test_a_stopped_session_resumes_where_it_stopped(run: Path, controls: Path) -> None:
