@@ -77,6 +77,7 @@ class AgentContext:
     feedback: bool = True  # rewrites see the rejected draft and why (agents/drafting.py)
     controls: frozenset[str] = frozenset()  # critics checked on their control cases first (critics/controls.py)
     control_checks: dict[str, Any] = field(default_factory=dict)  # the check of each, run once per run
+    drafts: int = 1  # drafts per text slot and attempt; the best by the rule critics' scores is kept (agents/drafts.py)
     sink: EventSink = lambda event: None
 
     @property

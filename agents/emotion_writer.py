@@ -3,6 +3,8 @@
 Input: the persona (`base`, `socio`, `scenario` as far as the run's stages go) and `slots`, the text slots
 (emotion x index) with their attempts so far. One model call per emotion writes the texts of its open slots.
 Output: `pending` (the new candidate Expressions, for the expression critics) and the updated `slots`.
+With `drafts` > 1 (the embedded model's default) the call is made that many times and, per slot, the draft the
+rule critics score best is kept (agents/drafts.py).
 With method "baseline" the prompt names only the emotion (the no-persona baseline of the paper).
 A rewrite's prompt carries each rejected text of the emotion and why (agents/drafting.py).
 """
@@ -20,6 +22,7 @@ from pydantic import BaseModel, Field, create_model
 
 from personagen.agents.context import AgentContext
 from personagen.agents.drafting import draft, texts_feedback
+from personagen.agents.drafts import choose
 from personagen.agents.examples import load_pool, pick
 from personagen.agents.prompting import render
 from personagen.agents.scenario_designer import persona_line
@@ -101,8 +104,10 @@ def build_messages(state: dict[str, Any], ctx: AgentContext, emotion: str, slots
                   examples=examples_for(emotion, count, True, state["seed"], attempt, ctx.language))
 
 
-async def write_for_emotion(state: dict[str, Any], ctx: AgentContext, emotion: str) -> list[Expression]:
-    """One call for the open slots of `emotion`; returns the candidates (fewer if the model gave fewer)."""
+async def write_for_emotion(state: dict[str, Any], ctx: AgentContext,
+                            emotion: str) -> list[tuple[Expression, list[dict[str, Any]]]]:
+    """`ctx.drafts` calls (in turn: see agents/drafts.py) for the open slots of `emotion`; returns per slot the
+    kept draft and every draft's scores (fewer slots if the model gave fewer texts)."""
     slots = open_slots(state["slots"], emotion)
     if not slots:
         return []
@@ -114,17 +119,25 @@ async def write_for_emotion(state: dict[str, Any], ctx: AgentContext, emotion: s
         return [Expression(emotion=emotion, text=text, slot=slot, attempt=state["slots"][(emotion, slot)].attempts + 1)
                 for slot, text in zip(slots, texts, strict=False)]
 
-    written, _ = await draft(ctx, AGENT, state["persona_id"], messages, texts_schema(len(slots)), candidates,
-                             stage=Stage.EXPRESSION, attempt=attempt, emit=False, emotion=emotion)
-    return written or []
+    answers = await asyncio.gather(*(draft(ctx, AGENT, state["persona_id"], messages, texts_schema(len(slots)),
+                                           candidates, stage=Stage.EXPRESSION, attempt=attempt, emit=False,
+                                           emotion=emotion) for _ in range(ctx.drafts)))
+    drafts: dict[int, list[Expression]] = {}
+    for written, _ in answers:
+        for expr in written or []:
+            drafts.setdefault(expr.slot, []).append(expr)
+    return await choose(ctx, state, drafts)
 
 
 async def write_emotions(state: dict[str, Any], runtime: Runtime[AgentContext]) -> dict[str, Any]:
-    """Graph node: write candidates for every open slot, all emotions concurrently."""
+    """Graph node: write candidates for every open slot, all emotions concurrently. The `output` event lists the
+    kept drafts; with several drafts per slot each carries `drafts`, every draft's text, passed and score."""
     ctx = runtime.context
     batches = await asyncio.gather(*(write_for_emotion(state, ctx, e) for e in ctx.emotions))
-    pending = [expr for batch in batches for expr in batch]
+    kept = [chosen for batch in batches for chosen in batch]
+    pending = [expr for expr, _ in kept]
     slots = {key: s.model_copy(update={"attempts": s.attempts + 1}) if s.status == "open" else s
              for key, s in state["slots"].items()}
-    ctx.emit(state["persona_id"], AGENT, "output", stage=Stage.EXPRESSION, data=pending)
+    ctx.emit(state["persona_id"], AGENT, "output", stage=Stage.EXPRESSION,
+             data=[expr.model_dump(mode="json") | ({"drafts": rows} if rows else {}) for expr, rows in kept])
     return {"pending": pending, "slots": slots}

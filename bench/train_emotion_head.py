@@ -16,6 +16,10 @@ Deterministic: the embeddings are the int8 MiniLM's (one onnxruntime thread), th
   pairs (a dev text under each of the 5 labels it does not have) that are caught. This rule caught 82% of them
   at 5% false rejections on dev, where "reject when the top emotion is another one with probability >= x"
   caught 54%: probability spread over two wrong emotions still rejects.
+- The strength threshold: offline_strength rejects a text whose logit for its target emotion is below
+  `clear_below` (a flat text is weak on all six). GoEmotions-6 has no neutral texts, so the value is the quantile
+  of the correct dev texts' own logits at MAX_WEAK_REJECTIONS: it rejects that share of real, correctly labelled
+  texts (the price); what it catches is measured on labelled model drafts by bench/bench_flat_texts.py.
 
 Needs scikit-learn (the `eval` extra); the critic itself needs only onnxruntime, tokenizers and the model package.
 
@@ -42,6 +46,8 @@ LABELS = ("sadness", "joy", "love", "anger", "fear", "surprise")
 C_GRID = (0.3, 1.0, 3.0, 10.0, 30.0)
 THRESHOLDS = tuple(round(0.01 * i, 2) for i in range(1, 31))  # reject_below: 0.01 .. 0.30
 MAX_FALSE_REJECTIONS = 0.05
+STRENGTH_SHARES = (0.05, 0.10, 0.15, 0.20, 0.25, 0.30)  # shares of correct dev texts offline_strength may reject
+MAX_WEAK_REJECTIONS = 0.20
 
 
 def read_split(path: Path) -> tuple[list[str], np.ndarray]:
@@ -81,6 +87,22 @@ def rejection_curve(probs: np.ndarray, y: np.ndarray) -> list[dict[str, float]]:
     return rows
 
 
+def own_logits(x: np.ndarray, y: np.ndarray, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """Each text's logit for its own (correct) label: its strength, as offline_strength reads it."""
+    return (x @ weights.T + bias)[np.arange(len(y)), y]
+
+
+def strength_curve(dev: np.ndarray, test: np.ndarray) -> list[dict[str, float]]:
+    """Per share of correctly labelled dev texts rejected: the strength threshold (`clear_below`) and the share
+    of test texts it rejects."""
+    rows = []
+    for share in STRENGTH_SHARES:
+        threshold = round(float(np.quantile(dev, share)), 2)
+        rows.append({"clear_below": threshold, "dev_rejected": round(float(np.mean(dev < threshold)), 4),
+                     "test_rejected": round(float(np.mean(test < threshold)), 4)})
+    return rows
+
+
 def pick_threshold(curve: list[dict[str, float]]) -> float:
     return max(r["reject_below"] for r in curve if r["false_rejections"] <= MAX_FALSE_REJECTIONS)
 
@@ -111,7 +133,11 @@ def train(data: Path) -> dict[str, object]:
     threshold = pick_threshold(curve)
     test = test_report(softmax(x["test"], weights, bias), y["test"])
     test_curve = {r["reject_below"]: r for r in rejection_curve(softmax(x["test"], weights, bias), y["test"])}
+    strength = strength_curve(own_logits(x["dev"], y["dev"], weights, bias),
+                              own_logits(x["test"], y["test"], weights, bias))
+    clear_below = strength[STRENGTH_SHARES.index(MAX_WEAK_REJECTIONS)]["clear_below"]
     return {"format": 1, "embedding_model": MINILM_ID, "labels": list(LABELS), "reject_below": threshold,
+            "clear_below": clear_below, "strength_curve": strength,
             "trained_on": "GoEmotions-6 train (Demszky et al., 2020), C chosen on dev, threshold on dev",
             "c": best_c, "dev_accuracy_by_c": scores, "dev_rejection_curve": curve,
             "test": test | {"at_threshold": test_curve[threshold]}, "n": {k: len(v) for k, v in y.items()},
@@ -132,6 +158,10 @@ def print_report(head: dict) -> None:
     at = test["at_threshold"]
     print(f"on test at reject_below {head['reject_below']}: false rejections {at['false_rejections']:.3f}, "
           f"mislabelled caught {at['mislabelled_caught']:.3f}")
+    print("offline_strength: clear_below  dev correct texts rejected  test correct texts rejected")
+    for row in head["strength_curve"]:
+        mark = "  <- chosen" if row["clear_below"] == head["clear_below"] else ""
+        print(f"{row['clear_below']:30.2f}  {row['dev_rejected']:26.3f}  {row['test_rejected']:27.3f}{mark}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -19,8 +19,12 @@ import personagen
 from personagen import cost_cap
 from personagen.agents.context import AgentContext
 from personagen.agents.critics.controls import check_names
+from personagen.agents.critics.offline_strength import NAME as STRENGTH_CRITIC
 from personagen.agents.critics.registry import CriticError, CriticSpec, plugin_warnings, select_critics
+from personagen.agents.drafts import EMBEDDED_DRAFTS
 from personagen.agents.events import Event, LlmCallEvent, record
+from personagen.backends import model_set
+from personagen.backends.endpoint import backend_of
 from personagen.backends.model_set import ModelSet
 from personagen.batch.journal import in_flight_batches
 from personagen.batch.session import left_running
@@ -97,19 +101,41 @@ def build_context(settings: Settings, models: Any) -> AgentContext:
                         limits=settings.limits, vocab=vocab, critics=critics,
                         slot_plan=SlotPlan(run.seed, frozenset(settings.coverage.balance), settings.coverage.weights),
                         on_critic_error=settings.critics.on_error, feedback=settings.critics.feedback,
-                        controls=controls, advisory=advisory_critics(settings, critics, models))
+                        controls=controls, advisory=advisory_critics(settings, critics, models),
+                        drafts=drafts_per_slot(settings, models))
+
+
+def drafts_per_slot(settings: Settings, models: Any) -> int:
+    """Drafts per text slot and attempt: as set, else EMBEDDED_DRAFTS when the writer is the embedded model (most
+    of its drafts are flat; choosing among several costs generation time only, docs/critics.md), else 1."""
+    if settings.run.drafts is not None:
+        return settings.run.drafts
+    return EMBEDDED_DRAFTS if writer_backend(settings, models) == "local" else 1
+
+
+def writer_backend(settings: Settings, models: Any) -> str:
+    """The emotion writer's backend, read from the settings (building its handle would probe its endpoint before
+    the default one's: a writer with a small output cap would then fail the probe instead of its answers); a
+    stand-in model set (tests) is asked for it."""
+    if isinstance(models, model_set.ModelSet):  # the class itself: tests replace the name ModelSet here
+        return backend_of(settings.model_for("emotion_writer"))
+    return models.for_agent("emotion_writer").backend
 
 
 def advisory_critics(settings: Settings, critics: list[CriticSpec], models: Any) -> frozenset[str]:
     """Critics whose verdicts are recorded but not enforced: as configured, else the LLM critics that would
-    run on the embedded demo model (measured: it cannot judge plausibility or emotions, docs/local-model.md)."""
+    run on the embedded demo model (measured: it cannot judge plausibility or emotions, docs/local-model.md),
+    and the flat-text critic `offline_strength` unless the texts come from the embedded model (its threshold
+    rejects 1 in 5 real texts: a price worth paying only for a model whose texts are mostly flat, docs/critics.md)."""
     if settings.critics.advisory is not None:
         unknown = set(settings.critics.advisory) - {c.name for c in critics}
         if unknown:
             raise ConfigError(f"[critics] advisory names critics not in this run: {', '.join(sorted(unknown))}")
         return frozenset(settings.critics.advisory)
+    writer_local = writer_backend(settings, models) == "local"
     return frozenset(c.name for c in critics
-                     if c.kind == "llm" and models.for_agent(f"critic:{c.name}").backend == "local")
+                     if (c.kind == "llm" and models.for_agent(f"critic:{c.name}").backend == "local")
+                     or (c.name == STRENGTH_CRITIC and not writer_local))
 
 
 def agents_in_use(ctx: AgentContext) -> list[str]:
@@ -125,6 +151,7 @@ def run_config(run_id: str, settings: Settings, ctx: AgentContext, models: Model
     """
     return {"run_id": run_id, "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "version": personagen.__version__, "format": FORMAT, **settings.run.model_dump(), "emotions": ctx.emotions,
+            "drafts": ctx.drafts,
             "emotion_spec": settings.run.emotions, "limits": settings.limits.model_dump(),
             "critics": [c.name for c in ctx.critics], "on_critic_error": ctx.on_critic_error,
             "advisory_critics": sorted(ctx.advisory),

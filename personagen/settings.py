@@ -119,7 +119,7 @@ class CriticSettings(Strict):
         "A critic that fails (raises): `skip` records an error event and goes on; `stop` stops the run cleanly."))
     advisory: list[str] | None = Field(default=None, description=(
         "Critics whose verdicts are recorded but never enforced. Not set: the LLM critics on the embedded demo "
-        "model, none elsewhere."))
+        "model; elsewhere `offline_strength` (the flat-text check, enforced on the embedded model only)."))
     feedback: bool = Field(default=True, description=(
         "A rewrite's prompt carries the rejected draft and the blocking critics' reasons."))
     controls: list[str] = Field(default_factory=list, description=(
@@ -150,6 +150,9 @@ class RunSettings(Strict):
     emotions: str = Field(default="default", description=(
         "A preset (`default`, `ekman6`, `plutchik8`, `personagen`) or a comma list (a TOML list works too)."))
     texts_per_emotion: int = Field(default=2, gt=0, le=100, description="Texts per emotion and persona (`-k`).")
+    drafts: int | None = Field(default=None, gt=0, le=10, description=(
+        "Drafts the writer makes per text slot and attempt (its call made that many times); the best one by the rule "
+        "critics' scores goes to the critics (`--drafts`). Not set: 3 on the embedded model, 1 elsewhere."))
     locale: str = Field(default="us", description="Demographic tables: `us` or `jp`.")
     language: Literal["en", "ja"] = Field(default="en", description="Language of the texts.")
     seed: int = Field(default=0, description="Run seed; persona i gets a seed derived from (seed, i).")

@@ -1,6 +1,7 @@
 """The offline emotion classifier: MiniLM int8 sentence embeddings plus a logistic-regression head.
 
-Input: texts. Output: probabilities over the head's six emotions (sadness, joy, love, anger, fear, surprise).
+Input: texts. Output: probabilities (or the raw logits) over the head's six emotions (sadness, joy, love, anger,
+fear, surprise).
 The head (`assets/emotion_head.json`: labels, weights, biases, rejection threshold, the figures it was chosen
 by) is made by bench/train_emotion_head.py from GoEmotions-6. `EmotionReader.read()` batches the texts asked
 for in the same event-loop turn (concurrent persona threads) and embeds them in a worker thread, so the event
@@ -29,27 +30,38 @@ MAX_BATCH = 64
 @dataclass(frozen=True)
 class EmotionHead:
     """Multinomial logistic regression over sentence embeddings: labels, weights (k x d), biases, and the
-    critic's threshold `reject_below` (a text is rejected when its target emotion's probability is below it)."""
+    critics' thresholds: `reject_below` (offline_emotion rejects a text when its target emotion's probability is
+    below it) and `clear_below` (offline_strength rejects it when the target's logit, its strength, is below it;
+    None in a head trained before that critic)."""
 
     labels: tuple[str, ...]
     weights: np.ndarray
     bias: np.ndarray
     reject_below: float
     embedding_model: str
+    clear_below: float | None = None
+
+    def logits(self, vectors: np.ndarray) -> np.ndarray:
+        """The head's raw scores, one row per vector, columns in `labels` order."""
+        return vectors @ self.weights.T + self.bias
 
     def probabilities(self, vectors: np.ndarray) -> np.ndarray:
         """Softmax probabilities, one row per vector, columns in `labels` order."""
-        logits = vectors @ self.weights.T + self.bias
-        logits = logits - logits.max(axis=1, keepdims=True)
-        exp = np.exp(logits)
-        return exp / exp.sum(axis=1, keepdims=True)
+        return softmax(self.logits(vectors))
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of a (n, k) or (k,) array of logits."""
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=-1, keepdims=True)
 
 
 def load_head(path: Path = HEAD_PATH) -> EmotionHead:
     data = json.loads(path.read_text(encoding="utf-8"))
     return EmotionHead(tuple(data["labels"]), np.asarray(data["weights"], dtype=np.float32),
                        np.asarray(data["bias"], dtype=np.float32), float(data["reject_below"]),
-                       data["embedding_model"])
+                       data["embedding_model"], data.get("clear_below"))
 
 
 @dataclass
@@ -76,21 +88,30 @@ class EmotionReader:
     _queues: weakref.WeakKeyDictionary = field(default_factory=weakref.WeakKeyDictionary)
     _tasks: set[asyncio.Task] = field(default_factory=set)  # the running batches (asyncio keeps weak references)
 
-    def read_now(self, texts: list[str]) -> np.ndarray:
-        """Probabilities for `texts` (k columns in `head.labels` order), synchronously."""
+    def logits_now(self, texts: list[str]) -> np.ndarray:
+        """The head's logits for `texts` (k columns in `head.labels` order), synchronously."""
         if not self.embedder.loaded:
             start = time.perf_counter()
             self.embedder.load()
             self.usage.load_seconds = round(time.perf_counter() - start, 3)
         start = time.perf_counter()
-        probs = self.head.probabilities(self.embedder.embed(texts))
+        logits = self.head.logits(self.embedder.embed(texts))
         self.usage.seconds += time.perf_counter() - start
         self.usage.texts += len(texts)
         self.usage.batches += 1
-        return probs
+        return logits
+
+    def read_now(self, texts: list[str]) -> np.ndarray:
+        """Probabilities for `texts` (k columns in `head.labels` order), synchronously."""
+        return softmax(self.logits_now(texts))
 
     async def read(self, text: str) -> np.ndarray:
-        """Probabilities for one text; texts asked for in the same event-loop turn share one batch."""
+        """Probabilities for one text (see `read_logits`)."""
+        return softmax(await self.read_logits(text))
+
+    async def read_logits(self, text: str) -> np.ndarray:
+        """The head's logits for one text; texts asked for in the same event-loop turn share one batch (the
+        shared embedder remembers recent vectors, so two critics reading one text embed it once)."""
         loop = asyncio.get_running_loop()
         queue = self._queues.setdefault(loop, [])
         future = loop.create_future()
@@ -108,13 +129,13 @@ class EmotionReader:
 
     async def _run(self, batch: list[tuple[str, asyncio.Future]]) -> None:
         try:
-            probs = await asyncio.to_thread(self.read_now, [text for text, _ in batch])
+            rows = await asyncio.to_thread(self.logits_now, [text for text, _ in batch])
         except Exception as exc:  # handed to every waiting critic call: the registry reports it as a CriticError
             for _, future in batch:
                 if not future.done():
                     future.set_exception(exc)
             return
-        for (_, future), row in zip(batch, probs, strict=True):
+        for (_, future), row in zip(batch, rows, strict=True):
             if not future.done():
                 future.set_result(row)
 

@@ -56,13 +56,23 @@ def judge_reading(labels: tuple[str, ...], reject_below: float, target: str, pro
         description="Offline classifier (MiniLM + GoEmotions-6 head, no LLM): rejects texts it is sure carry "
                     "another of sadness, joy, love, anger, fear, surprise.")
 async def offline_emotion(c: Candidate) -> Verdict:
-    target = c.expression.emotion
+    reader = emotion_reader()
+    skip = not_judged(c, reader)
+    if skip is not None or c.expression is None:
+        return skip or accept("not judged: no text")
+    head = reader.head
+    return judge_reading(head.labels, head.reject_below, c.expression.emotion, await reader.read(c.expression.text))
+
+
+def not_judged(c: Candidate, reader: Any) -> Verdict | None:
+    """The accepting "not judged: ..." verdict for a text the classifier cannot read (another language, an
+    emotion it does not know, a missing package), else None. Shared with offline_strength."""
+    if c.expression is None:
+        return accept("not judged: no text")
     if c.language != "en":
         return accept(f"not judged: the classifier reads English, the texts are '{c.language}'")
-    reader = emotion_reader()
     if isinstance(reader, str):
         return accept(f"not judged: {reader}")
-    head = reader.head
-    if target not in head.labels:
-        return accept(f"not judged: {target} (the classifier knows {', '.join(head.labels)})")
-    return judge_reading(head.labels, head.reject_below, target, await reader.read(c.expression.text))
+    if c.expression.emotion not in reader.head.labels:
+        return accept(f"not judged: {c.expression.emotion} (the classifier knows {', '.join(reader.head.labels)})")
+    return None

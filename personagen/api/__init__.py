@@ -22,7 +22,8 @@ PathLike = str | os.PathLike[str]
 
 
 def run(*, personas: int | None = None, texts: int | None = None, emotions: str | Iterable[str] | None = None,
-        texts_per_emotion: int | None = None, locale: str | None = None, language: str | None = None,
+        texts_per_emotion: int | None = None, drafts: int | None = None, locale: str | None = None,
+        language: str | None = None,
         seed: int | None = None, concurrency: int | None = None, method: str | None = None,
         stages: str | None = None, critic: str | Iterable[str] | None = None,
         no_critic: str | Iterable[str] | None = None, run_id: str | None = None, runs_dir: PathLike | None = None,

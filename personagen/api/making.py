@@ -59,7 +59,8 @@ def request(options: dict[str, Any]) -> Request:
     o = options
     emotions = o["emotions"] if o["emotions"] is None or isinstance(o["emotions"], str) else ",".join(o["emotions"])
     run_values = {"personas": o["personas"], "texts": o["texts"], "emotions": emotions,
-                  "texts_per_emotion": o["texts_per_emotion"], "locale": o["locale"], "language": o["language"],
+                  "texts_per_emotion": o["texts_per_emotion"], "drafts": o["drafts"], "locale": o["locale"],
+                  "language": o["language"],
                   "seed": o["seed"], "concurrency": o["concurrency"], "method": o["method"], "stages": o["stages"],
                   "shard": o["shard"], "token_budget": o["max_tokens"], "curate": o["curate"],
                   "max_cost": o["max_cost"]}

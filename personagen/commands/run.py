@@ -50,6 +50,8 @@ def run(
                                         "or a comma list.")] = None,
     texts_per_emotion: Annotated[int | None, Opt("--texts-per-emotion", "-k",
                                                  help="Texts per emotion and persona.")] = None,
+    drafts: Annotated[int | None, Opt("--drafts", help="Drafts per text slot and attempt; the critics' best is "
+                                      "kept (default 3 on the embedded model, else 1).")] = None,
     locale: Annotated[str | None, Opt(help="Demographic tables: us or jp.")] = None,
     language: Annotated[str | None, Opt(help="Language of the texts: en or ja.")] = None,
     seed: Annotated[int | None, Opt(help="Run seed; each persona's seed derives from it.")] = None,
@@ -95,7 +97,7 @@ def run(
 ) -> None:
     """Generate emotion-labelled texts from layered personas into runs/<run-id>/ (or continue one: --resume)."""
     run_values = {"personas": personas, "texts": texts, "emotions": emotions, "texts_per_emotion": texts_per_emotion,
-                  "locale": locale, "language": language, "seed": seed, "concurrency": concurrency,
+                  "drafts": drafts, "locale": locale, "language": language, "seed": seed, "concurrency": concurrency,
                   "method": method, "stages": stages, "shard": shard, "token_budget": max_tokens, "curate": curate,
                   "max_cost": max_cost}
     models = {**backend_values(base_url, model, model_path), "batch": True if batch else None}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from personagen.evaluation.groups import section_html as section_groups
 from personagen.evaluation.key_metrics import format_value, key_rows
 from personagen.evaluation.label_accuracy import section_html as section_labels
 
@@ -282,6 +283,8 @@ def render_report(metrics: dict[str, Any], plots: dict[str, str]) -> str:
         parts.append(section_realism(metrics["realism"]))
     if metrics.get("downstream"):
         parts.append(section_downstream(metrics["downstream"], plots))
+    if (metrics.get("groups") or {}).get("attributes"):
+        parts.append(section_groups(metrics["groups"], table))
     if metrics.get("population") and metrics["population"].get("attributes"):
         parts.append(section_population(metrics["population"], plots))
     if (metrics.get("coverage") or {}).get("n_records"):

@@ -35,7 +35,8 @@ from personagen.evaluation.embeddings import (
     shared_cache_dir,
 )
 from personagen.evaluation.errors import EvalError, require_eval_extra
-from personagen.evaluation.label_accuracy import label_accuracy
+from personagen.evaluation.groups import group_metrics
+from personagen.evaluation.label_accuracy import first_answers, label_accuracy
 from personagen.evaluation.population import population_metrics
 from personagen.evaluation.realism import compare_sets, realism_metrics
 from personagen.evaluation.report import render_report
@@ -43,6 +44,7 @@ from personagen.evaluation.run_reader import RunData, load_run
 from personagen.inspection.coverage import run_coverage
 from personagen.inspection.economics import economics
 from personagen.inspection.reader import read_events
+from personagen.labelling import read_labels
 from personagen.personas.locale import TableError
 from personagen.runformat.atomic import atomic_write
 
@@ -249,6 +251,8 @@ def _measure(
     metrics["coverage"] = run_coverage(run.path, run.run_id).to_json()
     metrics["critic_economics"] = economics(read_events(run.path / "events.jsonl", run.warnings)).to_json()
     metrics["human_labels"] = label_accuracy(run.path, run.warnings)  # RUN/labels.jsonl (personagen label)
+    metrics["groups"] = group_metrics(run.personas, run.records, first_answers(read_labels(run.path)),
+                                      run.config.get("emotions"))
     metrics["warnings"] = run.warnings
     return metrics, vectors, real_vectors
 
