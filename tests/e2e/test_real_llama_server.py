@@ -172,8 +172,10 @@ SLOW_SERVER = '[limits]\nprobe_timeout_s = 180\n\n[models.default]\nstructured_o
 
 
 # the emotion judges advisory (docs/local-model.md's list for this model): the LLM critics, and the offline emotion
-# classifier, which rejected all 3 drafts of the only text slot in one --no-jinja run (exit 1, load average 8.6)
-JUDGES = [*LLM_CRITICS, "offline_emotion"]
+# classifier, which rejected all 3 drafts of the only text slot in one --no-jinja run (exit 1, load average 8.6), and
+# its flat-text check (an advisory list replaces the default one, which has offline_strength advisory off the
+# embedded model)
+JUDGES = [*LLM_CRITICS, "offline_emotion", "offline_strength"]
 
 
 def test_llm_critics_advisory_the_run_exits_0_with_texts(llama_server, busy_machine, tmp_path):
