@@ -26,9 +26,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.stub_process import start_stub  # noqa: E402
+from personagen.agents.events import OutputEvent, ScenarioData  # noqa: E402
 from personagen.inspection.coverage import SCENARIO_FIELDS, THIN  # noqa: E402
 from personagen.personas.vocab import SLOTS, load_vocab  # noqa: E402
 from personagen.pipeline import execute  # noqa: E402
+from personagen.runformat.folder import iter_events  # noqa: E402
 from personagen.runformat.lines import iter_jsonl  # noqa: E402
 from personagen.settings import CoverageSettings, load_settings  # noqa: E402
 
@@ -38,8 +40,8 @@ SAMPLINGS = {"balanced": CoverageSettings(), "independent": CoverageSettings(bal
 
 def first_drafts(folder: Path) -> list[dict]:
     """The slots each persona's first scenario draft was given (from the scenario designer's output events)."""
-    return [e["data"] for e in iter_jsonl(folder / "events.jsonl", only=('"scenario_designer"',))
-            if e["type"] == "output" and e.get("attempt") == 1 and isinstance(e.get("data"), dict)]
+    return [e.data.model_dump(mode="json") for e in iter_events(folder / "events.jsonl")
+            if isinstance(e, OutputEvent) and e.attempt == 1 and isinstance(e.data, ScenarioData)]
 
 
 def entropy(counts: Counter, values: tuple[str, ...]) -> float:

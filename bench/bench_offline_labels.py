@@ -21,24 +21,27 @@ import random
 from collections import Counter
 from pathlib import Path
 
+from personagen.agents.events import OutputEvent, VerdictEvent
+from personagen.runformat.folder import iter_events
+
 LABELS = Path(__file__).resolve().parent / "offline_emotion_labels.jsonl"
 
 
 def extract(runs: list[Path], out: Path) -> None:
     drafts = []
     for run in runs:
-        events = [json.loads(line) for line in (run / "events.jsonl").open(encoding="utf-8")]
-        verdicts = {(e["persona_id"], e["emotion"], e["slot"], e["attempt"]): e["data"] for e in events
-                    if e["agent"] == "critic:offline_emotion" and e["type"] == "verdict"}
+        events = list(iter_events(run / "events.jsonl"))
+        verdicts = {(e.persona_id, e.emotion, e.slot, e.attempt): e.data for e in events
+                    if isinstance(e, VerdictEvent) and e.data.critic == "offline_emotion"}
         for e in events:
-            if e["agent"] != "emotion_writer" or e["type"] != "output":
+            if not isinstance(e, OutputEvent) or e.agent != "emotion_writer" or not isinstance(e.data, list):
                 continue
-            for c in e["data"]:
-                verdict = verdicts.get((e["persona_id"], c["emotion"], c["slot"], c["attempt"]))
+            for c in e.data:
+                verdict = verdicts.get((e.persona_id, c.emotion, c.slot, c.attempt))
                 if verdict is not None:
-                    drafts.append({"run": run.name, "persona_id": e["persona_id"], "target": c["emotion"],
-                                   "slot": c["slot"], "attempt": c["attempt"], "text": c["text"],
-                                   "passed": verdict["passed"], "target_probability": verdict["score"], "label": ""})
+                    drafts.append({"run": run.name, "persona_id": e.persona_id, "target": c.emotion,
+                                   "slot": c.slot, "attempt": c.attempt, "text": c.text,
+                                   "passed": verdict.passed, "target_probability": verdict.score, "label": ""})
     random.Random(1).shuffle(drafts)
     out.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in drafts), encoding="utf-8")
     print(f"{len(drafts)} drafts written to {out}; fill in `label` without looking at target, passed, probability")
