@@ -16,7 +16,7 @@ from typing import Any
 from personagen.curation.corpus import usable
 from personagen.curation.store import curation_state
 from personagen.personas.models import blocking_verdicts
-from personagen.runformat.lines import iter_jsonl
+from personagen.runformat.lines import iter_jsonl, read_json
 from personagen.runformat.store import write_json
 
 
@@ -48,6 +48,14 @@ def count_kept(folder: Path) -> int | None:
     records = list(iter_jsonl(folder / "records.jsonl"))
     state = curation_state(folder, [str(r["id"]) for r in records if usable(r)])
     return len(kept_records(records, state.removed)) if state.current else None
+
+
+def refresh_kept(folder: Path) -> None:
+    """summary.json's `texts.kept` after a curation of the finished run (the run's own, `personagen curate`, export,
+    the Ray driver's merge), so it never counts against a curation that has been replaced."""
+    summary = read_json(folder / "summary.json")
+    if summary is not None and isinstance(summary.get("texts"), dict):
+        add_kept(folder, summary)
 
 
 def add_kept(folder: Path, summary: dict[str, Any]) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from personagen.curation.corpus import UNSPACED_LANGUAGES, Corpus, load_corpus, 
 from personagen.curation.store import write_curation
 from personagen.curation.vectors import VectorStore
 from personagen.errors import InputError
+from personagen.kept import refresh_kept
 from personagen.runformat.folder import RunFolder
 
 Tick = Callable[[int], None]
@@ -207,6 +208,8 @@ def curate_run(folder: Path, options: CurationOptions | None = None, progress: P
     result.summary["timings_s"]["total"] = round(time.perf_counter() - started, 3)
     result.summary["timings_s"]["cpu"] = round(time.process_time() - cpu_started, 3)  # the process's, all threads
     write_curation(folder, result.summary, [r.as_row() for r in result.removals])
+    if not live:
+        refresh_kept(folder)
     return result
 
 

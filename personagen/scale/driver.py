@@ -165,6 +165,7 @@ def finish(run: RayRun, settings: Settings, runner: ShardRunner, completed: bool
         folder = merge(run)
         summary = finished_summary(folder, runner, block, clock)
         curate(folder, settings, note)
+        summary = RunFolder(folder).summary_dict or summary  # with texts.kept once curated
     else:
         status = "interrupted" if not completed else next(s for s in STATUS_ORDER if s in statuses)
         reason = next(s.message for s in runner.shards if s.status == status) or status

@@ -26,9 +26,12 @@ def test_shards_are_disjoint_and_merge_into_the_single_run(tmp_path, stub_url, r
     config = json.loads((merged / "config.json").read_text())
     assert config["shard"] is None and config["merged_from"] == ["s0", "s1", "s2"]
     s, ref = summary(merged), summary(reference)
-    assert s["status"] == "finished" and s["texts"] == ref["texts"] and s["personas"] == ref["personas"]
+    uncurated = {k: v for k, v in ref["texts"].items() if k != "kept"}  # merge does not curate (kept: after it)
+    assert s["status"] == "finished" and s["texts"] == uncurated and s["personas"] == ref["personas"]
     assert s["calls"] == ref["calls"] and s["tokens"] == ref["tokens"]
     assert not (merged / "run.lock").exists()
+    assert invoke("curate", "all", "--runs-dir", tmp_path).exit_code == 0
+    assert summary(merged)["texts"] == ref["texts"]  # the curation counts the merged run's kept texts
 
 
 def test_merge_refuses_incompatible_or_incomplete_shards(tmp_path, stub_url):
