@@ -41,7 +41,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.test_llamacpp_server import LLM_CRITICS, check_config, personagen_run
+from tests.e2e.test_llamacpp_server import LLM_CRITICS, personagen_run
 
 pytestmark = pytest.mark.slow
 
@@ -183,7 +183,21 @@ def test_llm_critics_advisory_the_run_exits_0_with_texts(llama_server, busy_mach
                              f"[critics]\nadvisory = {json.dumps(sorted(all_critics()))}\n\n{SLOW_SERVER}")
     assert (done.returncode, summary.get("status")) == (0, "finished"), done.stdout + done.stderr
     assert summary["texts"]["accepted"] > 0
-    check_config(tmp_path / "runs", llama_server)
+    check_pinned_config(tmp_path / "runs", llama_server)
+
+
+def check_pinned_config(runs_dir: Path, server) -> None:
+    """check_config's server, model and key checks, for a run whose mode is pinned (SLOW_SERVER): the probe tries
+    only json_schema; on the busy machine its largest-schema question can outlast probe_timeout_s (183 s with
+    --jinja in a fresh-clone CI run), and the run then goes on in the pinned mode (docs/servers.md)."""
+    config = json.loads((runs_dir / "e2e" / "config.json").read_text(encoding="utf-8"))
+    default = config["models"]["default"]
+    assert default["backend"] == "openai-compatible" and default["base_url"] == server.base_url
+    assert default["model"] == server.model_name and server.api_key not in json.dumps(config)
+    assert default["structured_output"] == "json_schema"
+    probe = default["probe"]
+    assert [r["mode"] for r in probe["results"]] == ["json_schema"] and probe["chosen"] in (None, "json_schema")
+    print(f"probe: {probe['results'][0]['detail']} -> {probe['chosen']}")
 
 
 CONTROLLED = "plausibility"
