@@ -28,9 +28,9 @@ needs_model = pytest.mark.skipif(
 )
 
 
-def judge(*texts: tuple[str, str], language: str = "en") -> list:
+def judge(*texts: tuple[str, str], language: str = "en", critic: str = NAME) -> list:
     """The registry's verdicts on (emotion, text) pairs, judged concurrently as persona threads would."""
-    spec = all_critics()[NAME]
+    spec = all_critics()[critic]
 
     async def run() -> list:
         return await asyncio.gather(*(spec.run(Candidate(stage=Stage.EXPRESSION, persona=PERSONA, language=language,

