@@ -33,7 +33,11 @@ STAGES = {"base": [Stage.BASE], "base+socio": [Stage.BASE, Stage.SOCIO],
 
 
 class RunAborted(RunFailure):
-    """The run stopped before all personas were done; the message says why."""
+    """The run stopped before all personas were done; the message says why (`resumable`: its cause's)."""
+
+    def __init__(self, message: str, resumable: bool = True) -> None:
+        super().__init__(message)
+        self.resumable = resumable
 
 
 class RunStopped(RunIncomplete):
@@ -205,6 +209,7 @@ async def run_personas(graph: Any, ctx: AgentContext, plan: RunPlan,
         await asyncio.gather(*tasks, stopper, return_exceptions=True)
     if error is not None:
         known = isinstance(error, (ModelCallError, CriticError))  # messages written for the user
-        raise RunAborted(str(error) if known else f"internal error {type(error).__name__}: {error}") from error
+        raise RunAborted(str(error) if known else f"internal error {type(error).__name__}: {error}",
+                         getattr(error, "resumable", True)) from error
     if control.reason is not None:
         raise RunStopped(*control.reason)

@@ -48,6 +48,12 @@ ANSWER_HINTS = {
     "provider_error": "the provider keeps failing while the model answers: try another provider or model, or later",
 }
 PARSE_KINDS = ("no_tool_call", "truncated", "invalid", "no_json")
+# The next step after a stop, by the kind of the failed answers: "resume" when the fix keeps the run's settings (the
+# provider recovers later), "either" when one fix does (another deployment: --base-url; a server started with a
+# larger context) and another changes a setting that shapes the dataset (another model), "new" when every fix does
+# (max_tokens, structured output, the model): a resume keeps those settings (personagen/runformat/signature.py)
+NEXT_STEP = {"provider_error": "resume", "content_filter": "either", "invalid_prompt": "either",
+             "moderation": "either", "context_length": "either"}
 PARSE = "parse"  # the pseudo-critic of a stage whose model answer did not parse (agents/critics/stage.py)
 
 
@@ -103,6 +109,7 @@ class EarlyStop:
         self.finished = 0
         self.failures: Counter[tuple[str, str]] = Counter()  # of all finished personas
         self.stopped = False
+        self.next_step = "resume"  # once it stopped the run: how to go on after the fix (NEXT_STEP)
 
     def event(self, e: Event) -> None:
         if not isinstance(e, LlmCallEvent):
@@ -116,10 +123,14 @@ class EarlyStop:
         self.answers.append(failed)
         size = self.limits.early_stop_answers
         if size and len(self.answers) == size and all(self.answers):
-            self._stop(self.answers_message())
+            self._stop(self.answers_message(), NEXT_STEP.get(self.window_kinds().most_common(1)[0][0], "new"))
+
+    def window_kinds(self) -> Counter[str]:
+        """The kinds of the failed answers in the window (`answers`)."""
+        return Counter(kind for kind, _ in self.answers)  # type: ignore[misc]
 
     def answers_message(self) -> str:
-        kinds = Counter(kind for kind, _ in self.answers)  # type: ignore[misc]
+        kinds = self.window_kinds()
         kind = kinds.most_common(1)[0][0]
         which = "first" if self.answered == len(self.answers) else "last"
         how = " to parse" if set(kinds) <= set(PARSE_KINDS) else ""
@@ -144,11 +155,15 @@ class EarlyStop:
             lost_texts = ", ".join(f"{e} {n}" for e, n in emotions.most_common())
             self._stop(f"{len(failed)} of the {which} {len(self.personas)} personas yielded no text: "
                        f"{counted(causes, lambda f: 'at ' + where(*f))}"
-                       f"{'; texts lost by emotion: ' + lost_texts if lost_texts else ''}. Fix: {self.hint(critic)}")
+                       f"{'; texts lost by emotion: ' + lost_texts if lost_texts else ''}. Fix: {self.hint(critic)}",
+                       NEXT_STEP.get(self.main_kind() or "", "new") if critic == PARSE else "either")
 
     def hint(self, critic: str) -> str:
-        kind = self.error_kinds.most_common(1)[0][0] if self.error_kinds else None
-        return critic_hint(critic, kind)
+        return critic_hint(critic, self.main_kind())
+
+    def main_kind(self) -> str | None:
+        """The most common kind of the run's failed answers (None: none failed)."""
+        return self.error_kinds.most_common(1)[0][0] if self.error_kinds else None
 
     def empty_run_message(self) -> str:
         """Why a finished run holds no text, and the fix."""
@@ -167,7 +182,7 @@ class EarlyStop:
                 f"{counted(kinds) or 'none recorded'}). Fix: {ANSWER_HINTS.get(kind, ANSWER_HINTS['invalid'])}; "
                 f"a resume re-attempts the lost slots")
 
-    def _stop(self, message: str) -> None:
+    def _stop(self, message: str, next_step: str) -> None:
         if not self.stopped:
-            self.stopped = True
+            self.stopped, self.next_step = True, next_step
             self.stop(message)

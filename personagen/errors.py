@@ -8,7 +8,7 @@ Exit codes (README "Exit codes"; a run's code follows its summary status, `exit_
 
     0  finished     the run (or command) did what was asked
     1  failed       a fatal error (an unreachable or refusing server, a broken critic), or interrupted (Ctrl-C);
-                    a run stopped this way is resumable
+                    a run stopped this way is resumable (unless its fix changes the dataset's settings)
     2  bad input    bad options, config, tables or run id: nothing was written
     3  budget       the run stopped at its token budget (resumable)
     4  short        the run finished but lost more than `[limits] max_error_share` of its text slots to model
@@ -53,6 +53,9 @@ class PersonaGenError(Exception):
     """Base of every error written for the user; `exit_code` is what the command line exits with."""
 
     exit_code: ExitCode = ExitCode.FAILED
+    #: whether `personagen run --resume` can get past it; False when the fix changes a setting that shapes the
+    #: dataset (a resume keeps those: personagen/runformat/signature.py), so the fix needs a new run
+    resumable: bool = True
 
 
 class InputError(PersonaGenError, ValueError):

@@ -241,15 +241,16 @@ def execute(settings: Settings, runs_dir: Path, run_id: str | None = None, obser
             ctx.emit(None, "runner", "resume", data=rep.as_event_data())
         if cap:  # after the resume event: the tally then holds the usage of the personas a stop cut short
             cap.start(tally.spent(), probes, lambda message: control.stop("budget", message), shared=ledger)
-        status, message = run_graph(ctx, plans, on_done, control)
+        status, message, resumable = run_graph(ctx, plans, on_done, control)
         if cap:
             cap.release()
         if status == "finished" and settings.run.personas and tally.texts["accepted"] == 0:
             status, message = "failed", watch.empty_run_message()  # a run that produced nothing never succeeds
+            resumable = False  # every persona is done: a resume has nothing to run again
         elif status == "finished" and tally.error_share > settings.limits.max_error_share:
             status, message = "short", watch.short_message(tally.lost, tally.slots, tally.error_kinds)
         if status != "finished":
-            message = f"{message}; continue with: personagen run --resume {store.folder.name}"
+            message = f"{message}; {next_step(store.folder.name, watch.next_step if resumable else 'new')}"
             if batch is not None and (running := left_running(store.folder)):
                 message = f"{message}. {running}"
         quota = {"quota": rounds.book.summary(rounds.counted)} if rounds else {}
@@ -328,9 +329,21 @@ def run_plans(settings: Settings, ctx: AgentContext, store: RunStore, rep: Repai
     return planned(), settings.limits.early_stop_personas, rounds
 
 
+def next_step(run_id: str, how: str) -> str:
+    """What a stopped run's message ends with (`how`: resume, new or either; early_stop.NEXT_STEP)."""
+    resume = f"continue with: personagen run --resume {run_id}"
+    if how == "resume":
+        return resume
+    if how == "either":
+        return (f"{resume} if the fix keeps the run's settings, else start a new run (a resume refuses a changed "
+                "setting that shapes the dataset: docs/scaling.md)")
+    return ("then start a new run (a resume keeps the settings that shape the dataset, and this fix changes one: "
+            "docs/scaling.md)")
+
+
 def run_graph(ctx: AgentContext, plans: Iterable[RunPlan], on_done: Callable[..., None],
-              control: RunControl) -> tuple[str, str | None]:
-    """Run the persona threads of each plan in turn; (status, message) of how it ended."""
+              control: RunControl) -> tuple[str, str | None, bool]:
+    """Run the persona threads of each plan in turn; (status, message, resumable) of how it ended."""
     async def main() -> None:
         graph = build_graph()
         try:
@@ -345,9 +358,9 @@ def run_graph(ctx: AgentContext, plans: Iterable[RunPlan], on_done: Callable[...
         with run_collector():
             asyncio.run(main())
     except RunAborted as exc:
-        return "failed", str(exc)
+        return "failed", str(exc), exc.resumable
     except RunStopped as exc:
-        return exc.status, exc.message
+        return exc.status, exc.message, True  # the early-stop watch says itself whether its cause is resumable
     except KeyboardInterrupt:
-        return "interrupted", "stopped by the user"
-    return "finished", None
+        return "interrupted", "stopped by the user", True
+    return "finished", None, True

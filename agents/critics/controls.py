@@ -31,6 +31,8 @@ Ask = Callable[[list[Any], type[BaseModel]], Awaitable[Any]]
 class ControlsFailed(CriticError):
     """An enforced LLM critic judged its control cases wrongly: its model cannot make that judgement."""
 
+    resumable = False  # every fix (another model, advisory, --no-critic) changes the critics' settings
+
 
 @dataclass(frozen=True)
 class Control:

@@ -123,7 +123,8 @@ def test_every_answer_unparseable_stops_early_with_the_fix(tmp_path):
     summary = last_json(result)
     assert result.exit_code == 1 and summary["status"] == "failed"
     assert "the first 5 model answers all failed to parse" in summary["message"]
-    assert "personagen doctor" in summary["message"] and "--resume u" in summary["message"]
+    assert "personagen doctor" in summary["message"] and "--resume" not in summary["message"]
+    assert "then start a new run" in summary["message"]  # every fix (mode, model) is a setting a resume keeps
     assert summary["personas"]["accepted"] + summary["personas"]["dropped"] < 20
 
 

@@ -223,7 +223,7 @@ def test_an_enforced_critic_the_model_cannot_satisfy_exits_1_naming_it_and_the_f
     assert re.match(rf"critic {CONTROLLED} judged [1-6] of its 6 control cases wrongly", message), message
     assert f"Fix: judge with a larger model ([models.{CONTROLLED}] model = ...)" in message
     assert f'make the critic advisory ([critics] advisory = ["{CONTROLLED}"]' in message
-    assert summary["texts"]["accepted"] == 0
+    assert summary["texts"]["accepted"] == 0 and "then start a new run" in message and "--resume" not in message
     events = [json.loads(line) for line in (tmp_path / "runs" / "e2e" / "events.jsonl").read_text().splitlines()]
     controls = [e for e in events if e["type"] == "llm_call" and e["persona_id"] is None]
     assert {e["agent"] for e in controls} == {f"critic:{CONTROLLED}"} and len(controls) == 6

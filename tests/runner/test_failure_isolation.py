@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bench.stub_process import fetch_stats, start_stub
 from tests.runner.conftest import invoke, read_jsonl, summary
 
@@ -96,3 +98,32 @@ def test_a_run_that_lost_too_many_slots_is_short_and_a_resume_reattempts_them(tm
     assert len(read_jsonl(tmp_path / "short" / "records.jsonl")) == 20
     events = [json.loads(line) for line in (tmp_path / "short" / "events.jsonl").read_text().splitlines()]
     assert [e["data"]["retried"] for e in events if e["type"] == "resume"] == [lossy]
+
+
+RESUME, NEW = "continue with: personagen run --resume stopped", "then start a new run (a resume keeps the settings"
+EITHER = "--resume stopped if the fix keeps the run's settings, else start a new run"
+
+
+@pytest.mark.parametrize(("faults", "kind", "step"), [("error_in_200=1.0,after=20", "provider_error", RESUME),
+                                                      ("context_length=1.0,after=20", "context_length", EITHER),
+                                                      ("tool_use_failed=1.0,after=20", "tool_use_failed", NEW)])
+def test_a_stop_offers_a_resume_only_when_its_fix_can_keep_the_settings(tmp_path, faults, kind, step):
+    """A failing provider may recover later (a resume continues); a larger context is a server option or another
+    model (a setting a resume keeps: either); the fixes of unreadable tool calls are all settings (a new run)."""
+    with start_stub(latency=0.0, faults=faults) as (_, url):
+        result = run(tmp_path, url, "stopped", "-n", 30, "-e", "joy", "-k", 1, "--seed", 7)
+    assert result.exit_code == 1, result.output
+    message = " ".join(summary(tmp_path / "stopped")["message"].split())
+    assert "model answers all failed" in message and kind in message
+    assert [s for s in (RESUME, EITHER, NEW) if s in message] == ([step] if step != EITHER else [RESUME, EITHER])
+
+
+def test_critic_controls_that_fail_end_with_a_new_run_not_a_resume(tmp_path, stub_url):
+    """The stub's judge passes a 6-year-old surgeon: the fix (another model, advisory, --no-critic) is a setting."""
+    config = tmp_path / "controls.toml"
+    config.write_text('[critics]\ncontrols = ["plausibility"]\n', encoding="utf-8")
+    result = run(tmp_path, stub_url, "controlled", "-n", 4, "-e", "joy", "-k", 1, "--config", config)
+    assert result.exit_code == 1, result.output
+    message = " ".join(summary(tmp_path / "controlled")["message"].split())
+    assert message.startswith("critic plausibility judged") and "control cases wrongly" in message
+    assert "then start a new run" in message and "--resume" not in message
