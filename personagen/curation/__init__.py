@@ -1,8 +1,8 @@
 """Dataset curation: near-duplicates across the whole run found and set aside (docs/curation.md).
 
 `personagen curate RUN` (and the end of `personagen run`) writes RUN/curation.json and RUN/curation.jsonl;
-`personagen export` reads them to export the curated view. The passes live in `engine` (numpy, datasketch and
-the MiniLM embedder: the `eval` extra); `store` reads and writes the files with the standard library only, so
+`personagen export` reads them to export the curated view. The passes live in `engine` (numpy and the MiniLM
+embedder: the `local` or `eval` extra); `store` reads and writes the files with the standard library only, so
 readers need no extra.
 """
 

@@ -3,7 +3,7 @@
 Input: a `Corpus` (texts in generation order) and `CurationOptions`. Output: a `Curation` (the removals and a
 summary). Passes, cheapest first:
   1. exact: texts equal after normalisation (case, punctuation, spaces) are one distinct text;
-  2. lexical: distinct texts whose word-trigram sets overlap >= `jaccard` (MinHash LSH, datasketch);
+  2. lexical: distinct texts whose word-trigram sets overlap >= `jaccard` (MinHash LSH, curation/minhash.py);
   3. semantic: distinct texts whose sentence embeddings (MiniLM, or an ONNX model folder) have cosine >=
      `cosine` (k-nearest-neighbour graph, blocked numpy products); skipped when the model does not read the
      run's language (MiniLM reads English only).

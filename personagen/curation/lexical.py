@@ -5,7 +5,8 @@ its first copy among the distinct normalised texts (later passes work on distinc
 
 `minhash_edges`: the lexical pass over distinct texts. Input: their shingle sets (word trigrams). Output: edges
 (earlier row, later row, Jaccard similarity) between texts whose shingle sets overlap at least `threshold`.
-MinHash signatures: datasketch's legacy scheme (128 permutations), in numpy for many texts at once. Candidate
+MinHash signatures: datasketch's legacy scheme (128 permutations; its parameters in curation/minhash.py, without
+datasketch), in numpy for many texts at once. Candidate
 pairs come from locality-sensitive hashing on them: the signature is cut into `b` bands of `r` values
 (datasketch's choice for a threshold LSH_MARGIN lower than asked, weighted against misses: LSH is probabilistic
 and pairs just above the threshold are otherwise missed now and then), and texts that agree on a whole band are
@@ -22,6 +23,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from personagen.curation import minhash
 from personagen.curation.corpus import jaccard
 
 Tick = Callable[[int], None]  # called with the number of items just done
@@ -55,19 +57,15 @@ def signatures(shingle_sets: list[set[str]], tick: Tick | None = None) -> np.nda
     per chunk of texts, each distinct shingle is permuted once (one numpy product, the modulo as the Mersenne
     reduction), then each text takes the minimum over its shingles' rows. The values are those of datasketch's
     `MinHash(num_perm=128, seed=1, scheme="legacy")` (a test checks it), without a MinHash object per text."""
-    from datasketch import MinHash
-    from datasketch.hashfunc import sha1_hash32
-
-    permutations = np.asarray(MinHash(num_perm=NUM_PERM, seed=1, scheme="legacy").permutations, dtype=np.uint64)
-    a, b = permutations[0], permutations[1]
+    a, b = minhash.permutations(NUM_PERM, seed=1)
     out = np.full((len(shingle_sets), NUM_PERM), EMPTY, dtype=np.uint32)
     hashes: dict[str, int] = {}
     for start, stop in chunks([len(s) for s in shingle_sets], CHUNK_SHINGLES):
         ids: dict[str, int] = {}
         members = [ids.setdefault(g, len(ids)) for sh in shingle_sets[start:stop] for g in sh]
         if members:
-            hv = np.fromiter((hashes.get(g) or hashes.setdefault(g, sha1_hash32(g.encode("utf-8"))) for g in ids),
-                             dtype=np.uint64, count=len(ids))
+            hv = np.fromiter((hashes.get(g) or hashes.setdefault(g, minhash.shingle_hash(g.encode("utf-8")))
+                              for g in ids), dtype=np.uint64, count=len(ids))
             counts = np.fromiter((len(sh) for sh in shingle_sets[start:stop]), dtype=np.int64, count=stop - start)
             out[start:stop] = minima(permute(hv, a, b), np.asarray(members), counts)
         if tick:
@@ -111,11 +109,8 @@ def chunks(sizes: list[int], budget: int) -> Iterator[tuple[int, int]]:
 
 
 def band_shape(threshold: float) -> tuple[int, int]:
-    """(bands, rows per band) datasketch picks for the lowered threshold."""
-    from datasketch import MinHashLSH
-
-    lsh = MinHashLSH(threshold=max(0.05, threshold - LSH_MARGIN), num_perm=NUM_PERM, weights=LSH_WEIGHTS)
-    return lsh.b, lsh.r
+    """(bands, rows per band) datasketch's MinHashLSH picks for the lowered threshold."""
+    return minhash.band_shape(max(0.05, threshold - LSH_MARGIN), NUM_PERM, LSH_WEIGHTS)
 
 
 def candidate_pairs(sigs: np.ndarray, bands: int, rows: int, eligible: np.ndarray) -> set[tuple[int, int]]:
@@ -140,12 +135,8 @@ def candidate_pairs(sigs: np.ndarray, bands: int, rows: int, eligible: np.ndarra
 def minhash_edges(shingle_sets: list[set[str]], threshold: float, neighbours: int,
                   tick: Tick | None = None) -> list[Edge]:
     """Edges between texts whose shingle sets have Jaccard similarity >= threshold (see the module doc)."""
-    try:
-        sigs = signatures(shingle_sets, tick)
-        bands, rows = band_shape(threshold)
-    except ImportError as exc:
-        hint = "the lexical pass needs datasketch: pip install 'personagen[eval]'"
-        raise ImportError(hint, name="datasketch") from exc
+    sigs = signatures(shingle_sets, tick)
+    bands, rows = band_shape(threshold)
     eligible = np.array([len(s) > 1 for s in shingle_sets], dtype=bool)  # one shingle: equal only when equal
     best: dict[int, list[tuple[float, int]]] = {}
     for earlier, later in candidate_pairs(sigs, bands, rows, eligible):

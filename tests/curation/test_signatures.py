@@ -1,4 +1,5 @@
-"""The lexical pass's MinHash signatures are datasketch's, computed for many texts at once."""
+"""The lexical pass's MinHash signatures and LSH bands are datasketch's (computed for many texts at once, without
+datasketch: curation/minhash.py); datasketch itself is a test dependency only (the dev extra)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ import random
 import numpy as np
 import pytest
 
-from personagen.curation import lexical
+from personagen.curation import lexical, minhash
 from personagen.curation.corpus import normalise, shingles
 
-datasketch = pytest.importorskip("datasketch", reason="curation needs the 'eval' extra")
+datasketch = pytest.importorskip("datasketch", reason="the reference implementation comes with the dev extra")
 
 
 def one_by_one(shingle_set: set[str]) -> np.ndarray:
@@ -29,6 +30,15 @@ def test_signatures_equal_datasketchs_minhash_of_each_set(monkeypatch) -> None:
     found = lexical.signatures(sets, ticks.append)
     assert found.dtype == np.uint32 and found.shape == (len(sets), lexical.NUM_PERM) and sum(ticks) == len(sets)
     assert all(np.array_equal(found[i], one_by_one(s)) for i, s in enumerate(sets))
+
+
+def test_permutations_and_band_shapes_are_datasketchs() -> None:
+    a, b = minhash.permutations(lexical.NUM_PERM, seed=1)
+    reference = datasketch.MinHash(num_perm=lexical.NUM_PERM, seed=1, scheme="legacy").permutations
+    assert np.array_equal(a, reference[0]) and np.array_equal(b, reference[1])
+    for threshold in np.round(np.arange(0.05, 0.96, 0.05), 2):
+        lsh = datasketch.MinHashLSH(threshold=float(threshold), num_perm=lexical.NUM_PERM, weights=lexical.LSH_WEIGHTS)
+        assert minhash.band_shape(float(threshold), lexical.NUM_PERM, lexical.LSH_WEIGHTS) == (lsh.b, lsh.r)
 
 
 def test_near_copies_become_edges_and_strangers_do_not() -> None:
