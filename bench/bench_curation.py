@@ -7,7 +7,7 @@ punctuation changed), lexical (a few words added) and paraphrase (words swapped)
 `personagen curate` (exact, MinHash, MiniLM embedding, blocked k-NN, networkx components), without the
 embedding cache unless `--cache`; each size in a fresh subprocess, peak RSS from ru_maxrss.
 
-    .venv/bin/python bench/bench_curation.py --sizes 10000 100000 [--stored]
+    .venv/bin/python bench/bench_curation.py --sizes 10000 100000 [--stored [--cache DIR]]
     .venv/bin/python bench/bench_curation.py --goemotions [--thresholds 0.9 0.93 0.95 0.97]
 """
 
@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -109,22 +111,43 @@ def synthetic(n: int, dup_share: float, seed: int = 0) -> tuple[list[str], dict[
     return texts, planted
 
 
-def prefill(texts: list[str], folder: Path) -> tuple[object, float]:
-    """Embed every text into a vector store in `folder` as a run's live embedding does (the shared one-thread
-    session, batches of 32); returns the embedder and the seconds it took."""
+def prefill(texts: list[str], folder: Path, per_persona: int = 4) -> tuple[object, dict]:
+    """Feed the texts to a run's live embedding (personagen/curation/live.py), `per_persona` texts per persona in
+    generation order, and wait until it has caught up, as a run whose generation is slower than the worker: it
+    embeds them into the vector store in `folder` (texts already there are read) and grows the neighbour graph.
+    Returns the worker (not closed: closing it is the first thing after the last model call) and its figures."""
     from personagen.agents.sentence_embedder import shared_embedder
+    from personagen.curation.live import LiveEmbedding, live_graph
     from personagen.curation.vectors import VectorStore
 
     embedder = shared_embedder()
+    store = VectorStore(folder, embedder.source.cache_id)
     start = time.perf_counter()
-    VectorStore(folder, embedder.source.cache_id).ensure(embedder, list(dict.fromkeys(texts)), batch_size=32)
-    return embedder, time.perf_counter() - start
+    live = LiveEmbedding(store, embedder, live_graph(store))
+    for index, first in enumerate(range(0, len(texts), per_persona)):
+        live.add([{"text": t} for t in texts[first : first + per_persona]], index)
+    live.settle()
+    graph = live.graph
+    return live, {"wall_s": round(time.perf_counter() - start, 1), "busy_s": round(live.busy_s, 1),
+                  "graph_s": round(live.graph_s, 1), "linked": len(graph.rows) if graph else 0,
+                  "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+
+
+def fresh_copy(cache: Path | None) -> Path:
+    """A new store folder holding the vectors of `cache` (none when None), without its neighbour files."""
+    folder = Path(tempfile.mkdtemp(prefix="bench-curation-")) / "curation-cache"
+    if cache is None:
+        folder.mkdir()
+    else:
+        shutil.copytree(cache, folder, ignore=shutil.ignore_patterns("neighbours-*"))
+    return folder
 
 
 def measure(n: int, dup_share: float, cache: Path | None, stored: bool = False) -> dict:
     """Curate n synthetic texts in this process; timings, peak RSS and how many planted variants were found.
-    `stored`: the texts are embedded into the vector store first (as a run does while it generates), so the wall
-    time is what the curation takes after the last model call."""
+    `stored`: the texts go through the live embedding first (as a run's do while it generates: vectors stored,
+    neighbour graph grown; with `cache`, its vectors are copied in first, so only the graph is computed), so the
+    wall time is what is left after the last model call: closing the worker, then the curation."""
     from personagen.curation.corpus import Corpus
     from personagen.curation.engine import CurationOptions, curate_corpus
 
@@ -132,12 +155,15 @@ def measure(n: int, dup_share: float, cache: Path | None, stored: bool = False) 
     emotions = ["joy", "anger", "sadness", "fear", "love", "surprise"]
     corpus = Corpus(ids=[str(i) for i in range(n)], texts=texts, emotions=[emotions[i % 6] for i in range(n)])
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    options, during = CurationOptions(cache_dir=cache), None
+    options, during, live = CurationOptions(cache_dir=cache), None, None
     if stored:
-        cache = cache or Path(tempfile.mkdtemp(prefix="bench-curation-"))
-        embedder, during = prefill(texts, cache)
-        options = CurationOptions(cache_dir=cache, embedder=embedder)
+        folder = fresh_copy(cache)
+        live, during = prefill(texts, folder)
+        options = CurationOptions(cache_dir=folder, embedder=live.embedder)
     start = time.perf_counter()
+    if live is not None:
+        live.close()
+    closed = time.perf_counter() - start
     result = curate_corpus(corpus, options)
     wall = time.perf_counter() - start
     removed = {int(r.id): r for r in result.removals}
@@ -146,15 +172,16 @@ def measure(n: int, dup_share: float, cache: Path | None, stored: bool = False) 
     for index, (_, kind) in planted.items():
         totals[kind] += 1
         found[kind] += index in removed
-    return {"texts": n, "wall_s": round(wall, 1), "phases_s": result.timings,
-            "embedded_before_s": round(during, 1) if during is not None else None,
-            "embedded_now": result.summary["settings"]["embedded_now"],
+    return {"texts": n, "wall_s": round(wall, 1), "phases_s": {"close_worker": round(closed, 3), **result.timings},
+            "during_run": during, "embedded_now": result.summary["settings"]["embedded_now"],
+            "neighbours_stored": result.summary["settings"]["neighbours_stored"],
+            "distinct": result.summary["distinct_texts"],
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
             "rss_before_mb": round(rss_before / 1024), "removed": len(removed), "planted": len(planted),
             "planted_found": {k: f"{found[k]}/{totals[k]}" for k in found},
             "unplanted_removed": sum(1 for i in removed if i not in planted),
             "groups": result.summary["groups"], "largest_group": result.summary["largest_group"],
-            "by_match": result.summary["by_match"]}
+            "by_match": result.summary["by_match"], "load": os.getloadavg()}
 
 
 def goemotions_texts() -> list[str]:
@@ -213,8 +240,9 @@ def main() -> None:
     p.add_argument("--dup-share", type=float, default=0.15)
     p.add_argument("--cache", type=Path, help="embedding cache folder (default: none, embedding is measured)")
     p.add_argument("--stored", action="store_true",
-                   help="embed the texts into the vector store first (as a run does while generating): the wall "
-                        "time is then the curation after the last model call")
+                   help="feed the texts to a run's live embedding first (vectors stored, neighbours found, as a run "
+                        "does while generating; with --cache, its vectors copied in first): the wall time is then "
+                        "what is left after the last model call")
     p.add_argument("--goemotions", action="store_true", help="measure false positives on GoEmotions instead")
     p.add_argument("--thresholds", type=float, nargs="+", default=[0.9, 0.92, 0.93, 0.95, 0.97])
     p.add_argument("--jaccards", type=float, nargs="+", default=[0.6, 0.7, 0.8, 0.9])

@@ -212,7 +212,8 @@ def execute(settings: Settings, runs_dir: Path, run_id: str | None = None, obser
         if batch is not None:  # what earlier processes of this run submitted (RUN/batch/)
             batch.attach(store.folder)
         curate = settings.run.curate and not settings.run.shard and curate_at_end  # shards: the merged run is
-        live = start_live_embedding(store.folder, settings.run.language, settings.run.curate, observer.note)
+        live = start_live_embedding(store.folder, settings.run.language, settings.run.curate, observer.note,
+                                    edges=not settings.run.shard)
         stack.callback(live.close)
         control = control or RunControl()
         budget = settings.run.token_budget
@@ -231,7 +232,7 @@ def execute(settings: Settings, runs_dir: Path, run_id: str | None = None, obser
 
         def on_done(row: dict[str, Any], records: list[dict[str, Any]]) -> None:
             store.persona_done(row, records)
-            live.add(records)  # embedded for the curation while the run goes on
+            live.add(records, row.get("index"))  # embedded (and neighbours found) while the run goes on
             tally.persona(row, records)
             watch.persona(row)
             observer.persona(row, records)

@@ -5,8 +5,9 @@ summary). Passes, cheapest first:
   1. exact: texts equal after normalisation (case, punctuation, spaces) are one distinct text;
   2. lexical: distinct texts whose word-trigram sets overlap >= `jaccard` (MinHash LSH, curation/minhash.py);
   3. semantic: distinct texts whose sentence embeddings (MiniLM, or an ONNX model folder) have cosine >=
-     `cosine` (k-nearest-neighbour graph, blocked numpy products); skipped when the model does not read the
-     run's language (MiniLM reads English only).
+     `cosine` (each text linked to its most similar earlier ones, blocked numpy products); skipped when the model
+     does not read the run's language (MiniLM reads English only). The edges the live embedding stored during the
+     run (personagen/curation/edges.py) are read, only the rest computed.
 The edges of passes 2 and 3 make a networkx graph; each connected component keeps its earliest text and every
 other record in it is set aside. `curate_run` does this for a run folder and writes curation.json/.jsonl.
 """
@@ -23,10 +24,11 @@ from typing import Any
 
 import numpy as np
 
-from personagen.curation import COSINE, JACCARD, NEIGHBOURS, components, lexical, neighbours
+from personagen.curation import COSINE, JACCARD, NEIGHBOURS, components, lexical
+from personagen.curation import edges as edge_log
 from personagen.curation.corpus import UNSPACED_LANGUAGES, Corpus, load_corpus, normalise, shingles
 from personagen.curation.store import write_curation
-from personagen.curation.vectors import VectorStore
+from personagen.curation.vectors import VectorStore, text_key
 from personagen.errors import InputError
 from personagen.kept import refresh_kept
 from personagen.runformat.folder import RunFolder
@@ -54,6 +56,7 @@ class CurationOptions:
     model_dir: Path | None = None  # an ONNX sentence-embedding model folder (None: MiniLM, English)
     cache_dir: Path | None = None  # where embeddings are cached (None: no cache, unless curate_run sets it)
     embedder: Any = None  # anything with .embed(texts) -> (n, d) normalised vectors; None: MiniLM
+    write: bool = True  # store the semantic edges computed in the cache folder (False: a run still writing)
 
     def check(self) -> None:
         if not 0.0 < self.cosine <= 1.0 or not 0.0 < self.jaccard <= 1.0:
@@ -82,18 +85,21 @@ def curate_corpus(corpus: Corpus, options: CurationOptions, progress: Phases = n
     clock.lap("exact")
     distinct_texts = [corpus.texts[i] for i in firsts]
     shingle_sets = [shingles(normalised[i], corpus.language) for i in firsts]
+    norms = [edge_log.norm_key(normalised[i]) for i in firsts]
     del normalised
     edges = lexical.minhash_edges(shingle_sets, options.jaccard, options.neighbours,
                                   progress("lexical pass (MinHash)", len(shingle_sets)))
     clock.lap("lexical")
     embedder = make_embedder(options) if options.semantic else None
-    vectors, embedded, semantic_note = None, 0, semantic_skip_reason(corpus, embedder)
+    vectors, embedded, reused, semantic_note = None, 0, 0, semantic_skip_reason(corpus, embedder)
     if semantic_note is None:
         vectors, embedded = embed(embedder, distinct_texts, options.cache_dir,
                                   progress("embedding", len(distinct_texts)))
         clock.lap("embed")
-        edges += neighbours.knn_edges(vectors, options.cosine, options.neighbours,
-                                      progress("nearest neighbours", len(distinct_texts)))
+        semantic, reused = edge_log.graph_edges(
+            vectors, [text_key(t) for t in distinct_texts], norms, stored_edges(embedder, options),
+            options.cosine, options.neighbours, progress("nearest neighbours", len(distinct_texts)), options.write)
+        edges += semantic
         clock.lap("neighbours")
     graph = components.duplicate_graph(edges)
     thresholds = components.Thresholds(cosine=options.cosine, jaccard=options.jaccard)
@@ -102,6 +108,7 @@ def curate_corpus(corpus: Corpus, options: CurationOptions, progress: Phases = n
     model = None if semantic_note else str(getattr(embedder, "model_id", type(embedder).__name__))
     summary = summarise(corpus, removals, len(firsts), options, semantic_note, model)
     summary["settings"]["embedded_now"] = embedded if vectors is not None else None  # the rest were stored
+    summary["settings"]["neighbours_stored"] = reused if vectors is not None else None  # texts whose edges were read
     summary["timings_s"] = clock.laps
     return Curation(removals, summary, clock.laps)
 
@@ -124,6 +131,13 @@ def make_embedder(options: CurationOptions) -> Any:
     except (ImportError, ValueError, RuntimeError) as exc:  # EvalError, EmbedderUnavailable: a missing extra or model
         raise CurationError(f"cannot load the embedding model: {exc} (or pass --no-semantic: exact and "
                             "lexical passes only)") from None
+
+
+def stored_edges(embedder: Any, options: CurationOptions) -> edge_log.EdgeLog | None:
+    """The edge file of these settings in the cache folder (personagen/curation/edges.py), if there is one."""
+    if options.cache_dir is None or not hasattr(embedder, "source"):
+        return None
+    return edge_log.EdgeLog(options.cache_dir, embedder.source.cache_id, options.cosine, options.neighbours)
 
 
 def semantic_skip_reason(corpus: Corpus, embedder: Any) -> str | None:
@@ -203,6 +217,8 @@ def curate_run(folder: Path, options: CurationOptions | None = None, progress: P
                                "curate again when it ends (export does so when it finds the curation stale)")
     if options.cache and options.cache_dir is None and options.semantic:
         options = replace(options, cache_dir=folder / CACHE_FOLDER)
+    if live:  # the live embedding may still be appending edges: read them, write none
+        options = replace(options, write=False)
     result = curate_corpus(corpus, options, progress)
     result.summary.update(run_id=run.id, complete=not live)
     result.summary["timings_s"]["total"] = round(time.perf_counter() - started, 3)

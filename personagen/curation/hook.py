@@ -29,6 +29,9 @@ def curate_after_run(folder: Path, note: Callable[[str], None], live: Any = None
         if live.error is not None:
             note(f"embedding during the run failed ({type(live.error).__name__}: {live.error}); "
                  "the curation embeds the texts now")
+        elif getattr(live, "graph_error", None) is not None:
+            note(f"finding neighbours during the run failed ({type(live.graph_error).__name__}: "
+                 f"{live.graph_error}); the curation finds them now")
     try:
         from personagen.curation.engine import CurationError, CurationOptions, curate_run
     except ImportError as exc:

@@ -65,8 +65,12 @@ class VectorStore:
 
     def rows(self, texts: list[str]) -> np.ndarray:
         """The store's row of each text, -1 where it has none."""
+        return self.rows_of_keys([text_key(t) for t in texts])
+
+    def rows_of_keys(self, keys: list[bytes]) -> np.ndarray:
+        """The store's row of each text key (`text_key`), -1 where it has none."""
         self._refresh()
-        return np.fromiter((self._rows.get(text_key(t), -1) for t in texts), dtype=np.int64, count=len(texts))
+        return np.fromiter((self._rows.get(k, -1) for k in keys), dtype=np.int64, count=len(keys))
 
     def read(self, rows: np.ndarray) -> np.ndarray:
         """The vectors of `rows` (all >= 0), in that order."""

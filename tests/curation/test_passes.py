@@ -9,7 +9,7 @@ from personagen.curation.components import Thresholds, duplicate_graph, kept_row
 from personagen.curation.corpus import Corpus, generation_order, normalise, shingles
 from personagen.curation.engine import CurationError, CurationOptions, curate_corpus
 from personagen.curation.lexical import minhash_edges, unique_texts
-from personagen.curation.neighbours import knn_edges
+from personagen.curation.neighbours import earlier_edges
 
 
 class FakeEmbedder:
@@ -53,16 +53,24 @@ def test_minhash_links_texts_sharing_most_trigrams_and_only_them():
 
 @pytest.mark.parametrize("blocks", [(3, 4), (7, 5), (64, 64)])
 def test_blocked_knn_equals_brute_force(blocks):
-    rng = np.random.default_rng(0)
+    vectors = clustered(np.random.default_rng(0))
+    def edges(k: int) -> list:
+        return earlier_edges(lambda a, b: vectors[a:b], 0, len(vectors), 0.9, k, row_block=blocks[0],
+                             col_block=blocks[1])
+    sims = vectors @ vectors.T
+    expected = {(i, j) for i in range(len(vectors)) for j in range(i) if sims[i, j] >= 0.9}
+    assert {(i, j) for i, j, _ in edges(50)} == expected and len(expected) >= 6 * 6
+    few = edges(1)
+    assert len({i for i, _, _ in few}) == len(few)  # at most one edge per text: its most similar earlier one
+    exact = vectors.astype(np.float64) @ vectors.T.astype(np.float64)
+    assert all(j == max(range(i), key=lambda c: exact[i, c]) for i, j, _ in few)
+
+
+def clustered(rng: np.random.Generator) -> np.ndarray:
+    """Six tight clusters of four vectors, then nine scattered ones, L2-normalised."""
     centres = rng.standard_normal((6, 16))
     vectors = np.vstack([c + 0.05 * rng.standard_normal((4, 16)) for c in centres] + [rng.standard_normal((9, 16))])
-    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
-    edges = knn_edges(vectors, threshold=0.9, neighbours=50, row_block=blocks[0], col_block=blocks[1])
-    sims = vectors @ vectors.T
-    expected = {(i, j) for i in range(len(vectors)) for j in range(i + 1, len(vectors)) if sims[i, j] >= 0.9}
-    assert {(i, j) for i, j, _ in edges} == expected and len(expected) >= 6 * 6
-    few = knn_edges(vectors, threshold=0.9, neighbours=1, row_block=blocks[0], col_block=blocks[1])
-    assert len({i for i, _, _ in few}) == len(few)  # at most one edge per text
+    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
 
 
 def test_components_keep_the_earliest_text_of_each_group():
