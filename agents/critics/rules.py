@@ -51,7 +51,7 @@ def socio_constraints(c: Candidate) -> Verdict:
 @critic("text_shape", stage=Stage.EXPRESSION,
         description=f"Text is {MIN_WORDS}-{MAX_WORDS} words ({MIN_CHARS}-{MAX_CHARS} characters in a language written "
                     "without spaces) and carries no answer-format scaffolding ('Emotion: anger.', 'Text:') or "
-                    "JSON debris (agents/critics/scaffolding.py).")
+                    "JSON debris, and does not stop at a comma (agents/critics/scaffolding.py).")
 def text_shape(c: Candidate) -> Verdict:
     text = c.expression.text if c.expression else ""
     count, unit = text_length(text, c.language)

@@ -36,6 +36,15 @@ JSON_DRAFTS = [
     ('I love you all so much "texts": ["I love', '"texts": ["I love'),
     ("My heart is full of love for you. Love and happiness can be found everywhere in me.\n{", "{"),
     ('so tired of it all", "emotion": "anger"', '"emotion": "anger"'),
+    # kept by the embedded model before these were caught (issue 22's blind-reading runs)
+    ("He wrote this for me, so if he ever has an issue with me, it will be addressed'],", "'],"),
+    ("You're in a good mood now, baby. I really want to talk to you about it (0.28)", "(0.28)"),
+    ('["I miss you already', '["I miss you already'),
+]
+CUT_OFF = [  # the embedded model's texts that stop at a comma (issue 22's runs: 19 of 152 kept texts)
+    ("we'll be fine,", "we'll be fine,"),
+    ("I'm really afraid of the cold weather. It is coming,", "It is coming,"),
+    ("今日は駅で友達に会って、", "今日は駅で友達に会って、"),
 ]
 MESSAGES = [
     "I got your text: call me when you land.",
@@ -44,6 +53,8 @@ MESSAGES = [
     "She left a 'message' on my desk and I smiled all day.",
     "Final score: 3-1 and we are going to the final!!",
     "Honestly, the scene at the station made me cry.",
+    "Lunch was 2.50 (cheap!) and the cafe was full, so we ate outside",
+    "Miss you already :( see you soon",
 ]
 
 
@@ -64,6 +75,12 @@ def test_prompt_labels_in_a_text_are_rejected_quoting_them(text: str, snippet: s
 def test_json_pieces_are_rejected_quoting_them(text: str, snippet: str) -> None:
     verdict = shape(text)
     assert not verdict.passed and "JSON" in verdict.reasons[0] and snippet in verdict.reasons[0]
+
+
+@pytest.mark.parametrize(("text", "snippet"), CUT_OFF)
+def test_a_text_that_stops_at_a_comma_is_rejected_as_cut_off(text: str, snippet: str) -> None:
+    verdict = shape(text, "ja" if "、" in text else "en")
+    assert not verdict.passed and "stops mid-sentence" in verdict.reasons[0] and snippet in verdict.reasons[0]
 
 
 @pytest.mark.parametrize("text", MESSAGES)
