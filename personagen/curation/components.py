@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
-import numpy as np
 
 from personagen.curation.corpus import Corpus, jaccard
+from personagen.curation.vectors import Vectors
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def kept_row_of(graph: nx.Graph) -> dict[int, int]:
 
 
 def removals(corpus: Corpus, row_of: list[int], firsts: list[int], graph: nx.Graph,
-             shingle_sets: list[set[str]], vectors: np.ndarray | None, thresholds: Thresholds) -> list[Removal]:
+             shingle_sets: list[set[str]], vectors: Vectors | None, thresholds: Thresholds) -> list[Removal]:
     """Every record that is not the earliest of its duplicate group (exact copies included)."""
     kept_row = kept_row_of(graph)
     group_sizes = group_record_counts(row_of, kept_row)
@@ -97,7 +97,7 @@ def match_kind(same_text: bool, lexical: float, cosine: float | None, thresholds
     return "chain"
 
 
-def closest(graph: nx.Graph, row: int, vectors: np.ndarray | None, shingle_sets: list[set[str]]) -> int:
+def closest(graph: nx.Graph, row: int, vectors: Vectors | None, shingle_sets: list[set[str]]) -> int:
     """The neighbour of `row` in the graph it is most similar to (cosine, else Jaccard)."""
     def score(other: int) -> float:
         if vectors is not None:

@@ -24,9 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from personagen.curation.neighbours import Edge, Tick, earlier_edges
+from personagen.curation.vectors import Vectors
 from personagen.runformat.atomic import atomic_write
 
 FORMAT = 1
@@ -142,7 +141,7 @@ def common_prefix(keys: Sequence[bytes], covered: Sequence[bytes]) -> int:
     return n
 
 
-def graph_edges(vectors: np.ndarray, keys: Sequence[bytes], norms: Sequence[bytes], log: EdgeLog | None,
+def graph_edges(vectors: Vectors, keys: Sequence[bytes], norms: Sequence[bytes], log: EdgeLog | None,
                 threshold: float, neighbours: int, tick: Tick, write: bool) -> tuple[list[Edge], int]:
     """The semantic edges of the distinct texts `keys` (vectors in the same order): those of the longest prefix
     `log` covers read from it, the rest computed (`earlier_edges`) and, when `write`, stored for the next

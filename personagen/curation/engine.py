@@ -28,7 +28,7 @@ from personagen.curation import COSINE, JACCARD, NEIGHBOURS, components, lexical
 from personagen.curation import edges as edge_log
 from personagen.curation.corpus import UNSPACED_LANGUAGES, Corpus, load_corpus, normalise, shingles
 from personagen.curation.store import write_curation
-from personagen.curation.vectors import VectorStore, text_key
+from personagen.curation.vectors import StoredRows, Vectors, VectorStore, text_key
 from personagen.errors import InputError
 from personagen.kept import refresh_kept
 from personagen.runformat.folder import RunFolder
@@ -152,32 +152,40 @@ def semantic_skip_reason(corpus: Corpus, embedder: Any) -> str | None:
     return None
 
 
-def embed(embedder: Any, texts: list[str], cache_dir: Path | None, tick: Tick) -> tuple[np.ndarray, int]:
-    """Embeddings of `texts` in chunks (for progress), and how many were run through the model; with a cache
+def embed(embedder: Any, texts: list[str], cache_dir: Path | None, tick: Tick) -> tuple[Vectors, int]:
+    """Embeddings of `texts` in chunks (for progress), and how many were run through the model. With a cache
     folder, each text is read from the folder's vector store (personagen/curation/vectors.py: filled during the run
-    by the live embedding, or by an earlier curation) or embedded and stored. The chunks are written into one
-    preallocated array."""
+    by the live embedding, or by an earlier curation) or embedded and stored, and the vectors stay in the store's
+    file (`StoredRows`: read when asked, so memory does not grow with the texts); without one (or when it cannot be
+    written), they are embedded into one array."""
     store = VectorStore(cache_dir, embedder.source.cache_id) if cache_dir is not None and hasattr(
         embedder, "source") else None
-    out: np.ndarray | None = None
+    try:
+        if store is not None:
+            try:
+                return stored(store, embedder, texts, tick)
+            except OSError:  # a cache folder that cannot be written: embed without it
+                pass
+        out = np.zeros((len(texts), 0), dtype=np.float32)
+        for start in range(0, len(texts), EMBED_CHUNK):
+            vectors = embedder.embed(texts[start : start + EMBED_CHUNK])
+            if start == 0:
+                out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
+            out[start : start + len(vectors)] = vectors
+            tick(len(vectors))
+        return out, len(texts)
+    except (ImportError, ValueError, RuntimeError) as exc:  # EvalError / EmbedderUnavailable: a missing part
+        raise CurationError(f"cannot embed the texts: {exc} (or pass --no-semantic)") from None
+
+
+def stored(store: VectorStore, embedder: Any, texts: list[str], tick: Tick) -> tuple[Vectors, int]:
+    """The texts' vectors in `store`, embedding and storing those it lacks; how many were embedded."""
     embedded = 0
     for start in range(0, len(texts), EMBED_CHUNK):
         chunk = texts[start : start + EMBED_CHUNK]
-        try:
-            if store is not None:
-                embedded += store.ensure(embedder, chunk, EMBED_BATCH)
-                vectors = store.read(store.rows(chunk))
-            else:
-                vectors, embedded = embedder.embed(chunk), embedded + len(chunk)
-        except OSError:  # a cache folder that cannot be written: embed without it
-            store, vectors, embedded = None, embedder.embed(chunk), embedded + len(chunk)
-        except (ImportError, ValueError, RuntimeError) as exc:  # EvalError / EmbedderUnavailable: a missing part
-            raise CurationError(f"cannot embed the texts: {exc} (or pass --no-semantic)") from None
-        if out is None:
-            out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
-        out[start : start + len(chunk)] = vectors
+        embedded += store.ensure(embedder, chunk, EMBED_BATCH)
         tick(len(chunk))
-    return (out if out is not None else np.zeros((0, 0), dtype=np.float32)), embedded
+    return StoredRows(store, store.rows(texts)), embedded
 
 
 def summarise(corpus: Corpus, removals: list[components.Removal], distinct: int, options: CurationOptions,

@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -132,6 +132,40 @@ class VectorStore:
         """Vectors of `texts`: stored ones read, the others embedded and stored."""
         self.ensure(embedder, texts, batch_size)
         return self.read(self.rows(texts))
+
+
+class Vectors(Protocol):
+    """Rows of vectors: an array, or `StoredRows`."""
+
+    def __len__(self) -> int: ...
+    def __getitem__(self, key: Any, /) -> Any: ...
+
+
+class StoredRows:
+    """The vectors of some rows of a store, read from its file when asked: one row (`[i]`, a read of its bytes) or
+    a range (`[a:b]`, one block): memory holds what is asked, not every vector."""
+
+    def __init__(self, store: VectorStore, rows: np.ndarray) -> None:
+        if (rows < 0).any():
+            raise ValueError("every text must be stored")
+        store._refresh()
+        self.store, self.rows, self.dimension = store, rows, store.dimension or 0
+        self._file: Any = None
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, key: int | slice) -> np.ndarray:
+        if isinstance(key, slice):
+            return self.store.read(self.rows[key])
+        if self._file is None:
+            self._file = open(self.store.data_path, "rb")  # noqa: SIM115 - kept for the next row, closed by __del__
+        size = 4 * self.dimension
+        return np.frombuffer(os.pread(self._file.fileno(), size, int(self.rows[key]) * size), dtype=np.float32)
+
+    def __del__(self) -> None:
+        if self._file is not None:
+            self._file.close()
 
 
 def stored_models(folder: Path) -> list[str]:
