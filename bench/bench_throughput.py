@@ -15,12 +15,12 @@ from outside (wait4 rusage, GET /v1/stats deltas). Clients:
   round and stub mode: the reference at its best transport, chosen per round by measuring both;
 - PersonaGen, `personagen run -n PG_N --concurrency C -q --json` with the flags of `--rows` (`ROWS` below):
   `pg_job`, the whole job as a user runs it (`-e default -k 2`, default critics, curation on); `pg_job_no_classifier`
-  (the same without the offline emotion critic's classifier); `pg_orchestration` (classifier off, `--no-curate`:
-  orchestration alone); `pg_shape_k1` (`-e joy,anger -k 1`, orchestration alone: the shape earlier versions
-  measured). Calls/s and CPU per call are over the run's generation phase (its own summary) plus, for a run that
-  curates, its curation (curation.json `timings_s`: wall `total` and `cpu`): `curate s` is the time the curation
-  takes after the last model call. `--k-sweep 1,4` adds orchestration-alone and whole-job (classifier off) rows at
-  those texts per emotion;
+  (the same without the offline classifier's two critics, offline_emotion and offline_strength); `pg_orchestration`
+  (classifier off, `--no-curate`: orchestration alone); `pg_shape_k1` (`-e joy,anger -k 1`, orchestration alone: the
+  shape earlier versions measured). Calls/s and CPU per call are over the run's generation phase (its own summary)
+  plus, for a run that curates, its curation (curation.json `timings_s`: wall `total` and `cpu`): `curate s` is the
+  time the curation takes after the last model call. `--k-sweep 1,4` adds orchestration-alone and whole-job
+  (classifier off) rows at those texts per emotion;
 then, once each, on the keep-alive stub:
 - `sequential`: PersonaGen with --concurrency 1 (the naive one-persona-at-a-time loop), `--sequential` personas
   (`-e joy,anger -k 1`, default critics);
@@ -45,7 +45,9 @@ from bench.stub_process import start_stub  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 PERSONAGEN = str(ROOT / ".venv" / "bin" / "personagen")
 PEERS = "reference,reference_aiohttp,data_designer,distilabel"
-NO_CLASSIFIER = ("--no-critic", "offline_emotion")  # the offline emotion critic's classifier (onnxruntime MiniLM)
+# the offline classifier's two critics (onnxruntime MiniLM + the GoEmotions head): offline_emotion and offline_strength
+# (advisory on a server's texts, but it still reads every text)
+NO_CLASSIFIER = ("--no-critic", "offline_emotion", "--no-critic", "offline_strength")
 DEFAULT_JOB = ("-e", "default", "-k", "2")  # what `personagen run` does out of the box: 6 emotions, 2 texts each
 SHAPE = ("-e", "joy,anger", "-k", "1")  # the shape earlier versions of this bench measured
 # PersonaGen's rows: name -> flags. Curation runs unless --no-curate; a run that curates has its curation added to

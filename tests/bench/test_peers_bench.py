@@ -196,8 +196,9 @@ def test_throughput_rows_run_what_users_run(tmp_path) -> None:
     targets = {t.name: t.argv for t in bench_throughput.clients(args, str(tmp_path), "http://127.0.0.1:1/v1")}
     job, orchestration = targets["pg_job"], targets["pg_orchestration"]
     assert " -e default -k 2" in " ".join(job) and "--no-critic" not in job and "--no-curate" not in job
-    assert " -e default -k 2 --no-critic offline_emotion --no-curate" in " ".join(orchestration)
-    assert "--no-curate" not in targets["pg_job_no_classifier"] and "offline_emotion" in targets["pg_job_no_classifier"]
+    off = "--no-critic offline_emotion --no-critic offline_strength"  # both of the classifier's critics
+    assert f" -e default -k 2 {off} --no-curate" in " ".join(orchestration)
+    assert "--no-curate" not in targets["pg_job_no_classifier"] and off in " ".join(targets["pg_job_no_classifier"])
     assert " -e joy,anger -k 1 " in " ".join(targets["pg_shape_k1"])
     assert " -k 4 " in " ".join(targets["pg_orchestration_k4"]) and "--no-curate" not in targets["pg_job_no_cls_k1"]
     with pytest.raises(SystemExit):
