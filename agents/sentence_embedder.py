@@ -152,6 +152,11 @@ class SentenceEmbedder:
                 del self._recent[next(iter(self._recent))]
         return np.stack([v if v is not None else fresh[t] for t, v in zip(texts, found, strict=True)])
 
+    def forget(self) -> None:
+        """Drop the remembered vectors (a benchmark that runs the same texts again measures their embedding)."""
+        with self._recent_lock:
+            self._recent.clear()
+
     def _embed(self, texts: list[str], batch_size: int) -> np.ndarray:
         self.load()
         order = np.argsort([len(t) for t in texts], kind="stable")

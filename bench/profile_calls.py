@@ -23,6 +23,7 @@ as `personagen run` without -q does.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import json
 import os
@@ -137,12 +138,16 @@ def run_once(url: str, args: argparse.Namespace, *, profile: bool = False) -> di
     settings = load_settings(None, run=run, models=backend_values(url, "stub", None), critics=critics)
     measured: dict[str, Any] = {}
     original = pipeline.run_graph
+    reader = classifier_reader()
 
     def measured_run_graph(*a: Any, **kw: Any) -> Any:
         sampler = Sampler(args) if profile else None
         if sampler:  # without the collector: its pauses would land on whatever frame allocates (measured apart)
             sampler.start()
             gc.disable()
+        if reader is not None:  # every run writes the same texts (same seed): read them afresh
+            reader.forget()
+        usage0 = dataclasses.replace(reader.usage) if reader is not None else None
         before, cpu0, main0, t0 = fetch_stats(url)["requests"], time.process_time(), time.thread_time(), time.time()
         try:
             with GcMeter() as collector:
@@ -151,6 +156,8 @@ def run_once(url: str, args: argparse.Namespace, *, profile: bool = False) -> di
             measured.update(wall_s=time.time() - t0, cpu_s=time.process_time() - cpu0,
                             main_cpu_s=time.thread_time() - main0, calls=fetch_stats(url)["requests"] - before,
                             gc_s=collector.seconds, gc_collections=collector.collections, gc_full_ms=collector.full_ms)
+            if reader is not None and usage0 is not None:
+                measured["classifier"] = classifier_usage(usage0, reader.usage)
             if sampler:
                 gc.enable()
                 measured.update(samples=sampler.stop(), other_threads=dict(sampler.other_threads))
@@ -170,6 +177,22 @@ def run_once(url: str, args: argparse.Namespace, *, profile: bool = False) -> di
     measured.update(cpu_ms_per_call=1000 * measured["cpu_s"] / calls, gc_ms_per_call=1000 * measured["gc_s"] / calls,
                     main_ms_per_call=1000 * measured["main_cpu_s"] / calls, calls_per_s=calls / measured["wall_s"])
     return measured
+
+
+def classifier_reader() -> Any:
+    """The offline classifier's reader (the process's, as the critics use it), or None when it cannot load."""
+    from personagen.agents.critics.offline_emotion import emotion_reader
+
+    reader = emotion_reader()
+    return None if isinstance(reader, str) else reader
+
+
+def classifier_usage(before: Any, after: Any) -> dict[str, Any]:
+    """What the offline classifier did in one run: texts through the model, batches, readings answered from the
+    remembered logits, the model's CPU (ms per text)."""
+    texts, cpu = after.texts - before.texts, after.cpu_seconds - before.cpu_seconds
+    return {"texts": texts, "batches": after.batches - before.batches, "reused": after.reused - before.reused,
+            "cpu_s": round(cpu, 3), "cpu_ms_per_text": round(1000 * cpu / texts, 2) if texts else None}
 
 
 GC = "garbage collection (gc.callbacks in the plain runs; the profiled run has the collector off)"
@@ -210,6 +233,7 @@ def render(plain: list[dict[str, Any]], profiled: dict[str, Any], parts: dict[st
              f" (main thread {spread([r['main_ms_per_call'] for r in plain])}, of which garbage collection "
              f"{spread([r['gc_ms_per_call'] for r in plain])}; collections per generation "
              f"{[r['gc_collections'] for r in plain]})",
+             classifier_line(plain),
              f"profiled run (collector off): {profiled['calls']} calls, {profiled['calls_per_s']:.0f} calls/s, CPU "
              f"{profiled['cpu_ms_per_call']:.2f} ms/call (main thread {profiled['main_ms_per_call']:.2f}); main-thread "
              f"samples: busy {parts['busy_s']} s, idle {parts['idle_s']} s; other threads (s): "
@@ -228,6 +252,12 @@ def render(plain: list[dict[str, Any]], profiled: dict[str, Any], parts: dict[st
     for name, ms in parts["inclusive_ms_per_call"].items():
         lines.append(f"  {name:84} {ms:7.3f} {100 * ms / total if total else 0:5.1f}%")
     return "\n".join(lines)
+
+
+def classifier_line(plain: list[dict[str, Any]]) -> str:
+    per_call = [1000 * r["classifier"]["cpu_s"] / r["calls"] for r in plain if r.get("classifier")]
+    return (f"offline classifier per plain run (texts through the model, batches, reused readings, model CPU): "
+            f"{[r.get('classifier') for r in plain]}; model CPU per call {spread(per_call or [0.0])} ms")
 
 
 def top_frame_lines(frames: dict[str, float]) -> list[str]:

@@ -14,6 +14,7 @@ deterministic, no model call), so it runs before the LLM judge `emotion_fidelity
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -52,21 +53,50 @@ def judge_reading(labels: tuple[str, ...], reject_below: float, target: str, pro
     return accept(f"leans to {found} ({sure:.2f}) but {target} is plausible ({own:.2f})", score=own)
 
 
-@critic(NAME, stage=Stage.EXPRESSION,
-        description="Offline classifier (MiniLM + GoEmotions-6 head, no LLM): rejects texts it is sure carry "
-                    "another of sadness, joy, love, anger, fear, surprise.")
-async def offline_emotion(c: Candidate) -> Verdict:
+def read_ahead(candidates: list[Candidate]) -> None:
+    """The critics' `prepare`: start reading every text of a round the classifier can read, in one batch (each
+    critic then awaits its own text's reading; offline_emotion and offline_strength share it)."""
+    reader = emotion_reader()
+    texts = [c.expression.text for c in candidates if c.expression is not None and not_judged(c, reader) is None]
+    if texts:
+        reader.prefetch(texts)
+
+
+async def judge_text(c: Candidate, rule: Callable[[Any, str, Any], Verdict]) -> Verdict:
+    """`rule(head, target emotion, the head's logits for the text)`, or the "not judged" verdict of `not_judged`.
+    Shared with offline_strength."""
     reader = emotion_reader()
     skip = not_judged(c, reader)
     if skip is not None or c.expression is None:
         return skip or accept("not judged: no text")
-    head = reader.head
-    return judge_reading(head.labels, head.reject_below, c.expression.emotion, await reader.read(c.expression.text))
+    return rule(reader.head, c.expression.emotion, await reader.read_logits(c.expression.text))
+
+
+def judge_logits(head: Any, target: str, logits: Any) -> Verdict:
+    from personagen.agents.critics.emotion_classifier import softmax  # loaded with the reader
+
+    return judge_reading(head.labels, head.reject_below, target, softmax(logits))
+
+
+def reading_critic(name: str, description: str, rule: Callable[[Any, str, Any], Verdict]) -> Callable:
+    """Register, as expression critic `name`, the check that judges a text's classifier logits with `rule` (see
+    `judge_text`), its texts read ahead a round at a time (`read_ahead`). Shared with offline_strength."""
+
+    async def check(c: Candidate) -> Verdict:
+        return await judge_text(c, rule)
+
+    check.__module__, check.__name__, check.__qualname__ = rule.__module__, name, name  # its origin in the registry
+    return critic(name, stage=Stage.EXPRESSION, prepare=read_ahead, description=description)(check)
+
+
+offline_emotion = reading_critic(
+    NAME, "Offline classifier (MiniLM + GoEmotions-6 head, no LLM): rejects texts it is sure carry another of "
+          "sadness, joy, love, anger, fear, surprise.", judge_logits)
 
 
 def not_judged(c: Candidate, reader: Any) -> Verdict | None:
     """The accepting "not judged: ..." verdict for a text the classifier cannot read (another language, an
-    emotion it does not know, a missing package), else None. Shared with offline_strength."""
+    emotion it does not know, a missing package), else None."""
     if c.expression is None:
         return accept("not judged: no text")
     if c.language != "en":

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import math
 
-from personagen.agents.critics.offline_emotion import emotion_reader, not_judged
-from personagen.agents.critics.registry import Candidate, accept, critic, reject
-from personagen.personas.models import Stage, Verdict
+from personagen.agents.critics.offline_emotion import reading_critic
+from personagen.agents.critics.registry import accept, reject
+from personagen.personas.models import Verdict
 
 NAME = "offline_strength"
 
@@ -48,17 +48,14 @@ def judge_strength(labels: tuple[str, ...], clear_below: float, target: str, log
                   f"{found} ({strongest:.2f})", score=score)
 
 
-@critic(NAME, stage=Stage.EXPRESSION,
-        description="Offline classifier (MiniLM + GoEmotions-6 head, no LLM): rejects texts with no clear sign of "
-                    "their target emotion (flat texts); enforced on the embedded model, advisory elsewhere.")
-async def offline_strength(c: Candidate) -> Verdict:
-    reader = emotion_reader()
-    skip = not_judged(c, reader)
-    if skip is not None or c.expression is None:
-        return skip or accept("not judged: no text")
-    head = reader.head
+def judge_head(head, target: str, logits) -> Verdict:
+    """`judge_strength` with the head's labels and threshold (a head trained before this critic has none)."""
     if head.clear_below is None:
         return accept("not judged: the classifier head has no strength threshold (retrain it with "
                       "bench/train_emotion_head.py)")
-    logits = await reader.read_logits(c.expression.text)
-    return judge_strength(head.labels, float(head.clear_below), c.expression.emotion, logits)
+    return judge_strength(head.labels, float(head.clear_below), target, logits)
+
+
+offline_strength = reading_critic(
+    NAME, "Offline classifier (MiniLM + GoEmotions-6 head, no LLM): rejects texts with no clear sign of their target "
+          "emotion (flat texts); enforced on the embedded model, advisory elsewhere.", judge_head)

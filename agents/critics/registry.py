@@ -68,6 +68,7 @@ class CriticSpec:
     kind: str
     check: Callable[[Candidate], Verdict | Awaitable[Verdict]]
     origin: str
+    prepare: Callable[[list[Candidate]], None] | None = None  # see `critic`
 
     async def run(self, candidate: Candidate) -> Verdict:
         """Run the critic and normalise its verdict; any failure becomes a CriticError naming the critic."""
@@ -87,6 +88,17 @@ class CriticSpec:
         return result.model_copy(update={"critic": self.name, "stage": self.stage, "kind": self.kind})
 
 
+def prepare_critics(critics: list[CriticSpec], candidates: list[Candidate]) -> None:
+    """Hand the candidates of a round to the critics that `prepare`; a failure there is left for the critic's own
+    check on each candidate to meet and report (prepare only starts work early)."""
+    for spec in critics:
+        if spec.prepare is not None and candidates and spec.stage == candidates[0].stage:
+            try:
+                spec.prepare(candidates)
+            except Exception:  # reported by the check, which does the same work (see the docstring)
+                continue
+
+
 _REGISTRY: dict[str, CriticSpec] = {}
 _loaded_entry_points = False
 _plugin_warnings: list[str] = []
@@ -102,15 +114,20 @@ def reject(*reasons: str, score: float = 0.0) -> Verdict:
     return Verdict(critic="", stage=Stage.BASE, passed=False, score=score, reasons=list(reasons))
 
 
-def critic(name: str, *, stage: Stage | str, description: str, kind: str = "rule") -> Callable:
-    """Register the decorated function, or class with a `check` method, as a critic."""
+def critic(name: str, *, stage: Stage | str, description: str, kind: str = "rule",
+           prepare: Callable[[list[Candidate]], None] | None = None) -> Callable:
+    """Register the decorated function, or class with a `check` method, as a critic.
+
+    `prepare`, optional, is called (on the event loop, before any of them is judged) with all the texts of a round
+    of the expression stage: a critic can start shared work for them together, e.g. one classifier batch. It must
+    return at once and never judge: its failures are the check's to report (`prepare_critics`)."""
     if kind not in KINDS:
         raise CriticError(f"critic '{name}': kind must be one of {KINDS}, not {kind!r}")
     stage = Stage(stage)
 
     def register(obj: Any) -> Any:
         check = obj().check if inspect.isclass(obj) else obj
-        spec = CriticSpec(name, stage, description, kind, check, f"{obj.__module__}.{obj.__qualname__}")
+        spec = CriticSpec(name, stage, description, kind, check, f"{obj.__module__}.{obj.__qualname__}", prepare)
         existing = _REGISTRY.get(name)
         if existing is not None and existing.origin != spec.origin:
             raise CriticError(f"critic name '{name}' from {spec.origin} clashes with {existing.origin}")

@@ -18,7 +18,7 @@ from langgraph.runtime import Runtime
 
 from personagen.agents.context import AgentContext
 from personagen.agents.critics.controls import ensure_controls
-from personagen.agents.critics.registry import Candidate, CriticError
+from personagen.agents.critics.registry import Candidate, CriticError, prepare_critics
 from personagen.agents.llm import ModelAnswerError
 from personagen.personas.models import (
     AcceptedText,
@@ -114,6 +114,8 @@ async def critique_texts(state: dict[str, Any], runtime: Runtime[AgentContext]) 
         for key, slot in state["slots"].items()}
     texts: list[AcceptedText] = list(state["texts"])
     dropped: list[DroppedText] = list(state["dropped_texts"])
+    prepare_critics(ctx.critics, [Candidate(stage=Stage.EXPRESSION, persona=state["base"], expression=expr,
+                                            emotions=ctx.emotions, language=ctx.language) for expr in state["pending"]])
     for expr in state["pending"]:
         candidate = Candidate(stage=Stage.EXPRESSION, persona=state.get("base"), socio=state.get("socio"),
                               scenario=state.get("scenario"), expression=expr, emotions=ctx.emotions,

@@ -26,3 +26,25 @@ def test_the_public_api_needs_no_private_module() -> None:
     for name in api.__all__:
         assert hasattr(api, name), name
     assert {"critic", "accept", "reject", "Candidate", "Verdict", "Stage", "all_critics"} <= set(api.__all__)
+
+
+def test_prepare_gets_every_text_of_a_round_before_the_first_is_judged() -> None:
+    from tests.fakes import ScriptedChat, good_script
+    from tests.graph.test_critic_loops import make_ctx, run
+
+    seen: list[str] = []
+
+    def prepare(candidates: list[api.Candidate]) -> None:
+        seen.append("prepare " + ", ".join(sorted(c.expression.emotion for c in candidates)))
+
+    def check(candidate: api.Candidate) -> api.Verdict:
+        seen.append(f"check {candidate.expression.emotion}")
+        return accept()
+
+    with isolated_registry():
+        critic("ahead", stage=Stage.EXPRESSION, description="test", prepare=prepare)(check)
+        ctx, _ = make_ctx(ScriptedChat(script=good_script()), emotions=["joy", "anger"])
+        state = run(ctx)
+    assert len(state["texts"]) == 4  # 2 emotions x 2 texts, all accepted in one round
+    assert seen[0] == "prepare anger, anger, joy, joy"
+    assert seen[1:] == [f"check {t.emotion}" for t in state["texts"]]
