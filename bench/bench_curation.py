@@ -5,7 +5,10 @@ Speed: synthetic first-person texts from a template mix (8 templates, 20-30 fill
 duplicates: `--dup-share` of the texts are variants of an earlier text, a third each exact (case and
 punctuation changed), lexical (a few words added) and paraphrase (words swapped). The whole curation runs as in
 `personagen curate` (exact, MinHash, MiniLM embedding, blocked k-NN, networkx components), without the
-embedding cache unless `--cache`; each size in a fresh subprocess, peak RSS from ru_maxrss.
+embedding cache unless `--cache`; each size in a fresh subprocess, peak RSS from ru_maxrss. `--stored` measures
+what is left after a run's last model call: the texts first go through a run's live embedding (vectors stored,
+neighbour edges found; with `--cache DIR` its vectors are copied in first, so only the edges are computed), then
+the timed part closes the worker and curates. `load` is the load average at the end (the machine is shared).
 
     .venv/bin/python bench/bench_curation.py --sizes 10000 100000 [--stored [--cache DIR]]
     .venv/bin/python bench/bench_curation.py --goemotions [--thresholds 0.9 0.93 0.95 0.97]
