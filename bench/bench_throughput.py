@@ -24,7 +24,9 @@ from outside (wait4 rusage, GET /v1/stats deltas). Clients:
 then, once each, on the keep-alive stub:
 - `sequential`: PersonaGen with --concurrency 1 (the naive one-persona-at-a-time loop), `--sequential` personas
   (`-e joy,anger -k 1`, default critics);
-- `memory-<n>`: peak RSS for each n in --memory, with `--memory-flags` against a stub with latency 0.
+- `memory-<n>`: peak RSS for each n in --memory, with `--memory-flags` against a stub with latency 0, early stop
+  off (`[limits] early_stop_personas = 0`, unless the flags give a --config): the stub's judges answer at random
+  (bench/stub_schema.py), so a window of personas with no text can stop a long run that should measure all n.
 Prints the machine line (CPU, cores, load, versions), one table per stub mode (median [min-max] over the rounds)
 and one JSON document.
 """
@@ -91,15 +93,25 @@ def single_rows(args: argparse.Namespace, mode: str, url: str, runs: str, tmp: s
         argv = personagen_argv(url, runs, args.sequential, 1, *SHAPE)
         rows.append(peers_bench.run_target(peers_bench.Target("sequential", argv), url, tmp, args.timeout))
     if args.memory:
+        flags = memory_flags(args.memory_flags, tmp)
         with start_stub(latency=0.0, backlog=args.backlog, **peers_bench.MODES[mode]) as (_, fast_url):
             for n in args.memory:
-                argv = personagen_argv(fast_url, runs, n, args.concurrency, *args.memory_flags)
+                argv = personagen_argv(fast_url, runs, n, args.concurrency, *flags)
                 target = peers_bench.Target(f"memory-{n}", argv)
                 rows.append(peers_bench.run_target(target, fast_url, tmp, args.timeout))
     for row in rows:
         row.pop("reported", None)
         row.update(round=1, mode=mode if row["tool"] == "sequential" else f"{mode}, latency 0")
     return rows
+
+
+def memory_flags(flags: list[str], tmp: str) -> list[str]:
+    """The memory runs' flags: with a config turning early stop off, unless they give their own --config."""
+    if "--config" in flags:
+        return flags
+    config = Path(tmp) / "memory-runs.toml"
+    config.write_text("[limits]\nearly_stop_personas = 0\n", encoding="utf-8")
+    return [*flags, "--config", str(config)]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -9,7 +9,7 @@ Export, the `--texts` quotas, summary.json's `texts.kept`, the dataset card and 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Container, Iterable
+from collections.abc import Container, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,29 +25,34 @@ def is_kept(record: dict[str, Any], set_aside: Container[str] = ()) -> bool:
     return str(record.get("id")) not in set_aside and not blocking_verdicts(record.get("verdicts") or [])
 
 
-def kept_records(records: Iterable[dict[str, Any]], set_aside: Container[str] = ()) -> list[dict[str, Any]]:
-    """The kept records, in file order; a repeated id is a repeated record (written twice by a crash before a
-    resume; curation ignores the later copy): kept once."""
+def iter_kept(records: Iterable[dict[str, Any]], set_aside: Container[str] = ()) -> Iterator[dict[str, Any]]:
+    """The kept records, in file order, as they are read; a repeated id is a repeated record (written twice by a
+    crash before a resume; curation ignores the later copy): kept once."""
     seen: set[str] = set()
-    kept = []
     for record in records:
         record_id = str(record.get("id"))
         if is_kept(record, set_aside) and (record_id not in seen or not usable(record)):
-            kept.append(record)
             seen.add(record_id)
-    return kept
+            yield record
+
+
+def kept_records(records: Iterable[dict[str, Any]], set_aside: Container[str] = ()) -> list[dict[str, Any]]:
+    """The kept records, in file order (`iter_kept`, as a list)."""
+    return list(iter_kept(records, set_aside))
 
 
 def kept_per_emotion(records: Iterable[dict[str, Any]], set_aside: Container[str] = ()) -> Counter[str]:
     """Kept texts per target emotion."""
-    return Counter(str(r.get("emotion")) for r in kept_records(records, set_aside))
+    return Counter(str(r.get("emotion")) for r in iter_kept(records, set_aside))
 
 
 def count_kept(folder: Path) -> int | None:
-    """The run's kept texts, when its curation is current for its records (None otherwise)."""
-    records = list(iter_jsonl(folder / "records.jsonl"))
-    state = curation_state(folder, [str(r["id"]) for r in records if usable(r)])
-    return len(kept_records(records, state.removed)) if state.current else None
+    """The run's kept texts, when its curation is current for its records (None otherwise). records.jsonl is
+    streamed (read twice: ids, then verdicts): memory does not grow with the run."""
+    state = curation_state(folder)
+    if not state.current:
+        return None
+    return sum(1 for _ in iter_kept(iter_jsonl(folder / "records.jsonl"), state.removed))
 
 
 def refresh_kept(folder: Path) -> None:

@@ -43,7 +43,6 @@ from personagen.graph.runner import (
     shard_indices,
     stage_list,
 )
-from personagen.kept import add_kept
 from personagen.personas.emotions import resolve_emotions
 from personagen.personas.locale import load_locale
 from personagen.personas.scenario_slots import SlotPlan, check_weights
@@ -52,6 +51,7 @@ from personagen.pricing import price_call, price_lookup
 from personagen.quotas import QuotaRounds
 from personagen.resume import Repair, repair
 from personagen.runformat.folder import RunFolder
+from personagen.runformat.lines import read_json
 from personagen.runformat.models import FORMAT
 from personagen.runformat.store import RunStore, new_run_id
 from personagen.settings import ConfigError, Settings
@@ -261,7 +261,8 @@ def execute(settings: Settings, runs_dir: Path, run_id: str | None = None, obser
                                 **({"batch": batch.report()} if batch is not None else {}))
         store.close(summary)
     if status == "finished" and curate and curate_after_run(store.folder, observer.note, live) is not None:
-        summary = add_kept(store.folder, summary)  # texts.kept: accepted, minus the near-duplicates set aside
+        written = read_json(store.folder / "summary.json") or {}  # texts.kept, counted once by the curation
+        summary = {**summary, "texts": written.get("texts", summary["texts"])}  # (personagen/kept.py refresh_kept)
     return RunResult(store.folder, summary)
 
 

@@ -111,8 +111,8 @@ def count_texts(folder: Path, emotions: list[str], curated: bool, language: str,
                 note: Callable[[str], None]) -> tuple[dict[str, int], bool]:
     """Kept texts per emotion in the run so far (personagen/kept.py), near-duplicates set aside only when
     `curated` (and curation can run); (counts, whether curation was applied)."""
-    records = list(iter_jsonl(folder / "records.jsonl"))
-    accepted = kept_per_emotion(records)
+    records = folder / "records.jsonl"  # streamed (read again below): memory does not grow with the run
+    accepted = kept_per_emotion(iter_jsonl(records))
     counts = {e: accepted.get(e, 0) for e in emotions}
     if not curated or not any(counts.values()):
         return counts, curated
@@ -125,7 +125,7 @@ def count_texts(folder: Path, emotions: list[str], curated: bool, language: str,
     except (ImportError, ValueError) as exc:  # a missing extra or model (CurationError): count accepted texts
         note(f"quota counts accepted texts, near-duplicates included: curation cannot run ({exc})")
         return counts, False
-    kept = kept_per_emotion(records, removed)
+    kept = kept_per_emotion(iter_jsonl(records), removed)
     return {e: kept.get(e, 0) for e in emotions}, True
 
 

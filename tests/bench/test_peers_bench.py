@@ -203,3 +203,20 @@ def test_throughput_rows_run_what_users_run(tmp_path) -> None:
     assert " -k 4 " in " ".join(targets["pg_orchestration_k4"]) and "--no-curate" not in targets["pg_job_no_cls_k1"]
     with pytest.raises(SystemExit):
         bench_throughput.parse_args(["--rows", "pg_nothing"])
+
+
+def test_memory_runs_measure_every_persona_with_early_stop_off(tmp_path, monkeypatch) -> None:
+    from bench import bench_throughput
+    from bench.stub_process import start_stub
+
+    monkeypatch.setattr(bench_throughput, "PERSONAGEN", str(Path(sys.executable).parent / "personagen"))
+    flags = "-e joy -k 1 --stages base --no-curate --no-critic offline_emotion"
+    args = bench_throughput.parse_args(["--no-peers", "--rows", "", "--memory", "3", "--memory-flags", flags])
+    with start_stub(latency=0.0) as (_, url):
+        rows = bench_throughput.single_rows(args, "keep-alive", url, str(tmp_path / "runs"), str(tmp_path))
+    assert [(r["tool"], r["status"]) for r in rows] == [("memory-3", "ok")] and rows[0]["peak_rss_mb"] > 0
+    folder = next((tmp_path / "runs").iterdir())
+    assert json.loads((folder / "config.json").read_text())["settings"]["limits"]["early_stop_personas"] == 0
+    assert json.loads((folder / "summary.json").read_text())["personas"]["requested"] == 3
+    own = ["-e", "joy", "--config", str(tmp_path / "mine.toml")]
+    assert bench_throughput.memory_flags(own, str(tmp_path)) == own  # a config of one's own is left as given
