@@ -120,7 +120,7 @@ def count_texts(folder: Path, emotions: list[str], curated: bool, language: str,
         from personagen.curation.corpus import load_corpus
         from personagen.curation.engine import CACHE_FOLDER, CurationOptions, curate_corpus
 
-        options = CurationOptions(cache_dir=folder / CACHE_FOLDER)
+        options = CurationOptions(cache_dir=folder / CACHE_FOLDER, write=False)  # the live worker writes edges
         removed = {r.id for r in curate_corpus(load_corpus(folder, language), options).removals}
     except (ImportError, ValueError) as exc:  # a missing extra or model (CurationError): count accepted texts
         note(f"quota counts accepted texts, near-duplicates included: curation cannot run ({exc})")

@@ -76,25 +76,27 @@ class EdgeLog:
         return covered
 
     def append(self, start: int, keys: Sequence[bytes], norms: Sequence[bytes], edges: list[Edge],
-               through: int | None) -> None:
-        """Add the next distinct texts (from position `start`, which must be `count`) and their edges; a torn or
-        stale tail beyond what this object read or wrote is cut off first."""
-        if start != self.count:
-            raise ValueError(f"edges from text {start} cannot follow {self.count} texts")
+               through: int | None) -> bool:
+        """Add the next distinct texts (from position `start`) and their edges; False (nothing written) when the
+        file does not end at `start` texts (another writer changed it). A torn tail is cut off first."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.path, "ab") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
             try:
+                if os.fstat(fh.fileno()).st_size != self.end:  # written elsewhere, or torn: look again
+                    self.read()
+                if start != self.count:
+                    return False
                 if self.end == 0:
                     fh.truncate(0)
                     self.end = fh.write((json.dumps(self.header) + "\n").encode())
-                elif os.fstat(fh.fileno()).st_size != self.end:
-                    fh.truncate(self.end)
+                fh.truncate(self.end)
                 self.end += fh.write(line(start, keys, norms, edges, through))
                 fh.flush()
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
         self.count += len(keys)
+        return True
 
     def rewrite(self, keys: Sequence[bytes], norms: Sequence[bytes], edges: list[Edge]) -> None:
         """Replace the file (atomically) by one covering exactly `keys`."""
@@ -157,7 +159,7 @@ def graph_edges(vectors: Vectors, keys: Sequence[bytes], norms: Sequence[bytes],
     try:
         if log.count == prefix:
             log.append(prefix, keys[prefix:], norms[prefix:], [e for e in edges if e[0] >= prefix], None)
-        else:  # the file covers other texts beyond the prefix: replace it
+        else:  # the file covers other texts beyond the prefix: replace it (no live worker appends now: `write`)
             log.rewrite(keys, norms, edges)
     except OSError:  # a run folder that cannot be written: the next curation computes them again
         pass

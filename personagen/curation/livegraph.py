@@ -99,7 +99,8 @@ class LiveGraph:
         self.rows.extend(rows.tolist())
         with one_blas_thread():
             edges = earlier_edges(self.read, start, len(self.rows), self.cosine, self.neighbours)
-        self.log.append(start, [text_key(t) for t in texts], norms, edges, (self.next or 0) - 1)
+        if not self.log.append(start, [text_key(t) for t in texts], norms, edges, (self.next or 0) - 1):
+            self.next = None  # the file was changed by another writer: leave the rest to the curation
         self.edges += len(edges)
 
     def read(self, a: int, b: int) -> np.ndarray:

@@ -99,3 +99,20 @@ def test_the_live_worker_links_texts_in_generation_order_whatever_order_personas
     assert covered.edges == knn_edges(vectors[rows][: len(covered.keys)], 0.95, 3)
     assert covered.through == 29 or len(covered.keys) < len(distinct)
 
+
+
+def test_a_torn_tail_is_cut_at_the_next_append_and_a_second_writer_is_refused(tmp_path):
+    (keys, norms) = keyed(6)
+    first = EdgeLog(tmp_path, "m", 0.95, 3)
+    first.read()
+    assert first.append(0, keys[:2], norms[:2], [(1, 0, 0.97)], 1)
+    with open(first.path, "ab") as fh:
+        fh.write(b'{"start": 2, "thr')  # a crash mid-line
+    again = EdgeLog(tmp_path, "m", 0.95, 3)
+    assert again.read().keys == keys[:2]
+    assert again.append(2, keys[2:4], norms[2:4], [(3, 2, 0.99)], 3)
+    covered = EdgeLog(tmp_path, "m", 0.95, 3).read()
+    assert (covered.keys, covered.edges, covered.through) == (keys[:4], [(1, 0, 0.97), (3, 2, 0.99)], 3)
+    assert not first.append(2, keys[2:4], norms[2:4], [], 3)  # it no longer ends where `first` thinks
+    assert first.append(4, keys[4:], norms[4:], [], 5)  # having looked again, it continues the file
+    assert EdgeLog(tmp_path, "m", 0.95, 3).read().keys == keys
