@@ -74,7 +74,10 @@ class LiveEmbedding:
     def _work(self) -> None:
         lower_priority()
         if self.graph is not None:  # a resumed run: the personas done before it that the graph lacks
-            done = self.graph.done_before(self.store.folder.parent)
+            try:
+                done = self.graph.done_before(self.store.folder.parent)
+            except Exception as exc:  # noted by curate_after_run; the curation computes what the graph lacks
+                self.graph, self.graph_error, done = None, exc, {}
             self._embed([text for texts in done.values() for text in texts])  # stored already, unless killed
             self._grow(lambda graph: [graph.add(i, texts) for i, texts in done.items()])
         while not self._stopping.is_set() and self._step(block=True):
