@@ -43,6 +43,7 @@ from personagen.graph.runner import (
     shard_indices,
     stage_list,
 )
+from personagen.heap import release_freed
 from personagen.personas.emotions import resolve_emotions
 from personagen.personas.locale import load_locale
 from personagen.personas.scenario_slots import SlotPlan, check_weights
@@ -260,6 +261,8 @@ def execute(settings: Settings, runs_dir: Path, run_id: str | None = None, obser
                                 **({"cost_cap": cap.report()} if cap else {}),
                                 **({"batch": batch.report()} if batch is not None else {}))
         store.close(summary)
+    if status == "finished" and curate:
+        release_freed()  # the generation's freed heap back to the OS before the curation allocates (heap.py)
     if status == "finished" and curate and curate_after_run(store.folder, observer.note, live) is not None:
         written = read_json(store.folder / "summary.json") or {}  # texts.kept, counted once by the curation
         summary = {**summary, "texts": written.get("texts", summary["texts"])}  # (personagen/kept.py refresh_kept)
