@@ -4,7 +4,7 @@
     .venv/bin/pip install py-spy     # once (or pyinstrument, for --profiler pyinstrument)
     .venv/bin/python bench/profile_calls.py --personas 78 --concurrency 64 --latency 0.1 --repeat 3 \
         [--mode no-keep-alive] [--trace] [--profiler py-spy|pyinstrument] [--rate 1000] [--json-out F] \
-        [--no-critic offline_emotion] [-e default -k 4 --no-curate]
+        [--no-critic offline_emotion --no-critic offline_strength] [-e default -k 4 --no-curate]
 
 Runs what `personagen run -n N -k 1 -e joy,anger --concurrency C -q` runs (or the shape of `-e`, `-k`,
 `--no-curate`), in-process (personagen.pipeline.execute; 78 personas make ~1,000 model calls at the default shape),
@@ -17,7 +17,9 @@ full collection, 150-200 ms here, would be charged to whatever frame allocated);
 in the plain runs (gc.callbacks) and added as its own bucket. The samples are sorted into buckets by
 bench/profile_buckets.py; a bucket's share of the main thread's busy samples times that thread's CPU per call in the
 profiled run gives its ms per call. --trace turns the live terminal trace on (rendered to /dev/null) in every run,
-as `personagen run` without -q does.
+as `personagen run` without -q does. With the offline classifier on, each plain run also reports its texts through
+the model, batches, readings answered from remembered logits and the model's CPU (the classifier forgets the last run's
+texts first: every run writes the same ones).
 """
 
 from __future__ import annotations
