@@ -13,9 +13,11 @@ anything is written, each distinct (endpoint, model) is asked, mode by mode in o
    small for the answer).
 
 A 400 naming a parameter we can leave out (temperature, parallel_tool_calls) or rename (max_tokens) is taken into
-account and the mode asked again; an answer cut at the cap, or one that shows reasoning (a `reasoning_content` or
-`reasoning` field, `<think>`, reasoning tokens in the usage), marks a thinking model, whose cap is raised to hold
-its reasoning. 429/5xx answers are asked again after a pause (RetryInfo or Retry-After, else back-off); a mode that
+account and the mode asked again. An answer that shows reasoning (a `reasoning_content` or `reasoning` field,
+`<think>`, reasoning tokens in the usage), or one cut at the cap with nothing visible (the cap spent on hidden
+reasoning), marks a thinking model, whose cap is raised to hold its reasoning; an answer cut at the cap with visible
+output and no reasoning is a model writing past the cap (not thinking): the report says so and the mode is judged on
+that answer. 429/5xx answers are asked again after a pause (RetryInfo or Retry-After, else back-off); a mode that
 does not answer within `[limits] probe_timeout_s` is skipped as "too slow" and the next one tried; only an
 unreachable server stops the probe. Bad keys, unknown models and spent quotas stop the run with the fix.
 The report is recorded in config.json, shown in the trace and printed by `personagen doctor`.
@@ -35,10 +37,10 @@ import openai
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
-from personagen.agents.answers import shows_reasoning
 from personagen.agents.llm import METHODS, ModelAnswerError, ModelHandle, interpret, messages_as_dicts, prepared
 from personagen.agents.provider_errors import bad_key, body_delay, body_message, quota_exhausted, transient
 from personagen.backends.endpoint import BackendUnavailable, is_thinking_model
+from personagen.backends.probe_answers import cut_answer, thinks
 from personagen.backends.probe_schemas import LARGE_MESSAGES, largest_schema
 from personagen.settings import ConfigError
 
@@ -81,6 +83,7 @@ class ProbeReport:
     results: list[ModeResult] = field(default_factory=list)
     chosen: str | None = None
     adjust: dict[str, Any] = field(default_factory=dict)  # e.g. {"temperature": "default", "thinking": True}
+    finding: str | None = None  # e.g. the answers run past the output cap (a model that writes on, not thinking)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -88,7 +91,7 @@ class ProbeReport:
     def line(self) -> str:
         """One line for the trace: what worked, what did not and why."""
         tried = "; ".join(f"{r.mode} {'ok' if r.ok else 'no: ' + r.detail}" for r in self.results)
-        extra = "".join(f", {k} {v}" for k, v in self.adjust.items())
+        extra = "".join(f", {k} {v}" for k, v in self.adjust.items()) + (f"; {self.finding}" if self.finding else "")
         return f"probe {self.base_url} {self.model}: {tried} -> {self.chosen or 'nothing works'}{extra}"
 
 
@@ -118,21 +121,28 @@ def probe_fields(handle: ModelHandle, schema: type[BaseModel]) -> dict[str, Any]
 
 def ask(handle: ModelHandle, messages: list[BaseMessage], schema: type[BaseModel],
         report: ProbeReport) -> tuple[AIMessage, float] | None:
-    """One probe question: (the answer, seconds). A cut answer or one that shows reasoning marks a thinking model
-    (None, ask again, when the cut answer had the ordinary cap)."""
+    """One probe question: (the answer, seconds). An answer that marks a thinking model (`thinks`) sets
+    `thinking` (None, ask again, when the answer was cut at the ordinary cap); a cut answer that does not is noted
+    as one running past the cap, and judged as it is."""
     sent = prepared(handle, messages, schema)
     start = time.perf_counter()
     try:
         result = handle.chat.invoke(sent, **probe_fields(handle, schema))
-    except openai.LengthFinishReasonError:
-        result = AIMessage("", response_metadata={"finish_reason": "length"})
+    except openai.LengthFinishReasonError as exc:
+        result = cut_answer(exc)
     latency = time.perf_counter() - start
     cut = (result.response_metadata or {}).get("finish_reason") == "length"
     known = report.adjust.get("thinking") or is_thinking_model(report.model)  # its cap already holds reasoning
-    if (cut or shows_reasoning(result)) and not known:
+    if known:
+        return result, latency
+    if thinks(result, cut):
         report.adjust = {**report.adjust, "thinking": True}
         if cut:
             return None
+    elif cut:
+        cap = getattr(handle.chat, "max_tokens", None)
+        report.finding = (f"the answers run past the output cap of {cap} tokens without reasoning (not a thinking "
+                          "model): raise max_tokens in its [models.*] entry if the model needs it")
     return result, latency
 
 

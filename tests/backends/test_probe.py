@@ -13,7 +13,7 @@ from collections.abc import Callable
 import httpx2
 import pytest
 
-from bench.stub_replies import completion_payload
+from bench.stub_replies import apply_cap, completion_payload
 from personagen.backends import probe as probe_module
 from personagen.backends.endpoint import BackendUnavailable, Endpoint
 from personagen.backends.model_set import make_chat, make_handle
@@ -48,7 +48,8 @@ def run_probe(handler: Handler, model: str = "m", s: ModelSettings | None = None
                          http_client=httpx2.Client(transport=httpx2.MockTransport(transport)))
         return make_handle(endpoint, model, s, mode, chat)
 
-    return probe(handle_for, url, model, timeout=timeout, large=largest_schema(2)), seen
+    modes = probe_module.METHODS if s.structured_output in (None, "auto") else (s.structured_output,)  # pinned
+    return probe(handle_for, url, model, modes, timeout=timeout, large=largest_schema(2)), seen
 
 
 def answer(body: dict, kind: str | None = None) -> httpx2.Response:
@@ -175,3 +176,56 @@ def test_a_thinking_model_known_by_name_starts_with_the_large_cap():
 def test_short_reasoning_marks_the_model_as_thinking_without_asking_again():
     report, seen = run_probe(thinking_server(100), model="my-finetune")
     assert report.adjust == {"thinking": True} and len(seen) == 2
+
+
+def rambling_server(hidden_reasoning: int = 0) -> Handler:
+    """A model that writes on past the cap: each answer repeats its first value until max_tokens cuts it, visible
+    in the content or the tool call, finish_reason "length" (OpenAI's chat object: "length" when the maximum number
+    of tokens in the request was reached, https://platform.openai.com/docs/api-reference/chat/object; llama-server
+    likewise when n_predict is reached). No reasoning field and no reasoning tokens: llama-server reports them only
+    for a model whose template thinks (`--reasoning-format`, tools/server/README.md). `hidden_reasoning`: instead,
+    a model whose reasoning is neither shown nor counted in the usage spends that many tokens of the cap first
+    (OpenAI's o-series show no reasoning text, https://platform.openai.com/docs/guides/reasoning)."""
+    def handler(body):
+        payload, _ = completion_payload(body)
+        message = payload["choices"][0]["message"]
+        if message.get("tool_calls"):
+            call = message["tool_calls"][0]["function"]
+            call["arguments"] = call["arguments"][:-1] + ", \"note\": \"" + "red apples, " * 2000 + "\"}"
+        else:
+            message["content"] = message["content"][:-1] + ", \"note\": \"" + "red apples, " * 2000 + "\"}"
+        apply_cap(payload, body.get("max_tokens") or body.get("max_completion_tokens"), hidden_reasoning or None)
+        payload["usage"].pop("completion_tokens_details", None)  # reasoning not reported
+        return httpx2.Response(200, json=payload)
+
+    return handler
+
+
+def test_a_model_writing_past_the_cap_is_not_a_thinking_model():
+    """Every answer cut at 600 with visible output and no reasoning: no mode gets a larger cap, each is judged on
+    its cut answer (one question per mode), and the report says so with the fix."""
+    report, seen = run_probe(rambling_server(), model="gemma-3-270m")
+    assert "thinking" not in report.adjust and report.chosen is None
+    assert [body["max_tokens"] for body in seen] == [600, 600, 600]
+    assert all("cut off at the output cap" in r.detail for r in report.results)
+    assert "run past the output cap of 600 tokens" in report.line() and "raise max_tokens" in report.line()
+    assert "raise max_tokens" in str(probe_module.no_mode_error(report))
+
+
+def test_a_cap_spent_on_hidden_reasoning_still_marks_a_thinking_model():
+    """Cut with nothing visible, no reasoning shown or counted: the cap went on hidden reasoning; asked again with
+    the large cap, the answer parses. In json_schema the openai SDK raises LengthFinishReasonError on the cut
+    answer; it is read the same way."""
+    for pinned in (None, "json_schema"):
+        report, seen = run_probe(rambling_server(hidden_reasoning=700), model="my-proxy-model",
+                                 s=ModelSettings(structured_output=pinned))
+        assert report.adjust == {"thinking": True} and report.finding is None
+        assert seen[0]["max_tokens"] == 600 and seen[-1]["max_tokens"] == 8000
+
+
+def test_a_cut_json_schema_answer_with_reasoning_marks_a_thinking_model():
+    """vLLM's reasoning_content on an answer the SDK refuses to parse (json_schema, finish_reason "length")."""
+    report, seen = run_probe(thinking_server(700), model="my-finetune",
+                             s=ModelSettings(structured_output="json_schema"))
+    assert report.chosen == "json_schema" and report.adjust == {"thinking": True}
+    assert seen[0]["max_tokens"] == 600 and seen[-1]["max_tokens"] == 8000
