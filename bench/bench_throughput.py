@@ -3,7 +3,7 @@
 
     .venv/bin/python bench/bench_throughput.py --n 256 --pg-n 64 --concurrency 64 --latency 0.1 --repeat 3 \
         --json-out /tmp/bench.json [--no-peers] [--rows pg_job,...] [--k-sweep 1,4] [--sequential 20] \
-        [--memory 1000,10000 [--memory-flags "-e joy -k 1 --stages base --no-curate"]]
+        [--memory 1000,10000 [--memory-flags "-e joy,anger -k 1"]]
 
 Every client runs against both stub modes (`--modes keep-alive,no-keep-alive`: bench/stub_server.py keeping
 connections alive, or closing them after each answer), `--repeat` interleaved rounds (bench/peers_bench.py's
@@ -120,8 +120,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--no-peers", action="store_true", help="PersonaGen only")
     p.add_argument("--sequential", type=int, default=0, help="personas of the sequential run (0: skip)")
     p.add_argument("--memory", default="", help="comma list of persona counts for the memory runs")
-    p.add_argument("--memory-flags", default="-e joy -k 1 --stages base --no-curate",
-                   help="personagen run flags of the memory runs")
+    p.add_argument("--memory-flags", default="-e joy,anger -k 1",
+                   help="personagen run flags of the memory runs (default: full stages, default critics, curation)")
     p.add_argument("--peers", default=PEERS, help=f"references and peers, in order (default {PEERS})")
     p.add_argument("--pg-n", type=int, default=64,
                    help="personas of PersonaGen's rows (0: --n); -e default -k 2 makes ~40-50 calls per persona")
