@@ -17,7 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from personagen.runformat.lines import iter_jsonl
 
@@ -65,26 +65,37 @@ def generation_order(persona_id: str, line: int) -> tuple[int, int, str, int]:
 
 
 def load_corpus(folder: Path, language: str = "en") -> Corpus:
-    """The run's accepted texts in generation order; skipped lines are listed in `warnings`."""
+    """The run's accepted texts in generation order; skipped lines are listed in `warnings`. Only the four fields
+    curation reads are kept per record (a whole record's persona, scenario and verdicts are ~30 times larger)."""
     warnings: list[str] = []
-    rows = [r for r in iter_jsonl(folder / "records.jsonl", warnings) if usable(r)]
-    key = records_key([str(r["id"]) for r in rows])
+    rows = [Row(str(r["id"]), r["text"], str(r.get("emotion", "")), str(r.get("persona_id", "")))
+            for r in iter_jsonl(folder / "records.jsonl", warnings) if usable(r)]
+    key = records_key([r.id for r in rows])
     rows = first_of_each_id(rows, warnings)
-    order = sorted(range(len(rows)), key=lambda i: generation_order(str(rows[i].get("persona_id", "")), i))
+    order = sorted(range(len(rows)), key=lambda i: generation_order(rows[i].persona_id, i))
     rows = [rows[i] for i in order]
-    return Corpus(ids=[str(r["id"]) for r in rows], texts=[r["text"] for r in rows],
-                  emotions=[str(r.get("emotion", "")) for r in rows], language=language, key=key, warnings=warnings)
+    return Corpus(ids=[r.id for r in rows], texts=[r.text for r in rows], emotions=[r.emotion for r in rows],
+                  language=language, key=key, warnings=warnings)
 
 
-def first_of_each_id(rows: list[dict[str, Any]], warnings: list[str]) -> list[dict[str, Any]]:
+class Row(NamedTuple):
+    """What curation reads of a record."""
+
+    id: str
+    text: str
+    emotion: str
+    persona_id: str
+
+
+def first_of_each_id(rows: list[Row], warnings: list[str]) -> list[Row]:
     """Rows with a new id (a repeated id is a repeated record: export writes it once)."""
     seen: set[str] = set()
     kept = []
     for row in rows:
-        if str(row["id"]) in seen:
-            warnings.append(f"record {row['id']} appears more than once in records.jsonl: the later copy is ignored")
+        if row.id in seen:
+            warnings.append(f"record {row.id} appears more than once in records.jsonl: the later copy is ignored")
             continue
-        seen.add(str(row["id"]))
+        seen.add(row.id)
         kept.append(row)
     return kept
 
