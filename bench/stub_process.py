@@ -7,8 +7,8 @@
 
 Keyword options are the server's CLI flags with underscores (latency, error_rate, rate_limit, burst,
 malformed_rate, timeout_rate, hang, backlog, seed, host, personality, models, require_key, filter_rate,
-faults, batch_delay, batch_expire, batch_fail, prompt_cache); switches are
-booleans (no_keep_alive=True). The child runs on the current interpreter; the helper waits until GET /health
+faults, batch_delay, batch_expire, batch_fail, prompt_cache); switches are booleans (no_keep_alive=True,
+ramble=True). The child runs on the current interpreter; the helper waits until GET /health
 answers (GET /v1/models may need a key) and stops the child (SIGTERM, then SIGKILL) on exit.
 """
 
@@ -65,6 +65,7 @@ class StubOptions:
     batch_delay: str | float = 2.0  # Files and Batches endpoints: stub_batch.py
     batch_expire: int = 0
     batch_fail: int = 0
+    ramble: bool = False  # every answer runs on past the output cap (stub_replies.ramble)
     prompt_cache: int = 0  # report cached prompt tokens for prompts of at least this many tokens (0: off)
 
 
@@ -95,6 +96,8 @@ def parse_args(argv: list[str] | None = None) -> StubOptions:
     p.add_argument("--batch-expire", type=int, default=0, help="the first N batches expire, half their lines done")
     p.add_argument("--prompt-cache", type=int, default=0, help="report usage.prompt_tokens_details.cached_tokens "
                    "for prompts of at least N tokens (OpenAI caches from 1024; 0: off)")
+    p.add_argument("--ramble", action="store_true", help="the model writes on past any output cap: every answer is "
+                   "cut at max_tokens (finish_reason \"length\")")
     p.add_argument("--batch-fail", type=int, default=0, help="the first N batches fail validation")
     return StubOptions(**vars(p.parse_args(argv)))
 

@@ -221,6 +221,25 @@ def apply_cap(payload: dict[str, Any], cap: int | None, reasoning: int | None) -
                                               "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0}
 
 
+RAMBLE_CONTEXT = 4096  # where a rambling answer ends when the request sets no cap (the context fills up)
+
+
+def ramble(payload: dict[str, Any], cap: int | None, reasoning: int | None = None) -> None:
+    """A model that writes on past any cap: its answer (content or tool-call arguments) runs on, repeating its first
+    words, until the cap (`RAMBLE_CONTEXT` without one) cuts it with finish_reason "length" (OpenAI's chat object:
+    "length" if the maximum number of tokens specified in the request was reached,
+    https://platform.openai.com/docs/api-reference/chat/object; llama-server likewise when n_predict is reached).
+    `reasoning`: hidden reasoning tokens spent from the cap first (`apply_cap`)."""
+    message = payload["choices"][0]["message"]
+    more = ", \"note\": \"" + "red apples, " * 2000 + "\"}"
+    if message.get("tool_calls"):
+        call = message["tool_calls"][0]["function"]
+        call["arguments"] = call["arguments"][:-1] + more
+    else:
+        message["content"] = (message.get("content") or "")[:-1] + more
+    apply_cap(payload, RAMBLE_CONTEXT if cap is None else cap, reasoning)
+
+
 def cap_of(body: dict[str, Any], *keys: str) -> int | None:
     """The token cap: the first of `keys` holding a non-negative integer (the server's precedence order)."""
     for key in keys:

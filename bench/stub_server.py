@@ -17,7 +17,8 @@ to any other credential. Every distinct credential received (Bearer value or api
 
 Misbehaviour knobs: --error-rate (HTTP 500), --rate-limit RPS (token bucket; HTTP 429 with Retry-After and
 retry-after-ms), --malformed-rate (JSON answers cut short), --timeout-rate (request hangs --hang seconds or
-until the client gives up). Answers depend only on the request's messages; the knobs use their own seeded RNG.
+until the client gives up), --ramble (every answer runs on until the output cap cuts it, finish_reason
+"length"). Answers depend only on the request's messages; the knobs use their own seeded RNG.
 Faults about one prompt or answer (--filter-rate, --faults: Azure's content filter, OpenAI's context overflow,
 OpenRouter's error in a 200, ...) hit the same prompts every time: stub_faults.py.
 
@@ -41,13 +42,20 @@ try:  # imported as bench.stub_server (tests) or run as a script
     from .stub_faults import Faults, fault_answer, parse_faults
     from .stub_personalities import credential_of, make_personality
     from .stub_process import StubOptions, parse_args, start_stub
-    from .stub_replies import MODEL, PromptCache, completion_payload, stream_events
+    from .stub_replies import MODEL, PromptCache, cap_of, completion_payload, ramble, stream_events
 except ImportError:  # pragma: no cover - script mode
     from stub_batch import BatchAPI  # type: ignore[no-redef]
     from stub_faults import Faults, fault_answer, parse_faults  # type: ignore[no-redef]
     from stub_personalities import credential_of, make_personality  # type: ignore[no-redef]
     from stub_process import StubOptions, parse_args, start_stub  # type: ignore[no-redef]
-    from stub_replies import MODEL, PromptCache, completion_payload, stream_events  # type: ignore[no-redef]
+    from stub_replies import (  # type: ignore[no-redef]
+        MODEL,
+        PromptCache,
+        cap_of,
+        completion_payload,
+        ramble,
+        stream_events,
+    )
 
 __all__ = ["StubOptions", "StubServer", "start_stub", "main"]
 REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
@@ -289,6 +297,8 @@ class StubServer:
             return refused
         malformed = bool(self.opts.malformed_rate) and self.chaos.random() < self.opts.malformed_rate
         payload, kind = persona.payload(body, malformed) if persona else completion_payload(body, malformed)
+        if self.opts.ramble:  # a model that writes on past any cap (stub_replies.ramble)
+            ramble(payload, cap_of(body, *getattr(persona, "cap_keys", ()) or ("max_completion_tokens", "max_tokens")))
         if fault := self.faults.pick(body):  # the same prompt always gets the same fault (stub_faults.py)
             self.stats.count(fault, self.stats.faults)
             status, payload = fault_answer(fault, payload)

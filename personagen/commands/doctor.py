@@ -2,9 +2,10 @@
 
 Per distinct endpoint (every `[models.X]` entry resolved like a run resolves it, deduplicated by (URL, model)):
 whether GET /models answers and what it lists, the model chosen, every structured-output mode asked once
-(personagen/backends/probe.py, `all_modes`), whether the server honours a small output cap, and the config lines
-that pin what works. The embedded local model needs no probe and is not started. Keys are never shown, only the
-name of the variable they come from.
+(personagen/backends/probe.py, `all_modes`), what the answers showed (the probe's finding, in the words of a
+run's probe note: answers running past the output cap), whether the server honours a small output cap, and the
+config lines that pin what works. The embedded local model needs no probe and is not started. Keys are never
+shown, only the name of the variable they come from.
 
 Exit codes: 0 every endpoint has a working mode; 1 one has none or cannot be reached; 2 bad input (config, no
 model named where the server lists several, credentials refused, model not served).
@@ -63,6 +64,7 @@ class Check:
     modes: list[dict[str, Any]] = field(default_factory=list)
     structured_output: str | None = None
     adjust: dict[str, Any] = field(default_factory=dict)
+    finding: str | None = None  # the probe's own words on what the answers showed (ProbeReport.finding)
     cap: dict[str, Any] | None = None
     pin: str | None = None
     warning: str | None = None  # works, but not as configured
@@ -159,7 +161,7 @@ def probe_check(check: Check, endpoint: Endpoint, model: str, s: ModelSettings) 
         return
     check.modes = [{"mode": r.mode, "ok": r.ok, "detail": redact(compact(r.detail), endpoint.api_key),
                     "latency_s": round(r.latency_s, 3)} for r in report.results]
-    check.adjust = dict(report.adjust)
+    check.adjust, check.finding = dict(report.adjust), report.finding
     check.cap = cap_check(endpoint, model, s, report.adjust)
     pinned = s.structured_output if s.structured_output not in (None, "auto") else None
     works = [m["mode"] for m in check.modes if m["ok"]]
@@ -234,6 +236,8 @@ def endpoint_rows(check: Check) -> list[tuple[str, str, str]]:
         rows.append(("structured output", f"[bold]{check.structured_output}[/]", ""))
     if check.adjust:
         rows.append(("adjustments", escape(", ".join(f"{k} {v}" for k, v in check.adjust.items())), ""))
+    if check.finding:
+        rows.append(("finding", f"[yellow]{escape(check.finding)}[/]", ""))
     if check.cap:
         rows.append(("output cap honoured", escape(check.cap["detail"]), ""))
     if check.warning:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import httpx2
 import pytest
 
-from bench.stub_replies import apply_cap, completion_payload
+from bench.stub_replies import completion_payload, ramble
 from personagen.backends import probe as probe_module
 from personagen.backends.endpoint import BackendUnavailable, Endpoint
 from personagen.backends.model_set import make_chat, make_handle
@@ -188,13 +188,7 @@ def rambling_server(hidden_reasoning: int = 0) -> Handler:
     (OpenAI's o-series show no reasoning text, https://platform.openai.com/docs/guides/reasoning)."""
     def handler(body):
         payload, _ = completion_payload(body)
-        message = payload["choices"][0]["message"]
-        if message.get("tool_calls"):
-            call = message["tool_calls"][0]["function"]
-            call["arguments"] = call["arguments"][:-1] + ", \"note\": \"" + "red apples, " * 2000 + "\"}"
-        else:
-            message["content"] = message["content"][:-1] + ", \"note\": \"" + "red apples, " * 2000 + "\"}"
-        apply_cap(payload, body.get("max_tokens") or body.get("max_completion_tokens"), hidden_reasoning or None)
+        ramble(payload, body.get("max_tokens") or body.get("max_completion_tokens"), hidden_reasoning or None)
         payload["usage"].pop("completion_tokens_details", None)  # reasoning not reported
         return httpx2.Response(200, json=payload)
 

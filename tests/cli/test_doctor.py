@@ -182,3 +182,23 @@ def test_a_scoped_key_shows_its_variable_not_its_value():
     assert "$PERSONAGEN_API_KEY" in result.stdout and secret not in result.output
     assert wrong.exit_code == 2 and "refused our credentials" in flat(wrong.output)
     assert "sk-wrong-secret" not in wrong.output
+
+
+def test_a_model_writing_past_the_cap_shows_the_probes_finding():
+    """The stub's model writes on until max_tokens cuts it (finish_reason "length", no reasoning): doctor shows the
+    probe's finding, the words a run's probe note uses, in a row of its own and in --json."""
+    with start_stub(latency=0.0, ramble=True) as (_, url):
+        result = doctor("--base-url", url)
+        found = endpoint_json(doctor("--base-url", url, "--json"))
+    assert result.exit_code == 1, result.output
+    assert all(cell(result.stdout, mode).startswith("no: the answer was cut off at the output cap")
+               for mode in ("function_calling", "json_schema", "json_mode"))
+    finding = cell(result.stdout, "finding")
+    assert finding.startswith("the answers run past the output cap of 600 tokens without reasoning")
+    assert found["finding"] == finding and "raise max_tokens" in finding
+    assert "raise max_tokens in [models.default]" in flat(result.stderr)
+
+
+def test_no_finding_when_the_answers_stop_on_their_own(stub):
+    found = endpoint_json(doctor("--base-url", stub, "--json"))
+    assert found["finding"] is None and "finding" not in doctor("--base-url", stub).stdout
