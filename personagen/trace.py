@@ -153,9 +153,7 @@ def summary_table(folder: str, s: dict[str, Any]) -> Table:
         kept = ", ".join(f"{e} {c['counted']}/{c['quota']}" for e, c in q["per_emotion"].items())
         table.add_row(f"texts kept / quota ({q['rounds']} rounds)", kept)
     for name, c in s["critics"].items():
-        advised = f", {c['advised_against']} advised against" if c.get("advised_against") else ""
-        table.add_row(f"critic {name}",
-                      f"{c['passed']} passed, {c['rejected']} rejected{advised} ({c['acceptance']:.0%})")
+        table.add_row(f"critic {name}", critic_outcome(c))
     table.add_row("model calls / tokens", f"{s['calls']} / {s['tokens']}")
     if s.get("tokens_reasoning"):  # of the output tokens, spent on reasoning (as the servers reported it)
         by_agent = ", ".join(f"{name} {int(a['tokens_reasoning'])}" for name, a in s["agents"].items()
@@ -166,6 +164,16 @@ def summary_table(folder: str, s: dict[str, Any]) -> Table:
         table.add_row(what, value)
     table.add_row("wall time", f"{s['wall_s']:.1f} s")
     return table
+
+
+def critic_outcome(c: dict[str, Any]) -> str:
+    """One critic's verdicts in summary.json's counts. An advisory critic's failed verdicts are advice, not
+    rejections: its share is of the texts it advised against, and it rejected nothing."""
+    advised = c.get("advised_against") or 0
+    if advised and not c["rejected"]:
+        return f"advisory: {advised} of {advised + c['passed']} advised against, none rejected"
+    also = f", {advised} advised against" if advised else ""
+    return f"{c['passed']} passed, {c['rejected']} rejected{also} ({c['acceptance']:.0%})"
 
 
 def cost_rows(s: dict[str, Any]) -> list[tuple[str, str]]:

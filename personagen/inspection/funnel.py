@@ -3,7 +3,7 @@
 Input: a `Run` and an `EventFilter`. Output: an `Overview` holding
 - the funnel per stage: candidates sampled, accepted, resampled (a rejection that triggered another try),
   dropped (a loop exhausted) and pending (still being judged: a running or crashed run);
-- acceptance per critic (judged, passed, mean score);
+- acceptance per critic (judged, passed, mean score; an advisory critic's failed verdicts counted as advice);
 - the most common rejection reasons;
 - model calls, tokens and time per agent and model (from `llm_call` events);
 - with `rejected`, the list of every rejection and drop.
@@ -53,6 +53,8 @@ class CriticRow:
     judged: int = 0
     passed: int = 0
     score_sum: float = 0.0
+    advisory: bool = False  # its verdicts are recorded, never enforced ([critics] advisory)
+    advised: int = 0  # of the verdicts that did not pass, those of an advisory critic: advice, not rejections
 
     @property
     def rate(self) -> float:
@@ -159,9 +161,11 @@ def critic_table(events: list[Event]) -> tuple[list[CriticRow], list[tuple[str, 
         row = rows.setdefault(verdict.critic, CriticRow(verdict.critic, verdict.stage, verdict.kind))
         row.judged += 1
         row.score_sum += verdict.score
+        row.advisory = row.advisory or verdict.advisory
         if verdict.passed:
             row.passed += 1
         else:
+            row.advised += verdict.advisory
             for reason in verdict.reasons or ["(no reason given)"]:
                 reasons[(verdict.critic, reason_kind(reason))] += 1
     order = sorted(rows.values(), key=lambda r: (_stage_index(r.stage), r.critic))

@@ -142,13 +142,14 @@ def _critics_acceptance(console: Console, view: Overview) -> None:
         )
     for c in view.critics:
         colour = "green" if c.rate >= 0.8 else "yellow" if c.rate >= 0.5 else "red"
+        rate = f"[dim]advisory: {c.advised} advised against[/]" if c.advisory else f"[{colour}]{c.rate:.0%}[/]"
         table.add_row(
             escape(c.critic),
             c.stage or "?",
             c.kind or "?",
             str(c.judged),
             str(c.passed),
-            f"[{colour}]{c.rate:.0%}[/]",
+            rate,
             f"{c.mean_score:.2f}",
         )
     console.print(table)
@@ -161,8 +162,10 @@ def _reasons(console: Console, view: Overview) -> None:
     table.add_column("count", justify="right")
     table.add_column("critic")
     table.add_column("reason", overflow="fold")
+    advisory = {c.critic for c in view.critics if c.advisory}
     for critic, reason, count in view.reasons:
-        table.add_row(str(count), escape(critic), escape(reason))
+        table.add_row(str(count), escape(critic) + (" [dim](advisory)[/]" if critic in advisory else ""),
+                      escape(reason))
     console.print(table)
 
 
