@@ -43,16 +43,14 @@ def band_shape(threshold: float, num_perm: int, weights: tuple[float, float]) ->
     best, shape = float("inf"), (0, 0)
     for bands in range(1, num_perm + 1):
         for rows in range(1, num_perm // bands + 1):
-            error = (weights[0] * area(threshold, bands, rows, 0.0, threshold, nodes, node_weights)
-                     + weights[1] * (1.0 - threshold - area(threshold, bands, rows, threshold, 1.0, nodes,
-                                                            node_weights)))
+            error = (weights[0] * area(bands, rows, 0.0, threshold, nodes, node_weights)
+                     + weights[1] * (1.0 - threshold - area(bands, rows, threshold, 1.0, nodes, node_weights)))
             if error < best:
                 best, shape = error, (bands, rows)
     return shape
 
 
-def area(threshold: float, bands: int, rows: int, low: float, high: float, nodes: np.ndarray,
-         node_weights: np.ndarray) -> float:
+def area(bands: int, rows: int, low: float, high: float, nodes: np.ndarray, node_weights: np.ndarray) -> float:
     """The integral over [low, high] of the chance that two texts of similarity s share a band, 1 - (1 - s^r)^b."""
     s = (high - low) / 2 * nodes + (high + low) / 2
     return float((high - low) / 2 * np.dot(node_weights, 1.0 - (1.0 - s**rows) ** bands))
