@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+from collections import Counter
 from typing import Any
 
 FAULTS = ("filter", "filtered_answer", "error_in_200", "context_length", "invalid_prompt", "tool_use_failed")
@@ -75,6 +76,19 @@ def hits(name: str, text: str, share: float) -> bool:
     """Whether fault `name` hits this prompt: a fixed function of the prompt, true for about `share` of them."""
     digest = hashlib.sha256(f"{name}\n{text}".encode()).digest()
     return int.from_bytes(digest[:8], "big") / 2**64 < share
+
+
+class Draws:
+    """Draws that depend on the request, not on when it arrived: the n-th time a request (its digest) is asked for
+    knob `name` gets a fixed draw of (seed, name, n). A concurrent client gets the same misbehaviour in any arrival
+    order, and a request asked again (a retry) draws anew."""
+
+    def __init__(self, seed: int) -> None:
+        self.seed, self.asked = seed, Counter()
+
+    def hit(self, name: str, digest: str, share: float) -> bool:
+        self.asked[name, digest] += 1
+        return hits(f"{name}/{self.seed}/{self.asked[name, digest]}", digest, share)
 
 
 def error(message: str, code: str, kind: str = "invalid_request_error", **extra: Any) -> dict[str, Any]:

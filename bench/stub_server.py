@@ -18,7 +18,9 @@ to any other credential. Every distinct credential received (Bearer value or api
 Misbehaviour knobs: --error-rate (HTTP 500), --rate-limit RPS (token bucket; HTTP 429 with Retry-After and
 retry-after-ms), --malformed-rate (JSON answers cut short), --timeout-rate (request hangs --hang seconds or
 until the client gives up), --ramble (every answer runs on until the output cap cuts it, finish_reason
-"length"). Answers depend only on the request's messages; the knobs use their own seeded RNG.
+"length"). Answers depend only on the request's messages; the knobs use their own seeded RNG, in arrival order,
+except --malformed-rate: drawn per request (stub_faults.Draws), so a concurrent client gets the same malformed
+answers whatever the order its requests arrive in.
 Faults about one prompt or answer (--filter-rate, --faults: Azure's content filter, OpenAI's context overflow,
 OpenRouter's error in a 200, ...) hit the same prompts every time: stub_faults.py.
 
@@ -39,13 +41,13 @@ from typing import Any
 
 try:  # imported as bench.stub_server (tests) or run as a script
     from .stub_batch import BatchAPI
-    from .stub_faults import Faults, fault_answer, parse_faults
+    from .stub_faults import Draws, Faults, fault_answer, parse_faults
     from .stub_personalities import credential_of, make_personality
     from .stub_process import StubOptions, parse_args, start_stub
-    from .stub_replies import MODEL, PromptCache, cap_of, completion_payload, ramble, stream_events
+    from .stub_replies import MODEL, PromptCache, cap_of, completion_payload, ramble, request_digest, stream_events
 except ImportError:  # pragma: no cover - script mode
     from stub_batch import BatchAPI  # type: ignore[no-redef]
-    from stub_faults import Faults, fault_answer, parse_faults  # type: ignore[no-redef]
+    from stub_faults import Draws, Faults, fault_answer, parse_faults  # type: ignore[no-redef]
     from stub_personalities import credential_of, make_personality  # type: ignore[no-redef]
     from stub_process import StubOptions, parse_args, start_stub  # type: ignore[no-redef]
     from stub_replies import (  # type: ignore[no-redef]
@@ -54,6 +56,7 @@ except ImportError:  # pragma: no cover - script mode
         cap_of,
         completion_payload,
         ramble,
+        request_digest,
         stream_events,
     )
 
@@ -145,6 +148,7 @@ class StubServer:
         self.opts = opts
         self.stats = Stats()
         self.chaos = random.Random(opts.seed)
+        self.draws = Draws(opts.seed)  # --malformed-rate: by request, whatever the arrival order
         self.bucket = TokenBucket(opts.rate_limit, opts.burst) if opts.rate_limit > 0 else None
         models = [m.strip() for m in opts.models.split(",") if m.strip()] or [MODEL]
         self.persona = make_personality(opts.personality, models, opts.require_key)
@@ -295,7 +299,8 @@ class StubServer:
         refused = persona and persona.check(body, headers)
         if refused:
             return refused
-        malformed = bool(self.opts.malformed_rate) and self.chaos.random() < self.opts.malformed_rate
+        rate = self.opts.malformed_rate
+        malformed = bool(rate) and self.draws.hit("malformed", request_digest(body), rate)
         payload, kind = persona.payload(body, malformed) if persona else completion_payload(body, malformed)
         if self.opts.ramble:  # a model that writes on past any cap (stub_replies.ramble)
             ramble(payload, cap_of(body, *getattr(persona, "cap_keys", ()) or ("max_completion_tokens", "max_tokens")))

@@ -98,8 +98,14 @@ def test_interrupt_kernel_stops_the_run_which_then_resumes(tmp_path, call, raise
         km, kc = start_new_kernel(kernel_name="python3")
         try:
             assert run_cell(kc, f"import personagen\nurl, runs = {url!r}, {str(tmp_path)!r}")["status"] == "ok"
+            # stop_on_error=False: after a cell's error ipykernel aborts the execute requests that reach it before it
+            # has finished replying (ipykernel kernelbase.py `_abort_queues`; `stop_on_error` of execute_request,
+            # https://jupyter-client.readthedocs.io/en/latest/messaging.html#execute; ipython/ipykernel#609): the
+            # resume cell, sent as soon as the error reply is read, came back "aborted" now and then under load
+            # (a kernel sent "raise KeyboardInterrupt" then "1" at once: 2 of 300 aborted under load, 0 of 300 so)
             msg_id = kc.execute(f"{call}(personas=4, emotions='joy', texts_per_emotion=1, concurrency=1, "
-                                "base_url=url, runs_dir=runs, run_id='k', no_critic='offline_emotion', curate=False)")
+                                "base_url=url, runs_dir=runs, run_id='k', no_critic='offline_emotion', curate=False)",
+                                stop_on_error=False)
             rows = tmp_path / "k" / "personas.jsonl"
             deadline = time.monotonic() + 60
             while not (rows.exists() and rows.read_text().count("\n") >= 1):

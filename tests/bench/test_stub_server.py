@@ -134,6 +134,27 @@ def test_malformed_rate_breaks_tool_arguments() -> None:
             json.loads(raw_args)
 
 
+def test_malformed_answers_do_not_depend_on_arrival_order() -> None:
+    """The same requests in two orders (as concurrency reorders them) get the same malformed answers; a request
+    asked again draws anew."""
+    prompts = [f"judge text {i}" for i in range(12)]
+
+    def malformed(order: list[str]) -> dict[str, list[bool]]:
+        seen: dict[str, list[bool]] = {p: [] for p in prompts}
+        with start_stub(latency=0.0, malformed_rate=0.5, seed=3) as (_proc, base_url):
+            client = openai.OpenAI(base_url=base_url, api_key="stub", max_retries=0)
+            for prompt in order:
+                answer = client.chat.completions.create(model="stub", messages=[{"role": "user", "content": prompt}],
+                                                        response_format={"type": "json_object"})
+                seen[prompt].append(answer.choices[0].message.content.endswith(',"'))  # cut short: stub_replies._dump
+        return seen
+
+    forward = malformed(prompts + prompts)
+    assert forward == malformed(list(reversed(prompts)) * 2)
+    firsts = [draws[0] for draws in forward.values()]
+    assert any(firsts) and not all(firsts) and any(a != b for a, b in forward.values())
+
+
 def test_timeout_rate_hangs_past_client_timeout() -> None:
     with start_stub(latency=0.0, timeout_rate=1.0, hang=30) as (_proc, base_url):
         client = openai.OpenAI(base_url=base_url, api_key="stub", max_retries=0, timeout=0.5)
