@@ -299,9 +299,10 @@ def run_collector() -> Iterator[None]:
     What exists before the run (modules, tables, models) is frozen out of the collector's sight, so full
     collections scan only what the run allocates (measured: 134-166 ms pauses down to 6-15 ms, ~0.5 ms CPU per
     model call on long runs), and young collections run every 50,000 allocations instead of 700 (0.14
-    [0.08-0.27] ms CPU per model call; docs/benchmarks.md)."""
+    [0.08-0.27] ms CPU per model call; docs/benchmarks.md). No full collection first: it scanned ~220,000 objects
+    for ~100-160 ms of CPU (0.06-0.1 ms per call of a 64-persona run) to find ~300 unreachable ones, which now stay
+    frozen until the run ends (the collector sees them again after `gc.unfreeze`)."""
     threshold = gc.get_threshold()
-    gc.collect()
     gc.freeze()
     gc.set_threshold(YOUNG_THRESHOLD, *threshold[1:])
     try:

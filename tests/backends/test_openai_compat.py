@@ -6,6 +6,7 @@ import asyncio
 import json
 
 import httpx2
+import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, Field
@@ -179,3 +180,45 @@ def test_disabled_params_leave_the_body_also_when_passed_per_call():
     (sent,), _ = reply_with(COMPLETION, disabled_params={"parallel_tool_calls": None})
     (kept,), _ = reply_with(COMPLETION)
     assert "parallel_tool_calls" not in sent and kept["parallel_tool_calls"] is False
+
+
+SHAPES = {  # answers whose message ChatOpenAI fills from openai's ChatCompletion defaults
+    "refusal_logprobs": {**COMPLETION, "choices": [{"index": 0, "finish_reason": "stop", "logprobs": {"content": []},
+                                                    "message": {"role": "assistant", "content": None,
+                                                                "refusal": "I can't help with that"}}]},
+    "usage_details": {**COMPLETION, "system_fingerprint": "fp", "service_tier": "default",
+                      "usage": {**COMPLETION["usage"], "prompt_tokens_details": {"cached_tokens": 2}, "cost": 0.1}},
+    "no_usage_two_choices": {"id": "x", "model": "m", "choices": [
+        {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "hi", "reasoning": "r"}},
+        {"index": 1, "finish_reason": "length", "message": {"role": "assistant", "content": "x"}}]},
+}
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_the_lean_answer_is_chatopenais_message_whatever_the_server_sent(shape):
+    """The lean path reads the JSON without building openai's ChatCompletion: the message still equals ChatOpenAI's
+    (the defaults that model fills in: refusal, logprobs, usage details, fingerprint)."""
+    def message(cls: type[ChatOpenAI]) -> object:
+        client = httpx2.AsyncClient(transport=httpx2.MockTransport(lambda r: httpx2.Response(200, json=SHAPES[shape])))
+        chat = cls(model="m", base_url="http://test/v1", api_key="k", http_async_client=client, max_retries=0)
+        return asyncio.run(chat.ainvoke([HumanMessage("Person: a nurse")]))
+
+    lean, plain = message(LeanChatOpenAI), message(ChatOpenAI)
+    assert lean.model_dump(exclude={"id", "additional_kwargs"}) == plain.model_dump(exclude={"id", "additional_kwargs"})
+    assert lean.additional_kwargs.get("refusal") == plain.additional_kwargs.get("refusal")
+
+
+@pytest.mark.parametrize(("content_type", "body"), [("text/plain", json.dumps(COMPLETION)),
+                                                    ("text/html", "<html>gateway</html>")])
+def test_a_body_under_another_content_type_reads_as_chatopenai_reads_it(content_type, body):
+    """JSON under a non-JSON content type parses; an HTML page raises ChatOpenAI's own error."""
+    def outcome(cls: type[ChatOpenAI]) -> object:
+        client = httpx2.AsyncClient(transport=httpx2.MockTransport(
+            lambda r: httpx2.Response(200, content=body.encode(), headers={"content-type": content_type})))
+        chat = cls(model="m", base_url="http://test/v1", api_key="k", http_async_client=client, max_retries=0)
+        try:
+            return asyncio.run(chat.ainvoke([HumanMessage("x")])).model_dump(exclude={"id"})
+        except Exception as exc:  # noqa: BLE001 - compared below
+            return type(exc), str(exc)
+
+    assert outcome(LeanChatOpenAI) == outcome(ChatOpenAI)
