@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import gc
+import importlib.util
 import json
 import os
 import shutil
@@ -47,6 +48,22 @@ from bench.profile_buckets import classify  # noqa: E402
 from bench.stub_process import fetch_stats, start_stub  # noqa: E402
 
 
+def py_spy() -> str | None:
+    """The py-spy executable: on PATH, or beside this Python (a venv's bin/), or None."""
+    beside = Path(sys.executable).parent / "py-spy"
+    return shutil.which("py-spy") or (str(beside) if beside.is_file() else None)
+
+
+def missing_profiler(profiler: str) -> str | None:
+    """What to install when the chosen profiler is not there (checked before any run starts), or None."""
+    if profiler == "pyinstrument":
+        found = importlib.util.find_spec("pyinstrument") is not None
+    else:
+        found = py_spy() is not None
+    return None if found else (f"--profiler {profiler}: {profiler} is not installed for {sys.executable}; install it "
+                               f"with `{Path(sys.executable).parent / 'pip'} install {profiler}`")
+
+
 class Sampler:
     """Stack samples of this process while the graph runs: py-spy from outside (default) or pyinstrument."""
 
@@ -63,9 +80,8 @@ class Sampler:
             self.profiler = Profiler(interval=1 / self.args.rate, async_mode="disabled")
             self.profiler.start()
             return
-        exe = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
-        argv = [exe, "record", "-p", str(os.getpid()), "-r", str(self.args.rate), "-f", "raw", "--full-filenames",
-                "--nolineno", "-t", "--nonblocking", "-o", str(self.out)]
+        argv = [str(py_spy()), "record", "-p", str(os.getpid()), "-r", str(self.args.rate), "-f", "raw",
+                "--full-filenames", "--nolineno", "-t", "--nonblocking", "-o", str(self.out)]
         self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         time.sleep(1.0)  # attached before the graph starts
         if self.proc.poll() is not None:
@@ -293,6 +309,9 @@ def add_no_critic(p: argparse.ArgumentParser) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if missing := missing_profiler(args.profiler):
+        print(f"error: {missing}", file=sys.stderr)
+        return 2
     with start_stub(latency=args.latency, backlog=4096, no_keep_alive=args.mode == "no-keep-alive") as (_, url):
         plain = [run_once(url, args) for _ in range(max(1, args.repeat))]
         profiled = run_once(url, args, profile=True)
