@@ -57,6 +57,18 @@ NEXT_STEP = {"provider_error": "resume", "content_filter": "either", "invalid_pr
 PARSE = "parse"  # the pseudo-critic of a stage whose model answer did not parse (agents/critics/stage.py)
 
 
+def next_step(run_id: str, how: str) -> str:
+    """What a stopped run's message ends with (`how`: resume, new or either; NEXT_STEP)."""
+    resume = f"continue with: personagen run --resume {run_id}"
+    if how == "resume":
+        return resume
+    if how == "either":
+        return (f"{resume} if the fix keeps the run's settings, else start a new run (a resume refuses a changed "
+                "setting that shapes the dataset: docs/scaling.md)")
+    return ("then start a new run (a resume keeps the settings that shape the dataset, and this fix changes one: "
+            "docs/scaling.md)")
+
+
 def critic_hint(critic: str, answer_kind: str | None = None) -> str:
     """The fix for personas failing at `critic`; for unparseable answers, the fix of their most common kind."""
     if critic == PARSE:

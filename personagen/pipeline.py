@@ -30,7 +30,7 @@ from personagen.batch.journal import in_flight_batches
 from personagen.batch.session import left_running
 from personagen.curation.hook import curate_after_run
 from personagen.curation.live import start_live_embedding
-from personagen.early_stop import EarlyStop
+from personagen.early_stop import EarlyStop, next_step
 from personagen.errors import InputError
 from personagen.graph.build import build_graph
 from personagen.graph.runner import (
@@ -333,18 +333,6 @@ def run_plans(settings: Settings, ctx: AgentContext, store: RunStore, rep: Repai
             yield plan
 
     return planned(), settings.limits.early_stop_personas, rounds
-
-
-def next_step(run_id: str, how: str) -> str:
-    """What a stopped run's message ends with (`how`: resume, new or either; early_stop.NEXT_STEP)."""
-    resume = f"continue with: personagen run --resume {run_id}"
-    if how == "resume":
-        return resume
-    if how == "either":
-        return (f"{resume} if the fix keeps the run's settings, else start a new run (a resume refuses a changed "
-                "setting that shapes the dataset: docs/scaling.md)")
-    return ("then start a new run (a resume keeps the settings that shape the dataset, and this fix changes one: "
-            "docs/scaling.md)")
 
 
 def run_graph(ctx: AgentContext, plans: Iterable[RunPlan], on_done: Callable[..., None],
