@@ -71,6 +71,13 @@ def verdict_line(who: str, event: VerdictEvent) -> str | None:
     return f"{who} [red]✗ {name}[/] {short('; '.join(verdict.reasons), 70)}"
 
 
+def shows_live(console: Console) -> bool:
+    """Whether a live progress bar would show on `console`: not when it is quiet (`-q --json`), nor on a file or pipe
+    (rich draws a transient bar only on a terminal or in Jupyter), where its refresh thread would build the bar 10
+    times a second for nothing (~1 ms each)."""
+    return not console.quiet and (console.is_terminal or console.is_jupyter)
+
+
 class TerminalTrace:
     """Observer that draws the run on a rich console (stderr when stdout is reserved for --json)."""
 
@@ -79,7 +86,7 @@ class TerminalTrace:
         self.progress = Progress(TextColumn("[bold]personas"), BarColumn(), MofNCompleteColumn(),
                                  TextColumn("{task.fields[texts]} texts, {task.fields[dropped]} dropped"),
                                  TextColumn("{task.fields[cost]}"), TimeElapsedColumn(), console=console,
-                                 transient=True)
+                                 transient=True, disable=not shows_live(console))
         self.task = self.progress.add_task("run", total=total, texts=0, dropped=0, cost="")
         self.texts = self.dropped = 0
         self.cost: float | None = None  # USD of the priced model calls seen (events carry their cost)

@@ -55,3 +55,22 @@ def test_lines_still_pending_show_when_the_trace_closes():
 
     text = traced(lambda t: asyncio.run(run(t)))
     assert "p000007" in text and "a good day" in text
+
+
+def refresh_threads() -> int:
+    import threading
+
+    return sum(type(t).__name__ == "_RefreshThread" for t in threading.enumerate())
+
+
+def test_a_live_bar_refreshes_only_where_it_shows():
+    """`-q --json` (a quiet console) and a file or pipe show no live bar: no thread rebuilds it 10 times a second;
+    a terminal does. Trace lines print either way."""
+    before = refresh_threads()
+    out = io.StringIO()
+    for console, live in ((Console(file=out, quiet=True), False), (Console(file=out, width=100), False),
+                          (Console(file=io.StringIO(), force_terminal=True), True)):
+        with TerminalTrace(console, 3) as t:
+            assert refresh_threads() - before == int(live)
+            t.event(retry(1))
+    assert out.getvalue().count("p000001") == 1  # the file console printed its line; the quiet one nothing
