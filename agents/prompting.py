@@ -36,8 +36,10 @@ def read_template(path: Path) -> tuple[Template, Template]:
     return Template(system), Template(user)
 
 
+@cache
 def load_template(name: str) -> tuple[Template, Template]:
-    """The (system, user) templates of agents/prompts/<name>.md."""
+    """The (system, user) templates of agents/prompts/<name>.md (cached by name: building and hashing the path cost
+    ~10 us, about twice per model call)."""
     return read_template(PROMPTS_DIR / f"{name}.md")
 
 
