@@ -166,16 +166,17 @@ def critics_section(config: dict[str, Any], summary: dict[str, Any] | None) -> s
     if not summary:
         return "## Critics and acceptance\n\nThe run has no summary.json (it did not end cleanly)."
     advisory = set(config.get("advisory_critics") or [])
-    rows = [[name, c.get("passed", 0), c.get("rejected", 0), c.get("acceptance", "-"),
+    rows = [[name, c.get("passed", 0), c.get("rejected", 0), c.get("advised_against", 0), c.get("acceptance", "-"),
              "advisory (recorded, not enforced)" if name in advisory else "enforced"]
             for name, c in sorted((summary.get("critics") or {}).items())]
     personas, texts = summary.get("personas") or {}, summary.get("texts") or {}
     lead = (f"Run status: {summary.get('status', '?')}. Personas accepted {personas.get('accepted', '?')} of "
             f"{personas.get('requested', '?')}; texts accepted {texts.get('accepted', '?')}, dropped "
             f"{texts.get('dropped', '?')}. Acceptance is passed / (passed + rejected) over every verdict, "
-            "rewrites included.")
+            "rewrites included; an advisory critic rejects nothing, what it would have rejected is counted as "
+            "advised against.")
     return "## Critics and acceptance\n\n" + lead + "\n\n" + table(
-        ["critic", "passed", "rejected", "acceptance", "role"], rows)
+        ["critic", "passed", "rejected", "advised against", "acceptance", "role"], rows)
 
 
 def cost_section(summary: dict[str, Any] | None, kept: int) -> str:

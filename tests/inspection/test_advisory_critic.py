@@ -12,6 +12,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from personagen.cli import app
+from personagen.dataset_card import critics_section
 from personagen.trace import summary_table
 from tests.cli.test_server_matrix import last_json, run_on_stub
 from tests.runner.conftest import read_jsonl
@@ -63,3 +64,13 @@ def test_inspect_shows_the_advice_and_marks_its_reasons(advisory_run):
     critics = {c["critic"]: c for c in data["critics"]}
     assert critics[ADVISORY]["advisory"] and critics[ADVISORY]["advised"] == advised
     assert not critics["language"]["advisory"] and critics["language"]["advised"] == 0
+
+
+def test_the_dataset_card_counts_its_advice(advisory_run):
+    runs, summary, verdicts = advisory_run
+    advised = sum(not v["passed"] for v in verdicts if v["critic"] == ADVISORY)
+    config = json.loads((runs / "a" / "config.json").read_text())
+    card = critics_section(config, summary)
+    passed = summary["critics"][ADVISORY]["passed"]
+    assert f"| {ADVISORY} | {passed} | 0 | {advised} | " in card and "advisory (recorded, not enforced) |" in card
+    assert f"| language | {summary['critics']['language']['passed']} | 0 | 0 | 1.0 | enforced |" in card
