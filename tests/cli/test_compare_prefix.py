@@ -50,7 +50,10 @@ def test_compare_resolves_run_id_prefixes(tmp_path, stub_url):
         assert emotions, f"{run_id} kept no text"
         assert (metrics["run_id"], metrics["method"], metrics["n_texts"]) == (run_id, method, len(emotions))
         assert metrics["labels"] == Counter(emotions) and metrics["diversity"]["n"] == len(emotions)
-        assert 0.0 < metrics["diversity"]["distinct_1"] <= 1.0 and -1.0 <= metrics["diversity"]["silhouette"] <= 1.0
+        assert 0.0 < metrics["diversity"]["distinct_1"] <= 1.0
+        # undefined for one emotion: on the stub's word salad the offline classifier keeps anger drafts by chance
+        silhouette = metrics["diversity"]["silhouette"]
+        assert -1.0 <= silhouette <= 1.0 if len(set(emotions)) > 1 and len(emotions) > 2 else silhouette is None
         assert metrics["human_likeness"] == {"skipped": "no judge (--no-judge)"}
     population = measured["cmp-alpha-1"]["population"]
     assert population["n_personas"] == 3 and 0.0 <= population["mean_tvd_accepted_vs_target"] <= 1.0

@@ -7,6 +7,7 @@ import os
 import socket
 import sys
 
+from personagen.agents.sentence_embedder import MINILM_ID
 from personagen.curation.corpus import read_record_ids, records_key
 from personagen.curation.hook import curate_after_run
 from tests.curation.conftest import ORIGINAL, VARIANTS, invoke, make_run, plant_group, read_jsonl
@@ -18,7 +19,7 @@ def test_a_finished_run_is_curated_at_its_end(stub_run):
     removed = read_jsonl(stub_run / "curation.jsonl")
     assert summary["records"] == len(records) > 0 and summary["kept"] + summary["removed"] == len(records)
     assert summary["complete"] is True and summary["records_key"] == records_key(read_record_ids(stub_run))
-    assert summary["settings"]["embedding_model"] == "all-MiniLM-L6-v2-onnx-int8"
+    assert summary["settings"]["embedding_model"] == MINILM_ID
     assert len(removed) == summary["removed"]
 
 

@@ -50,16 +50,18 @@ def test_the_option_is_honoured_and_recorded(tiny_run: Path, model_folder: Path,
     assert "my-minilm (languages not known, folder " in html
     texts = [r["text"] for r in read_records(tiny_run)]
     cached = list((tiny_run / "eval" / "cache").glob("*.npy"))
-    assert [p.stem for p in cached] != [texts_key(texts)]  # the folder's vectors are cached under their own key
-    # the same model, read from the folder: the same vectors as the packaged one
-    assert np.allclose(Embedder(model_folder).embed(texts[:4]), embedder.embed(texts[:4]), atol=1e-5)
+    assert [p.stem for p in cached] != [texts_key(texts, embedder.source.cache_id)]  # cached under its own key
+    # the packaged model file given as a folder runs as it is (fp32 at run time), the default one quantised
+    # (agents/quantized_model.py): near, not the same vectors
+    mine, default = Embedder(model_folder).embed(texts[:4]), embedder.embed(texts[:4])
+    assert (mine * default).sum(axis=1).min() > 0.98 and not np.allclose(mine, default, atol=1e-5)
 
 
 def test_the_default_model_is_recorded(tiny_run: Path, embedder: Embedder):
     metrics = evaluate(EvalOptions(run=tiny_run), None, embedder).metrics
     assert metrics["embedding_model"] == MINILM_ID
     assert metrics["embedding"] == {"model": MINILM_ID, "path": None, "languages": ["en"], "dimension": 384}
-    assert "all-MiniLM-L6-v2-onnx-int8 (covers en)" in (tiny_run / "eval" / "report.html").read_text()
+    assert f"{MINILM_ID} (covers en)" in (tiny_run / "eval" / "report.html").read_text()
 
 
 def test_an_incomplete_folder_stops_before_anything_is_written(tiny_run: Path, tmp_path: Path):

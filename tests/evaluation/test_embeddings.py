@@ -28,6 +28,6 @@ def test_batching_and_order_do_not_change_vectors(embedder: Embedder):
 def test_cache_round_trip(embedder: Embedder, tmp_path: Path):
     texts = ["one text", "another text"]
     first = embed_cached(embedder, texts, tmp_path)
-    assert (tmp_path / f"{texts_key(texts)}.npy").is_file()
+    assert (tmp_path / f"{texts_key(texts, embedder.source.cache_id)}.npy").is_file()
     assert np.array_equal(embed_cached(embedder, texts, tmp_path), first)
     assert texts_key(texts) != texts_key(texts[::-1])
