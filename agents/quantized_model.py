@@ -97,7 +97,8 @@ def quantization_key(source: Path) -> str:
 
 
 def quantized_model(source: Path, name: str) -> Path:
-    """The quantised copy of `source` (made once per machine, see the module doc)."""
+    """The quantised copy of `source` (made once per machine, see the module doc; when the cache folder cannot be
+    written, e.g. a read-only home, once per process in a temporary folder)."""
     key = quantization_key(source)
     with _lock:
         known = _made.get(key)
@@ -105,7 +106,11 @@ def quantized_model(source: Path, name: str) -> Path:
             return known
         target = cache_subdir(CACHE_FOLDER) / f"{name}-{key}.onnx"
         if not target.is_file():
-            quantize(source, target)
+            try:
+                quantize(source, target)
+            except OSError:  # the folder cannot be made or written in
+                target = Path(tempfile.mkdtemp(prefix="personagen-embedding-model-")) / target.name
+                quantize(source, target)
         _made[key] = target
         return target
 

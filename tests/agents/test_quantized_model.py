@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -80,6 +81,21 @@ def test_the_uint8_weights_of_a_cpu_without_vnni_give_the_same_vectors(tmp_path:
     assert embedder.source.cache_id == packaged_source().cache_id  # one store for both forms
     embedder.load()
     assert np.array_equal(embedder.embed(texts), default)
+
+
+def test_a_cache_folder_that_cannot_be_written_gets_a_private_copy(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    usual = machine_copy()
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")  # the cache folder's path is a file: nothing can be made under it
+    monkeypatch.setenv("PERSONAGEN_CACHE_DIR", str(blocked))
+    monkeypatch.setattr(qm, "_made", {})
+    made = qm.quantized_model(packaged_source().model_file, MINILM_ID)
+    assert made != usual and made.name == usual.name and made.read_bytes() == usual.read_bytes()
+    try:
+        assert qm.quantized_model(packaged_source().model_file, MINILM_ID) == made  # made once in the process
+    finally:
+        shutil.rmtree(made.parent)
 
 
 def test_without_onnx_the_default_model_says_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
