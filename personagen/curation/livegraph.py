@@ -7,7 +7,7 @@ every persona before it is done, then its new distinct texts (not equal after no
 their edges against all earlier distinct texts (personagen/curation/neighbours.py `earlier_edges`, the function
 the full computation uses), their vectors read from the vector store's file a block at a time (np.memmap), not
 held in memory. Kept in memory: the store row of each distinct text (8 bytes) and the digest of its normalised
-form (16 bytes plus a set entry), for the exact pass's dedupe.
+form (~24 bytes in a KeyIndex, personagen/curation/keyindex.py), for the exact pass's dedupe.
 
 A resumed run picks up where the file stops (`through`: the last persona covered); the personas done before the
 resume whose texts the file does not cover yet are read from records.jsonl. Whatever this leaves undone (a gap of
@@ -25,6 +25,7 @@ import numpy as np
 
 from personagen.curation.corpus import PERSONA_ID, normalise
 from personagen.curation.edges import EdgeLog, norm_key
+from personagen.curation.keyindex import KeyIndex
 from personagen.curation.neighbours import earlier_edges
 from personagen.curation.vectors import VectorStore, text_key
 from personagen.runformat.lines import iter_jsonl
@@ -41,7 +42,7 @@ class LiveGraph:
         self.batch = batch or BATCH
         covered = log.read()
         self.next = (covered.through + 1) if covered.through is not None else None  # None: cannot continue
-        self.seen = set(covered.norms)
+        self.seen = KeyIndex(keys=covered.norms)  # digests of the distinct texts' normalised forms (keyindex.py)
         rows = store.rows_of_keys(covered.keys) if covered.keys else np.zeros(0, dtype=np.int64)
         if (rows < 0).any():
             self.next = None
