@@ -176,11 +176,17 @@ SLOW_SERVER = '[limits]\nprobe_timeout_s = 180\n\n[models.default]\nstructured_o
 # this test is about the server path (probe, answers, texts), the other one about an enforced critic
 
 
+# seeded (`[models.default] seed`, the module docstring): unseeded, the 270M model's one text slot was now and then
+# written past the output cap in all 3 attempts (CI on 460a7d0: 3 truncated answers, 0 texts, exit 1); the run's
+# requests follow one another, so the server's default slots seldom batch two (one slot is slower: see the fixture)
+SEEDED = "seed = 1\n"
+
+
 def test_llm_critics_advisory_the_run_exits_0_with_texts(llama_server, busy_machine, tmp_path):
     from personagen.agents.critics.registry import all_critics
 
     done, summary = run_busy(llama_server, busy_machine, tmp_path / "runs",
-                             f"[critics]\nadvisory = {json.dumps(sorted(all_critics()))}\n\n{SLOW_SERVER}")
+                             f"[critics]\nadvisory = {json.dumps(sorted(all_critics()))}\n\n{SLOW_SERVER}{SEEDED}")
     assert (done.returncode, summary.get("status")) == (0, "finished"), done.stdout + done.stderr
     assert summary["texts"]["accepted"] > 0
     check_pinned_config(tmp_path / "runs", llama_server)
