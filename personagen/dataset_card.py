@@ -21,6 +21,7 @@ from personagen.hf_dataset import CARD_MARKER
 from personagen.label_quality import READERS, label_quality
 from personagen.runformat.folder import RunFolder
 from personagen.runformat.lines import read_json
+from personagen.summary import critic_acceptance
 
 SIZE_CATEGORIES = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
                    (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M")]
@@ -166,15 +167,15 @@ def critics_section(config: dict[str, Any], summary: dict[str, Any] | None) -> s
     if not summary:
         return "## Critics and acceptance\n\nThe run has no summary.json (it did not end cleanly)."
     advisory = set(config.get("advisory_critics") or [])
-    rows = [[name, c.get("passed", 0), c.get("rejected", 0), c.get("advised_against", 0), c.get("acceptance", "-"),
+    rows = [[name, c.get("passed", 0), c.get("rejected", 0), c.get("advised_against", 0), critic_acceptance(c),
              "advisory (recorded, not enforced)" if name in advisory else "enforced"]
             for name, c in sorted((summary.get("critics") or {}).items())]
     personas, texts = summary.get("personas") or {}, summary.get("texts") or {}
     lead = (f"Run status: {summary.get('status', '?')}. Personas accepted {personas.get('accepted', '?')} of "
             f"{personas.get('requested', '?')}; texts accepted {texts.get('accepted', '?')}, dropped "
-            f"{texts.get('dropped', '?')}. Acceptance is passed / (passed + rejected) over every verdict, "
-            "rewrites included; an advisory critic rejects nothing, what it would have rejected is counted as "
-            "advised against.")
+            f"{texts.get('dropped', '?')}. Acceptance is the share of a critic's verdicts that passed, rewrites "
+            "included; an advisory critic rejects nothing: what it would have rejected is counted as advised "
+            "against, and its acceptance is the share it did not advise against.")
     return "## Critics and acceptance\n\n" + lead + "\n\n" + table(
         ["critic", "passed", "rejected", "advised against", "acceptance", "role"], rows)
 

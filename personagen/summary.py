@@ -41,6 +41,14 @@ def count_call(usage: dict[str, float], call: LlmCallEvent) -> None:
     usage["latency_s"] += call.latency_s or 0.0
 
 
+def critic_acceptance(counts: dict[str, Any]) -> float:
+    """A critic's acceptance in summary.json: the share of its verdicts that passed. An advisory critic's failed
+    verdicts are advice (`advised_against`), so its acceptance is the share it did not advise against (the `rate`
+    of `personagen inspect --json`), not 0. Also read from an older summary.json's counts (the dataset card)."""
+    passed = counts.get("passed", 0)
+    return round(passed / max(1, passed + counts.get("rejected", 0) + counts.get("advised_against", 0)), 3)
+
+
 class RunTally:
     """Fed every event and every finished persona; produces summary.json.
 
@@ -56,6 +64,7 @@ class RunTally:
         self.personas: Counter[str] = Counter()
         self.texts: Counter[str] = Counter()
         self.critics: dict[str, Counter[str]] = defaultdict(Counter)
+        self.advisory: set[str] = set()  # critics whose verdicts were recorded, not enforced ([critics] advisory)
         self.agents: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         self.models: set[str] = set()
         self.tokens_total = 0
@@ -74,7 +83,10 @@ class RunTally:
         elif isinstance(e, VerdictEvent):
             verdict = e.data
             outcome = "passed" if verdict.passed else "advised_against" if verdict.advisory else "rejected"
-            self.critics[e.agent.removeprefix(CRITIC_PREFIX)][outcome] += 1
+            name = e.agent.removeprefix(CRITIC_PREFIX)
+            self.critics[name][outcome] += 1
+            if verdict.advisory:
+                self.advisory.add(name)
         elif isinstance(e, ErrorEvent) and e.agent.startswith(CRITIC_PREFIX):
             self.critics[e.agent.removeprefix(CRITIC_PREFIX)]["errors"] += 1
         elif isinstance(e, ResumeEvent):
@@ -138,8 +150,8 @@ class RunTally:
                       "lost_to_errors": self.lost},
             "error_share": round(self.error_share, 4), "model_errors": dict(self.error_kinds.most_common()),
             "critics": {name: {"passed": c["passed"], "rejected": c["rejected"], "errors": c["errors"],
-                               "advised_against": c["advised_against"],
-                               "acceptance": round(c["passed"] / max(1, c["passed"] + c["rejected"]), 3)}
+                               "advised_against": c["advised_against"], "advisory": name in self.advisory,
+                               "acceptance": critic_acceptance(c)}
                         for name, c in sorted(self.critics.items())},
             "agents": agents,
             "calls": int(calls), "tokens": int(tokens),

@@ -175,9 +175,10 @@ def summary_table(folder: str, s: dict[str, Any]) -> Table:
 
 def critic_outcome(c: dict[str, Any]) -> str:
     """One critic's verdicts in summary.json's counts. An advisory critic's failed verdicts are advice, not
-    rejections: its share is of the texts it advised against, and it rejected nothing."""
+    rejections: its share is of the texts it advised against, and it rejected nothing. (A summary.json written
+    before `advisory` was recorded: a critic that advised and rejected nothing.)"""
     advised = c.get("advised_against") or 0
-    if advised and not c["rejected"]:
+    if c.get("advisory", advised and not c["rejected"]):
         return f"advisory: {advised} of {advised + c['passed']} advised against, none rejected"
     also = f", {advised} advised against" if advised else ""
     return f"{c['passed']} passed, {c['rejected']} rejected{also} ({c['acceptance']:.0%})"

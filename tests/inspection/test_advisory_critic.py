@@ -66,11 +66,45 @@ def test_inspect_shows_the_advice_and_marks_its_reasons(advisory_run):
     assert not critics["language"]["advisory"] and critics["language"]["advised"] == 0
 
 
+def test_summary_json_says_the_critic_was_advisory_and_what_it_let_pass(advisory_run):
+    runs, summary, verdicts = advisory_run
+    mine = [v for v in verdicts if v["critic"] == ADVISORY]
+    passed = sum(v["passed"] for v in mine)
+    written = json.loads((runs / "a" / "summary.json").read_text())["critics"]
+    assert written == summary["critics"]
+    entry, language = written[ADVISORY], written["language"]
+    assert entry["advisory"] is True and entry["passed"] == passed and entry["advised_against"] == len(mine) - passed
+    assert 0 < entry["acceptance"] == round(passed / len(mine), 3) < 1  # the share it did not advise against
+    assert language["advisory"] is False and language["acceptance"] == 1.0
+    data = json.loads(runner.invoke(app, ["inspect", "a", "--json", "--runs-dir", str(runs)]).stdout)
+    rates = {c["critic"]: c["rate"] for c in data["critics"]}
+    assert round(rates[ADVISORY], 3) == entry["acceptance"] and rates["language"] == language["acceptance"]
+
+
 def test_the_dataset_card_counts_its_advice(advisory_run):
     runs, summary, verdicts = advisory_run
     advised = sum(not v["passed"] for v in verdicts if v["critic"] == ADVISORY)
     config = json.loads((runs / "a" / "config.json").read_text())
     card = critics_section(config, summary)
     passed = summary["critics"][ADVISORY]["passed"]
-    assert f"| {ADVISORY} | {passed} | 0 | {advised} | " in card and "advisory (recorded, not enforced) |" in card
+    acceptance = summary["critics"][ADVISORY]["acceptance"]
+    assert f"| {ADVISORY} | {passed} | 0 | {advised} | {acceptance} | advisory (recorded, not enforced) |" in card
     assert f"| language | {summary['critics']['language']['passed']} | 0 | 0 | 1.0 | enforced |" in card
+
+
+def test_a_summary_written_before_advisory_was_recorded_still_reads_as_advice(advisory_run):
+    """The previous version wrote an advisory critic without `advisory` and with acceptance passed / (passed +
+    rejected) = 0.0: the summary table and the dataset card still show its advice and the share it let pass."""
+    runs, summary, verdicts = advisory_run
+    old = json.loads(json.dumps(summary))
+    for c in old["critics"].values():
+        del c["advisory"]
+        c["acceptance"] = round(c["passed"] / max(1, c["passed"] + c["rejected"]), 3)
+    entry = old["critics"][ADVISORY]
+    advised, passed = entry["advised_against"], entry["passed"]
+    out = io.StringIO()
+    Console(file=out, width=200).print(summary_table("a", old))
+    assert cell(out.getvalue(), f"critic {ADVISORY}")[1] == (
+        f"advisory: {advised} of {advised + passed} advised against, none rejected")
+    card = critics_section(json.loads((runs / "a" / "config.json").read_text()), old)
+    assert f"| {ADVISORY} | {passed} | 0 | {advised} | {round(passed / (passed + advised), 3)} | " in card
