@@ -18,9 +18,10 @@ to any other credential. Every distinct credential received (Bearer value or api
 Misbehaviour knobs: --error-rate (HTTP 500), --rate-limit RPS (token bucket; HTTP 429 with Retry-After and
 retry-after-ms), --malformed-rate (JSON answers cut short), --timeout-rate (request hangs --hang seconds or
 until the client gives up), --ramble (every answer runs on until the output cap cuts it, finish_reason
-"length"). Answers depend only on the request's messages; the knobs use their own seeded RNG, in arrival order,
-except --malformed-rate: drawn per request (stub_faults.Draws), so a concurrent client gets the same malformed
-answers whatever the order its requests arrive in.
+"length"). Answers depend only on the request's messages; --error-rate, --timeout-rate and --malformed-rate are
+drawn per request with --seed (stub_faults.Draws: the n-th time a request's messages are asked), so a concurrent
+client gets the same errors, hangs and malformed answers whatever the order its requests arrive in, and a retry
+draws anew. (Only --rate-limit depends on timing: it is a token bucket.)
 Faults about one prompt or answer (--filter-rate, --faults: Azure's content filter, OpenAI's context overflow,
 OpenRouter's error in a 200, ...) hit the same prompts every time: stub_faults.py.
 
@@ -30,9 +31,9 @@ In Python: `with start_stub(latency=0.0) as (proc, base_url): ...`; options and 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
-import random
 import resource
 import sys
 import time
@@ -147,8 +148,7 @@ class StubServer:
     def __init__(self, opts: StubOptions) -> None:
         self.opts = opts
         self.stats = Stats()
-        self.chaos = random.Random(opts.seed)
-        self.draws = Draws(opts.seed)  # --malformed-rate: by request, whatever the arrival order
+        self.draws = Draws(opts.seed)  # --error-rate, --timeout-rate, --malformed-rate: by request, in any order
         self.bucket = TokenBucket(opts.rate_limit, opts.burst) if opts.rate_limit > 0 else None
         models = [m.strip() for m in opts.models.split(",") if m.strip()] or [MODEL]
         self.persona = make_personality(opts.personality, models, opts.require_key)
@@ -252,14 +252,20 @@ class StubServer:
         return response
 
     async def _chat(self, raw: bytes, reader: asyncio.StreamReader, headers: dict[str, str]) -> Response:
-        opts, roll = self.opts, self.chaos.random
+        opts, draws = self.opts, self.draws
         if self.bucket is not None and (wait := self.bucket.take()) > 0:
             retry = [
                 ("Retry-After", str(max(1, round(wait + 0.499)))),
                 ("retry-after-ms", str(int(wait * 1000) + 1)),
             ]
             return _json(429, _error("stub rate limit exceeded", "rate_limit_exceeded"), retry)
-        if opts.timeout_rate and roll() < opts.timeout_rate:
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = None
+        digest = "" if not (opts.timeout_rate or opts.error_rate) else (  # the key of the per-request draws
+            request_digest(body) if isinstance(body, dict) else hashlib.sha256(raw).hexdigest())
+        if opts.timeout_rate and draws.hit("timeout", digest, opts.timeout_rate):
             self.stats.hung += 1
             try:  # returns early when the client closes the connection
                 await asyncio.wait_for(reader.read(1), opts.hang)
@@ -271,11 +277,9 @@ class StubServer:
                 await asyncio.sleep(opts.latency)
         elif opts.latency > 0:
             await asyncio.sleep(opts.latency)
-        if opts.error_rate and roll() < opts.error_rate:
+        if opts.error_rate and draws.hit("error", digest, opts.error_rate):
             return _json(500, _error("stub injected server error", "server_error"))
-        try:
-            body = json.loads(raw)
-        except ValueError:
+        if body is None:
             return _json(400, _error("request body is not JSON", "invalid_request_error"))
         if not isinstance(body, dict):
             return _json(400, _error("request body is not a JSON object", "invalid_request_error"))

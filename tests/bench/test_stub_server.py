@@ -155,6 +155,34 @@ def test_malformed_answers_do_not_depend_on_arrival_order() -> None:
     assert any(firsts) and not all(firsts) and any(a != b for a, b in forward.values())
 
 
+def test_errors_and_hangs_do_not_depend_on_arrival_order() -> None:
+    """--error-rate and --timeout-rate are drawn per request with the seed, like the malformed answers: the same
+    requests in two orders get the same 500s and hangs; a request asked again (a retry) draws anew."""
+    prompts = [f"write text {i}" for i in range(12)]
+
+    def outcomes(order: list[str], seed: int = 3) -> dict[str, list[str]]:
+        seen: dict[str, list[str]] = {p: [] for p in prompts}
+        with start_stub(latency=0.0, error_rate=0.4, timeout_rate=0.25, hang=30, seed=seed) as (_proc, base_url):
+            client = openai.OpenAI(base_url=base_url, api_key="stub", max_retries=0, timeout=0.3)
+            for prompt in order:
+                try:
+                    client.chat.completions.create(model="stub", messages=[{"role": "user", "content": prompt}])
+                    seen[prompt].append("ok")
+                except openai.InternalServerError:
+                    seen[prompt].append("500")
+                except openai.APITimeoutError:
+                    seen[prompt].append("hung")
+            stats = fetch_stats(base_url)
+        assert stats["hung"] == sum(o.count("hung") for o in seen.values())
+        return seen
+
+    forward = outcomes(prompts + prompts)
+    assert forward == outcomes(list(reversed(prompts)) * 2)
+    firsts = {draws[0] for draws in forward.values()}
+    assert firsts == {"ok", "500", "hung"} and any(a != b for a, b in forward.values())
+    assert outcomes(prompts + prompts, seed=4) != forward  # the seed chooses them
+
+
 def test_timeout_rate_hangs_past_client_timeout() -> None:
     with start_stub(latency=0.0, timeout_rate=1.0, hang=30) as (_proc, base_url):
         client = openai.OpenAI(base_url=base_url, api_key="stub", max_retries=0, timeout=0.5)
