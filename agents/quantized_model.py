@@ -17,7 +17,12 @@ extended level fuses MatMulInteger+Cast+Mul into MatMulIntegerToFloat, which tak
 The key is the source file's content hash, the onnxruntime version, QUANTIZATION and the weights' integer type
 (`weight_form`): another of any of them makes (and caches) another file. The file is written in a temporary folder
 beside it and renamed into place (atomic: two processes quantising at once both write whole files, and a reader
-never sees a part). One-time cost here: ~6 s wall, ~3 s CPU. Needs the `onnx` package (onnxruntime.quantization
+never sees a part). Each process that uses the cached file refreshes its modification time (its "last used"),
+and removes the files of the same model it would not choose (another onnxruntime version, source or setting: one
+~23 MB file each) that no process has used for STALE_AFTER_S, and work folders a killed process left behind: the
+cache folder is shared by every install on the machine (venvs with other onnxruntime versions, CI), so a file
+another install still uses is kept (it refreshes its time), and one removed by mistake is only made again (~6 s).
+One-time cost here: ~6 s wall, ~3 s CPU. Needs the `onnx` package (onnxruntime.quantization
 reads and writes ONNX graphs with it): it is in the `critic`, `local` and `eval` extras.
 """
 
@@ -35,6 +40,7 @@ import re
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -61,6 +67,9 @@ ONNX_HINT = "pip install onnx (it is in the 'critic', 'local' and 'eval' extras)
 # quantize_dynamic logs this on the root logger for every model; its pre-processing (shape inference, ORT
 # optimisation) is what the folding above already does for these MatMuls
 PREPROCESSING_ADVICE = "Please consider to run pre-processing before quantization"
+STALE_AFTER_S = 14 * 24 * 3600  # a quantised file of the same model no process used for this long is removed
+ABANDONED_AFTER_S = 3600  # a work folder this old was left by a killed process (quantising takes seconds)
+WORK_PREFIX = ".quantizing-"
 
 _made: dict[str, Path] = {}  # key -> quantised file, for this process (a test that moves the cache folder reuses it)
 _lock = threading.Lock()
@@ -104,15 +113,45 @@ def quantized_model(source: Path, name: str) -> Path:
         known = _made.get(key)
         if known is not None and known.is_file():
             return known
-        target = cache_subdir(CACHE_FOLDER) / f"{name}-{key}.onnx"
-        if not target.is_file():
+        folder = cache_subdir(CACHE_FOLDER)
+        target = folder / f"{name}-{key}.onnx"
+        if not used(target):
             try:
                 quantize(source, target)
             except OSError:  # the folder cannot be made or written in
                 target = Path(tempfile.mkdtemp(prefix="personagen-embedding-model-")) / target.name
                 quantize(source, target)
+        if target.parent == folder:  # not a private copy
+            remove_stale(target, name)
         _made[key] = target
         return target
+
+
+def used(target: Path) -> bool:
+    """Whether `target` is there; if so its modification time becomes now: when it was last used (remove_stale)."""
+    try:
+        os.utime(target)
+    except FileNotFoundError:
+        return False
+    except OSError:  # a cache folder this user cannot write in: the file is read as it is
+        return target.is_file()
+    return True
+
+
+def remove_stale(keep: Path, name: str) -> None:
+    """Remove the quantised files of model `name` other than `keep` that no process used for STALE_AFTER_S (see
+    the module doc), and the work folders of killed processes. Nothing that cannot be removed is an error."""
+    own = re.compile(re.escape(name) + r"-[0-9a-f]{16}\.onnx")
+    now = time.time()
+    for entry in keep.parent.iterdir():
+        try:
+            age = now - entry.stat().st_mtime
+            if entry != keep and own.fullmatch(entry.name) and age > STALE_AFTER_S:
+                entry.unlink()
+            elif entry.name.startswith(WORK_PREFIX) and age > ABANDONED_AFTER_S:
+                shutil.rmtree(entry)
+        except OSError:  # gone already (another process cleaned it), or not ours to remove
+            continue
 
 
 def quantize(source: Path, target: Path) -> None:
@@ -125,7 +164,7 @@ def quantize(source: Path, target: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".quantizing-", dir=target.parent))
+    work = Path(tempfile.mkdtemp(prefix=WORK_PREFIX, dir=target.parent))
     try:
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC  # folds Cast+Mul weights

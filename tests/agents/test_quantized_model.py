@@ -1,5 +1,6 @@
 """The default embedding model's quantised copy: made once per machine in the cache folder, reused, written
-atomically, keyed by what made it, and a clear message when `onnx` is missing."""
+atomically, keyed by what made it, the copies no process uses any more removed, and a clear message when `onnx`
+is missing."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -33,14 +35,14 @@ def machine_copy() -> Path:
 
 def test_a_later_process_reuses_the_cached_model(monkeypatch: pytest.MonkeyPatch) -> None:
     made = machine_copy()
-    stamp = made.stat().st_mtime_ns
+    inode = made.stat().st_ino
     monkeypatch.setattr(qm, "_made", {})  # as in a new process: only the file in the cache folder is known
 
     def no_quantising(source: Path, target: Path) -> None:
         raise AssertionError("quantised again")
 
     monkeypatch.setattr(qm, "quantize", no_quantising)
-    assert machine_copy() == made and made.stat().st_mtime_ns == stamp
+    assert machine_copy() == made and made.stat().st_ino == inode  # the same file, not written again
     embedder = SentenceEmbedder(threads=1)
     assert embedder.embed(["A calm and happy afternoon."]).shape == (1, 384)
 
@@ -65,6 +67,49 @@ def test_another_onnxruntime_makes_another_file_and_other_vector_stores(monkeypa
     assert qm.quantization_key(packaged_source().model_file) != before_key
     # run folders keep vectors per cache_id (curation/vectors.py): those of another model version are never read
     assert packaged_source().cache_id != before_id and "all-MiniLM-L6-v2-onnx-int8" not in before_id
+
+
+DAY = 24 * 3600
+
+
+def aged(path: Path, days: float) -> Path:
+    """`path` as if last used `days` ago."""
+    when = time.time() - days * DAY
+    os.utime(path, (when, when))
+    return path
+
+
+@pytest.mark.parametrize("made_here", [False, True], ids=["reused", "made"])
+def test_copies_of_the_model_no_process_uses_are_removed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        made_here: bool) -> None:
+    """Another onnxruntime version's copy unused for longer than STALE_AFTER_S is removed when a process uses (or
+    makes) its own; one another install used lately, another model's file and a work folder in use are kept."""
+    folder = tmp_path / qm.CACHE_FOLDER
+    folder.mkdir()
+    usual = machine_copy()
+    mine = folder / usual.name
+    if made_here:  # a new onnxruntime: its file is made now (a copy stands in for the 6 s of quantising)
+        monkeypatch.setattr(qm, "quantize", lambda source, target: shutil.copyfile(usual, target))
+    else:
+        aged(shutil.copyfile(usual, mine), 30)
+    name = usual.name.rsplit("-", 1)[0]
+    stale_days = qm.STALE_AFTER_S / DAY
+    unused = aged(shutil.copyfile(usual, folder / f"{name}-{'a' * 16}.onnx"), stale_days + 1)
+    lately = aged(shutil.copyfile(usual, folder / f"{name}-{'b' * 16}.onnx"), stale_days - 1)
+    other_model = aged(shutil.copyfile(usual, folder / f"other-model-{'c' * 16}.onnx"), 400)
+    killed = folder / f"{qm.WORK_PREFIX}dead"
+    killed.mkdir()
+    aged(shutil.copyfile(usual, killed / "folded.onnx"), 1)
+    aged(killed, 1)
+    working = folder / f"{qm.WORK_PREFIX}live"
+    working.mkdir()
+    monkeypatch.setenv("PERSONAGEN_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(qm, "_made", {})
+    assert qm.quantized_model(packaged_source().model_file, MINILM_ID) == mine
+    assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in (mine, lately, other_model, working))
+    assert not unused.exists() and not killed.exists()
+    assert time.time() - mine.stat().st_mtime < 60  # used now: no other process removes it
+    assert mine.read_bytes() == usual.read_bytes()
 
 
 def test_the_uint8_weights_of_a_cpu_without_vnni_give_the_same_vectors(tmp_path: Path,
