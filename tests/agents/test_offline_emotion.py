@@ -122,16 +122,22 @@ def test_the_shipped_head_reads_goemotions_dev_as_it_was_chosen_on(goemotions: P
     assert false_rejections == pytest.approx(chosen["false_rejections"], abs=0.005)
 
 
+def judge_with_a_new_reader(*texts: tuple[str, str]) -> list:
+    """`judge` with the critic's reader made anew (under the test's missing packages) and dropped afterwards, so
+    neither a reader made before nor the failed one leaks into other tests."""
+    emotion_reader.cache_clear()
+    try:
+        return judge(*texts)
+    finally:
+        emotion_reader.cache_clear()
+
+
 def test_missing_onnx_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     """The default model is quantised on first use with the onnx package: without it the critic steps aside and
     says so."""
     monkeypatch.setitem(sys.modules, "onnx", None)  # importlib.util.find_spec("onnx") is None, as when not installed
     monkeypatch.setattr(sentence_embedder, "_shared", {})  # as in a new process: no embedder made yet
-    emotion_reader.cache_clear()
-    try:
-        (verdict,) = judge(("joy", "What a wonderful morning with my family!"))
-    finally:
-        emotion_reader.cache_clear()
+    (verdict,) = judge_with_a_new_reader(("joy", "What a wonderful morning with my family!"))
     assert verdict.passed
     assert verdict.reasons[0] == (
         "not judged: the offline emotion classifier is unavailable: the default embedding model is quantised on "
@@ -141,11 +147,7 @@ def test_missing_onnx_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_missing_packages_mean_not_judged_never_a_crash(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "onnxruntime", None)  # `import onnxruntime` raises ImportError
-    emotion_reader.cache_clear()
-    try:
-        (verdict,) = judge(("joy", "They cancelled my flight again. Unbelievable."))
-    finally:
-        emotion_reader.cache_clear()
+    (verdict,) = judge_with_a_new_reader(("joy", "They cancelled my flight again. Unbelievable."))
     assert verdict.passed
     assert verdict.reasons[0].startswith("not judged: the offline emotion classifier needs onnxruntime")
     assert "pip install 'personagen[critic]'" in verdict.reasons[0]
