@@ -43,7 +43,7 @@ from personagen.graph.runner import (
     shard_indices,
     stage_list,
 )
-from personagen.heap import release_freed
+from personagen.heap import pin_mmap_threshold, release_freed
 from personagen.personas.emotions import resolve_emotions
 from personagen.personas.locale import load_locale
 from personagen.personas.scenario_slots import SlotPlan, check_weights
@@ -192,6 +192,7 @@ def execute(settings: Settings, runs_dir: Path, run_id: str | None = None, obser
     cost cap (personagen/scale/ledger.py).
     """
     check_no_running_loop()
+    pin_mmap_threshold()  # large blocks freed during the run go back to the OS, not into a growing heap (heap.py)
     observer = observer or SilentObserver()
     if resume:
         RunFolder.existing(runs_dir, run_id or "").check_not_running()
