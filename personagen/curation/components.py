@@ -1,7 +1,7 @@
 """Which texts curation keeps: one per connected component of the duplicate graph, the earliest.
 
 Input: the corpus rows mapped to distinct texts (`row_of`, from the exact pass), the lexical and semantic edges
-between distinct texts, and what is needed to describe a removal (shingle sets, vectors). Output: one `Removal`
+between distinct texts, and what is needed to describe a removal (shingle table, vectors). Output: one `Removal`
 per record that is set aside, naming the record it duplicates (the kept one of its component), how the two match
 and how similar they are. The graph is a networkx Graph over distinct texts; its connected components are the
 duplicate groups. Nothing here reads or writes files.
@@ -14,7 +14,8 @@ from typing import Any
 
 import networkx as nx
 
-from personagen.curation.corpus import Corpus, jaccard
+from personagen.curation.corpus import Corpus
+from personagen.curation.shingletable import ShingleTable
 from personagen.curation.vectors import Vectors
 
 
@@ -65,7 +66,7 @@ def kept_row_of(graph: nx.Graph) -> dict[int, int]:
 
 
 def removals(corpus: Corpus, row_of: list[int], firsts: list[int], graph: nx.Graph,
-             shingle_sets: list[set[str]], vectors: Vectors | None, thresholds: Thresholds) -> list[Removal]:
+             shingles: ShingleTable, vectors: Vectors | None, thresholds: Thresholds) -> list[Removal]:
     """Every record that is not the earliest of its duplicate group (exact copies included)."""
     kept_row = kept_row_of(graph)
     group_sizes = group_record_counts(row_of, kept_row)
@@ -76,9 +77,9 @@ def removals(corpus: Corpus, row_of: list[int], firsts: list[int], graph: nx.Gra
         if keep == index:
             continue
         cosine = None if vectors is None else min(1.0, float(vectors[row] @ vectors[keep_row]))
-        lexical = 1.0 if row == keep_row else jaccard(shingle_sets[row], shingle_sets[keep_row])
+        lexical = 1.0 if row == keep_row else shingles.jaccard(row, keep_row)
         match = match_kind(row == keep_row, lexical, cosine, thresholds)
-        via = None if match != "chain" else corpus.ids[firsts[closest(graph, row, vectors, shingle_sets)]]
+        via = None if match != "chain" else corpus.ids[firsts[closest(graph, row, vectors, shingles)]]
         out.append(Removal(id=corpus.ids[index], duplicate_of=corpus.ids[keep], match=match,
                            similarity=None if cosine is None else round(cosine, 4), jaccard=round(lexical, 4),
                            emotion=corpus.emotions[index], duplicate_emotion=corpus.emotions[keep],
@@ -97,12 +98,12 @@ def match_kind(same_text: bool, lexical: float, cosine: float | None, thresholds
     return "chain"
 
 
-def closest(graph: nx.Graph, row: int, vectors: Vectors | None, shingle_sets: list[set[str]]) -> int:
+def closest(graph: nx.Graph, row: int, vectors: Vectors | None, shingles: ShingleTable) -> int:
     """The neighbour of `row` in the graph it is most similar to (cosine, else Jaccard)."""
     def score(other: int) -> float:
         if vectors is not None:
             return float(vectors[row] @ vectors[other])
-        return jaccard(shingle_sets[row], shingle_sets[other])
+        return shingles.jaccard(row, other)
 
     return max(sorted(graph.neighbors(row)), key=score)
 

@@ -117,7 +117,3 @@ def shingles(normalised: str, language: str = "en", size: int = 3) -> set[str]:
     if len(units) < size:
         return {joiner.join(units)}
     return {joiner.join(units[i : i + size]) for i in range(len(units) - size + 1)}
-
-
-def jaccard(a: set[str], b: set[str]) -> float:
-    return len(a & b) / len(a | b) if a or b else 1.0

@@ -27,6 +27,7 @@ import numpy as np
 from personagen.curation import COSINE, JACCARD, NEIGHBOURS, components, lexical
 from personagen.curation import edges as edge_log
 from personagen.curation.corpus import UNSPACED_LANGUAGES, Corpus, load_corpus, normalise, shingles
+from personagen.curation.shingletable import ShingleTable
 from personagen.curation.store import write_curation
 from personagen.curation.vectors import StoredRows, Vectors, VectorStore, text_key
 from personagen.errors import InputError
@@ -84,11 +85,11 @@ def curate_corpus(corpus: Corpus, options: CurationOptions, progress: Phases = n
     row_of, firsts = lexical.unique_texts(normalised)
     clock.lap("exact")
     distinct_texts = [corpus.texts[i] for i in firsts]
-    shingle_sets = [shingles(normalised[i], corpus.language) for i in firsts]
+    table = ShingleTable.of(shingles(normalised[i], corpus.language) for i in firsts)
     norms = [edge_log.norm_key(normalised[i]) for i in firsts]
     del normalised
-    edges = lexical.minhash_edges(shingle_sets, options.jaccard, options.neighbours,
-                                  progress("lexical pass (MinHash)", len(shingle_sets)))
+    edges = lexical.minhash_edges(table, options.jaccard, options.neighbours,
+                                  progress("lexical pass (MinHash)", len(table)))
     clock.lap("lexical")
     embedder = make_embedder(options) if options.semantic else None
     vectors, embedded, reused, semantic_note = None, 0, 0, semantic_skip_reason(corpus, embedder)
@@ -103,7 +104,7 @@ def curate_corpus(corpus: Corpus, options: CurationOptions, progress: Phases = n
         clock.lap("neighbours")
     graph = components.duplicate_graph(edges)
     thresholds = components.Thresholds(cosine=options.cosine, jaccard=options.jaccard)
-    removals = components.removals(corpus, row_of, firsts, graph, shingle_sets, vectors, thresholds)
+    removals = components.removals(corpus, row_of, firsts, graph, table, vectors, thresholds)
     clock.lap("components")
     model = None if semantic_note else str(getattr(embedder, "model_id", type(embedder).__name__))
     summary = summarise(corpus, removals, len(firsts), options, semantic_note, model)

@@ -3,7 +3,8 @@
 `unique_texts`: the exact pass. Input: normalised texts in generation order. Output: for each text the row of
 its first copy among the distinct normalised texts (later passes work on distinct texts only).
 
-`minhash_edges`: the lexical pass over distinct texts. Input: their shingle sets (word trigrams). Output: edges
+`minhash_edges`: the lexical pass over distinct texts. Input: their shingle sets (word trigrams) as hashes
+(curation/shingletable.py). Output: edges
 (earlier row, later row, Jaccard similarity) between texts whose shingle sets overlap at least `threshold`.
 MinHash signatures: datasketch's legacy scheme (128 permutations; its parameters in curation/minhash.py, without
 datasketch), in numpy for many texts at once. Candidate
@@ -19,12 +20,12 @@ earlier texts).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
 from personagen.curation import minhash
-from personagen.curation.corpus import jaccard
+from personagen.curation.shingletable import ShingleTable
 
 Tick = Callable[[int], None]  # called with the number of items just done
 Edge = tuple[int, int, float]  # (earlier row, later row, similarity)
@@ -34,7 +35,7 @@ LSH_WEIGHTS = (0.3, 0.7)  # datasketch's (false positive, false negative) weight
 MAX_CANDIDATES = 64  # per text and band bucket: a bucket of thousands of template texts stays linear
 MERSENNE, MAX_HASH = np.uint64((1 << 61) - 1), np.uint64((1 << 32) - 1)  # datasketch's legacy scheme
 EMPTY = (1 << 32) - 1  # the signature of an empty set (datasketch's initial hash values)
-CHUNK_SHINGLES = 65536  # shingles per numpy product: 64 MB of uint64 at 128 permutations
+CHUNK_SHINGLES = 16384  # shingles per numpy product: 16 MB of uint64 at 128 permutations, two at a time
 
 
 def unique_texts(normalised: list[str]) -> tuple[list[int], list[int]]:
@@ -51,23 +52,20 @@ def unique_texts(normalised: list[str]) -> tuple[list[int], list[int]]:
     return row_of, firsts
 
 
-def signatures(shingle_sets: list[set[str]], tick: Tick | None = None) -> np.ndarray:
-    """MinHash signatures (n, NUM_PERM) uint32 of the shingle sets: datasketch's "legacy" scheme (its SHA-1 32-bit
-    shingle hash, permutations (a * h + b) mod (2^61 - 1), seed 1: deterministic), computed for many texts at once:
-    per chunk of texts, each distinct shingle is permuted once (one numpy product, the modulo as the Mersenne
-    reduction), then each text takes the minimum over its shingles' rows. The values are those of datasketch's
-    `MinHash(num_perm=128, seed=1, scheme="legacy")` (a test checks it), without a MinHash object per text."""
+def signatures(table: ShingleTable, tick: Tick | None = None) -> np.ndarray:
+    """MinHash signatures (n, NUM_PERM) uint32 of the table's rows: datasketch's "legacy" scheme (its SHA-1 32-bit
+    shingle hash, the low half of the table's hashes; permutations (a * h + b) mod (2^61 - 1), seed 1:
+    deterministic), computed for many texts at once: per chunk of texts, each distinct shingle is permuted once
+    (one numpy product, the modulo as the Mersenne reduction), then each text takes the minimum over its shingles'
+    rows. The values are those of datasketch's `MinHash(num_perm=128, seed=1, scheme="legacy")` (a test checks
+    it), without a MinHash object per text."""
     a, b = minhash.permutations(NUM_PERM, seed=1)
-    out = np.full((len(shingle_sets), NUM_PERM), EMPTY, dtype=np.uint32)
-    hashes: dict[str, int] = {}
-    for start, stop in chunks([len(s) for s in shingle_sets], CHUNK_SHINGLES):
-        ids: dict[str, int] = {}
-        members = [ids.setdefault(g, len(ids)) for sh in shingle_sets[start:stop] for g in sh]
-        if members:
-            hv = np.fromiter((hashes.get(g) or hashes.setdefault(g, minhash.shingle_hash(g.encode("utf-8")))
-                              for g in ids), dtype=np.uint64, count=len(ids))
-            counts = np.fromiter((len(sh) for sh in shingle_sets[start:stop]), dtype=np.int64, count=stop - start)
-            out[start:stop] = minima(permute(hv, a, b), np.asarray(members), counts)
+    out = np.full((len(table), NUM_PERM), EMPTY, dtype=np.uint32)
+    for start, stop in chunks(table.sizes, CHUNK_SHINGLES):
+        hashes = table.hashes[table.offsets[start] : table.offsets[stop]]
+        if len(hashes):
+            distinct, members = np.unique(hashes & MAX_HASH, return_inverse=True)
+            out[start:stop] = minima(permute(distinct, a, b), members.ravel(), table.sizes[start:stop])
         if tick:
             tick(stop - start)
     return out
@@ -89,14 +87,19 @@ def minima(table: np.ndarray, members: np.ndarray, counts: np.ndarray) -> np.nda
 def permute(hv: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """((a * h + b) mod (2^61 - 1)) & (2^32 - 1) for every hash h and permutation (a, b), as uint32 (rows: hashes).
     The product wraps at 2^64 as datasketch's uint64 arithmetic does; the modulo is the Mersenne reduction
-    (x & p) + (x >> 61), less p once if needed: exact for any uint64, and no 64-bit division."""
-    x = hv[:, None] * a + b
-    x = (x & MERSENNE) + (x >> np.uint64(61))
-    x -= MERSENNE * (x >= MERSENNE)
+    (x & p) + (x >> 61), less p once if needed: exact for any uint64, and no 64-bit division. In place: two
+    (hashes, NUM_PERM) uint64 arrays at a time."""
+    x = hv[:, None] * a
+    x += b
+    high = x >> np.uint64(61)
+    x &= MERSENNE
+    x += high
+    np.subtract(x, MERSENNE, out=x, where=x >= MERSENNE)
+    del high
     return (x & MAX_HASH).astype(np.uint32)
 
 
-def chunks(sizes: list[int], budget: int) -> Iterator[tuple[int, int]]:
+def chunks(sizes: Sequence[int] | np.ndarray, budget: int) -> Iterator[tuple[int, int]]:
     """(start, stop) ranges of consecutive items whose sizes sum to at most `budget` (an item larger: alone)."""
     start, size = 0, 0
     for i, n in enumerate(sizes):
@@ -132,17 +135,18 @@ def candidate_pairs(sigs: np.ndarray, bands: int, rows: int, eligible: np.ndarra
     return pairs
 
 
-def minhash_edges(shingle_sets: list[set[str]], threshold: float, neighbours: int,
-                  tick: Tick | None = None) -> list[Edge]:
+def minhash_edges(table: ShingleTable, threshold: float, neighbours: int, tick: Tick | None = None) -> list[Edge]:
     """Edges between texts whose shingle sets have Jaccard similarity >= threshold (see the module doc)."""
-    sigs = signatures(shingle_sets, tick)
+    sigs = signatures(table, tick)
     bands, rows = band_shape(threshold)
-    eligible = np.array([len(s) > 1 for s in shingle_sets], dtype=bool)  # one shingle: equal only when equal
+    eligible = table.sizes > 1  # one shingle: equal only when equal (the exact pass)
+    pairs = np.array(list(candidate_pairs(sigs, bands, rows, eligible)), dtype=np.int64).reshape(-1, 2)
+    del sigs
+    similarity = table.jaccards(pairs[:, 0], pairs[:, 1])
     best: dict[int, list[tuple[float, int]]] = {}
-    for earlier, later in candidate_pairs(sigs, bands, rows, eligible):
-        similarity = jaccard(shingle_sets[earlier], shingle_sets[later])
-        if similarity >= threshold:
-            best.setdefault(later, []).append((similarity, earlier))
+    for (earlier, later), s in zip(pairs[similarity >= threshold].tolist(),
+                                   similarity[similarity >= threshold].tolist(), strict=True):
+        best.setdefault(later, []).append((s, earlier))
     edges: list[Edge] = []
     for later in sorted(best):
         ranked = sorted(best[later], key=lambda p: (-p[0], p[1]))[:neighbours]

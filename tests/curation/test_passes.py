@@ -10,6 +10,7 @@ from personagen.curation.corpus import Corpus, generation_order, normalise, shin
 from personagen.curation.engine import CurationError, CurationOptions, curate_corpus
 from personagen.curation.lexical import minhash_edges, unique_texts
 from personagen.curation.neighbours import earlier_edges
+from personagen.curation.shingletable import ShingleTable
 
 
 class FakeEmbedder:
@@ -46,7 +47,7 @@ def test_shingles_are_word_trigrams_or_characters_for_japanese():
 def test_minhash_links_texts_sharing_most_trigrams_and_only_them():
     base = "after months of waiting i finally got the keys to our first flat today"
     texts = [base, base + " honestly", "a completely different sentence about the weather and the sea", base]
-    edges = minhash_edges([shingles(normalise(t)) for t in texts], threshold=0.8, neighbours=5)
+    edges = minhash_edges(ShingleTable.of(shingles(normalise(t)) for t in texts), threshold=0.8, neighbours=5)
     assert {(i, j) for i, j, _ in edges} == {(0, 1), (0, 3), (1, 3)}
     assert all(s >= 0.8 for *_, s in edges)
 

@@ -10,6 +10,7 @@ import pytest
 
 from personagen.curation import lexical, minhash
 from personagen.curation.corpus import normalise, shingles
+from personagen.curation.shingletable import ShingleTable
 
 datasketch = pytest.importorskip("datasketch", reason="the reference implementation comes with the dev extra")
 
@@ -27,7 +28,7 @@ def test_signatures_equal_datasketchs_minhash_of_each_set(monkeypatch) -> None:
     sets = [shingles(normalise(t), "en") for t in texts] + [set(), {"one shingle"}]
     monkeypatch.setattr(lexical, "CHUNK_SHINGLES", 700)  # many chunks, texts of every size in them
     ticks: list[int] = []
-    found = lexical.signatures(sets, ticks.append)
+    found = lexical.signatures(ShingleTable.of(sets), ticks.append)
     assert found.dtype == np.uint32 and found.shape == (len(sets), lexical.NUM_PERM) and sum(ticks) == len(sets)
     assert all(np.array_equal(found[i], one_by_one(s)) for i, s in enumerate(sets))
 
@@ -44,5 +45,5 @@ def test_permutations_and_band_shapes_are_datasketchs() -> None:
 def test_near_copies_become_edges_and_strangers_do_not() -> None:
     base = "i finally got the keys to our first flat today and i cannot stop smiling"
     texts = [base, base + " at all", "the bus left without me again and i am fuming about it all day"]
-    edges = lexical.minhash_edges([shingles(t, "en") for t in texts], 0.8, 10)
+    edges = lexical.minhash_edges(ShingleTable.of(shingles(t, "en") for t in texts), 0.8, 10)
     assert [(a, b) for a, b, _ in edges] == [(0, 1)] and edges[0][2] >= 0.8
