@@ -11,8 +11,9 @@ datasketch), in numpy for many texts at once. Candidate
 pairs come from locality-sensitive hashing on them: the signature is cut into `b` bands of `r` values
 (datasketch's choice for a threshold LSH_MARGIN lower than asked, weighted against misses: LSH is probabilistic
 and pairs just above the threshold are otherwise missed now and then), and texts that agree on a whole band are
-candidates. Banding is done with numpy over one (n, 128) uint32 matrix: 51 MB at 100,000 texts, where an index
-of Python objects per band took 8 times more.
+candidates. Banding is done with numpy over one (n, bands) uint64 matrix of band keys, made a chunk of signatures
+at a time: ~7 MB at 100,000 texts (the whole (n, 128) uint32 signature matrix was 51 MB, an index of Python
+objects per band 8 times more).
 A candidate becomes an edge only when its exact Jaccard similarity reaches the threshold; a text is compared with
 at most MAX_CANDIDATES earlier texts per band bucket and keeps at most `neighbours` edges (its most similar
 earlier texts).
@@ -53,22 +54,42 @@ def unique_texts(normalised: list[str]) -> tuple[list[int], list[int]]:
 
 
 def signatures(table: ShingleTable, tick: Tick | None = None) -> np.ndarray:
-    """MinHash signatures (n, NUM_PERM) uint32 of the table's rows: datasketch's "legacy" scheme (its SHA-1 32-bit
-    shingle hash, the low half of the table's hashes; permutations (a * h + b) mod (2^61 - 1), seed 1:
-    deterministic), computed for many texts at once: per chunk of texts, each distinct shingle is permuted once
-    (one numpy product, the modulo as the Mersenne reduction), then each text takes the minimum over its shingles'
-    rows. The values are those of datasketch's `MinHash(num_perm=128, seed=1, scheme="legacy")` (a test checks
-    it), without a MinHash object per text."""
-    a, b = minhash.permutations(NUM_PERM, seed=1)
+    """MinHash signatures (n, NUM_PERM) uint32 of the table's rows (`signature_chunks`, put together)."""
     out = np.full((len(table), NUM_PERM), EMPTY, dtype=np.uint32)
+    for start, stop, chunk in signature_chunks(table, tick):
+        out[start:stop] = chunk
+    return out
+
+
+def signature_chunks(table: ShingleTable, tick: Tick | None = None) -> Iterator[tuple[int, int, np.ndarray]]:
+    """(start, stop, MinHash signatures of rows [start, stop), (stop - start, NUM_PERM) uint32): datasketch's
+    "legacy" scheme (its SHA-1 32-bit shingle hash, the low half of the table's hashes; permutations
+    (a * h + b) mod (2^61 - 1), seed 1: deterministic), computed for many texts at once: per chunk of texts, each
+    distinct shingle is permuted once (one numpy product, the modulo as the Mersenne reduction), then each text
+    takes the minimum over its shingles' rows. The values are those of datasketch's
+    `MinHash(num_perm=128, seed=1, scheme="legacy")` (a test checks it), without a MinHash object per text."""
+    a, b = minhash.permutations(NUM_PERM, seed=1)
     for start, stop in chunks(table.sizes, CHUNK_SHINGLES):
         hashes = table.hashes[table.offsets[start] : table.offsets[stop]]
+        chunk = np.full((stop - start, NUM_PERM), EMPTY, dtype=np.uint32)
         if len(hashes):
             distinct, members = np.unique(hashes & MAX_HASH, return_inverse=True)
-            out[start:stop] = minima(permute(distinct, a, b), members.ravel(), table.sizes[start:stop])
+            chunk = minima(permute(distinct, a, b), members.ravel(), table.sizes[start:stop])
+        yield start, stop, chunk
         if tick:
             tick(stop - start)
-    return out
+
+
+def band_keys(table: ShingleTable, bands: int, rows: int, tick: Tick | None = None) -> np.ndarray:
+    """(n, bands) uint64: each band of `rows` signature values hashed to one key (texts that agree on a band have
+    the same key; a collision only adds a candidate, which the exact Jaccard then rejects). 8 bytes a band where
+    the whole signature took 512 a text."""
+    multipliers = np.random.default_rng(0).integers(1, 2**63, size=rows, dtype=np.uint64) | np.uint64(1)
+    keys = np.zeros((len(table), bands), dtype=np.uint64)
+    for start, stop, chunk in signature_chunks(table, tick):
+        banded = chunk[:, : bands * rows].reshape(stop - start, bands, rows).astype(np.uint64)
+        keys[start:stop] = (banded * multipliers).sum(axis=2)
+    return keys
 
 
 def minima(table: np.ndarray, members: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -116,15 +137,14 @@ def band_shape(threshold: float) -> tuple[int, int]:
     return minhash.band_shape(max(0.05, threshold - LSH_MARGIN), NUM_PERM, LSH_WEIGHTS)
 
 
-def candidate_pairs(sigs: np.ndarray, bands: int, rows: int, eligible: np.ndarray) -> set[tuple[int, int]]:
-    """(earlier, later) pairs of eligible texts that agree on at least one whole band."""
-    multipliers = np.random.default_rng(0).integers(1, 2**63, size=rows, dtype=np.uint64) | np.uint64(1)
+def candidate_pairs(keys: np.ndarray, eligible: np.ndarray) -> set[tuple[int, int]]:
+    """(earlier, later) pairs of eligible texts that agree on at least one whole band (`band_keys`)."""
     index = np.flatnonzero(eligible)
     pairs: set[tuple[int, int]] = set()
-    for band in range(bands):
-        keys = (sigs[index, band * rows : (band + 1) * rows].astype(np.uint64) * multipliers).sum(axis=1)
-        order = np.argsort(keys, kind="stable")  # within a bucket, members stay in generation order
-        sorted_keys = keys[order]
+    for band in range(keys.shape[1]):
+        band_key = keys[index, band]
+        order = np.argsort(band_key, kind="stable")  # within a bucket, members stay in generation order
+        sorted_keys = band_key[order]
         starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
         sizes = np.diff(np.r_[starts, len(order)])
         for start, size in zip(starts[sizes > 1], sizes[sizes > 1], strict=True):
@@ -137,11 +157,10 @@ def candidate_pairs(sigs: np.ndarray, bands: int, rows: int, eligible: np.ndarra
 
 def minhash_edges(table: ShingleTable, threshold: float, neighbours: int, tick: Tick | None = None) -> list[Edge]:
     """Edges between texts whose shingle sets have Jaccard similarity >= threshold (see the module doc)."""
-    sigs = signatures(table, tick)
-    bands, rows = band_shape(threshold)
+    keys = band_keys(table, *band_shape(threshold), tick)
     eligible = table.sizes > 1  # one shingle: equal only when equal (the exact pass)
-    pairs = np.array(list(candidate_pairs(sigs, bands, rows, eligible)), dtype=np.int64).reshape(-1, 2)
-    del sigs
+    pairs = np.array(list(candidate_pairs(keys, eligible)), dtype=np.int64).reshape(-1, 2)
+    del keys
     similarity = table.jaccards(pairs[:, 0], pairs[:, 1])
     best: dict[int, list[tuple[float, int]]] = {}
     for (earlier, later), s in zip(pairs[similarity >= threshold].tolist(),

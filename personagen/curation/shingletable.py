@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-PAIR_CHUNK = 65536  # pairs compared at once by `jaccards`
+PAIR_CHUNK = 8192  # pairs compared at once by `jaccards` (~10 MB of arrays for pairs of 20-shingle texts)
 BUILD_CHUNK = 65536  # hashes gathered in a Python list before they become an array
 
 
