@@ -36,7 +36,7 @@ LSH_WEIGHTS = (0.3, 0.7)  # datasketch's (false positive, false negative) weight
 MAX_CANDIDATES = 64  # per text and band bucket: a bucket of thousands of template texts stays linear
 MERSENNE, MAX_HASH = np.uint64((1 << 61) - 1), np.uint64((1 << 32) - 1)  # datasketch's legacy scheme
 EMPTY = (1 << 32) - 1  # the signature of an empty set (datasketch's initial hash values)
-CHUNK_SHINGLES = 16384  # shingles per numpy product: 16 MB of uint64 at 128 permutations, two at a time
+CHUNK_SHINGLES = 4096  # shingles per numpy product: 4 MB of uint64 at 128 permutations, two at a time
 
 
 def unique_texts(normalised: list[str]) -> tuple[list[int], list[int]]:

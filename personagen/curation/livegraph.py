@@ -31,10 +31,6 @@ from personagen.curation.vectors import VectorStore, text_key
 from personagen.runformat.lines import iter_jsonl
 
 BATCH = 256  # new distinct texts linked at once: each batch reads every earlier vector once
-# earlier vectors read and multiplied at once: a batch's transient memory is ~5 KB per column (the vectors read,
-# twice, and the BATCH x columns product), so neighbours.COL_BLOCK (8,192) made the run's RSS high-water grow
-# ~5.9 KB per text up to 8,192 texts (measured: 1,500 default personas on the stub, 12 KB a persona)
-COLUMNS = 1024
 
 
 class LiveGraph:
@@ -103,8 +99,7 @@ class LiveGraph:
         start = len(self.rows)
         self.rows.extend(rows.tolist())
         with one_blas_thread():
-            edges = earlier_edges(self.read, start, len(self.rows), self.cosine, self.neighbours,
-                                  col_block=COLUMNS)
+            edges = earlier_edges(self.read, start, len(self.rows), self.cosine, self.neighbours)
         if not self.log.append(start, [text_key(t) for t in texts], norms, edges, (self.next or 0) - 1):
             self.next = None  # the file was changed by another writer: leave the rest to the curation
         self.edges += len(edges)

@@ -1,6 +1,6 @@
 """The live neighbour graph's memory per batch does not grow with the texts before it: it reads the earlier
-vectors `livegraph.COLUMNS` at a time (with neighbours.COL_BLOCK, 8,192, a run's RSS high-water grew ~5.9 KB per
-text up to 8,192 texts). numpy reports its buffers to tracemalloc, so the traced peak of one batch is its
+vectors neighbours.COL_BLOCK at a time (with 8,192 columns a run's RSS high-water grew ~5.9 KB per text up to 8,192
+texts). numpy reports its buffers to tracemalloc, so the traced peak of one batch is its
 transient memory."""
 
 from __future__ import annotations
