@@ -17,7 +17,7 @@ from collections.abc import Iterable
 import numpy as np
 
 PAIR_CHUNK = 8192  # pairs compared at once by `jaccards` (~10 MB of arrays for pairs of 20-shingle texts)
-BUILD_CHUNK = 65536  # hashes gathered in a Python list before they become an array
+BUILD_CHUNK = 8192  # shingles gathered in a Python list before they are hashed into an array
 
 
 def shingle_hash64(shingle: str) -> int:
