@@ -10,7 +10,7 @@ what is left after a run's last model call: the texts first go through a run's l
 neighbour edges found; with `--cache DIR` its vectors are copied in first, so only the edges are computed), then
 the timed part closes the worker and curates. `load` is the load average at the end (the machine is shared).
 
-    .venv/bin/python bench/bench_curation.py --sizes 10000 100000 [--stored [--cache DIR]]
+    .venv/bin/python bench/bench_curation.py --sizes 10000 100000 [--stored [--cache DIR]] [--no-semantic]
     .venv/bin/python bench/bench_curation.py --goemotions [--thresholds 0.9 0.93 0.95 0.97]
 """
 
@@ -146,11 +146,12 @@ def fresh_copy(cache: Path | None) -> Path:
     return folder
 
 
-def measure(n: int, dup_share: float, cache: Path | None, stored: bool = False) -> dict:
+def measure(n: int, dup_share: float, cache: Path | None, stored: bool = False, semantic: bool = True) -> dict:
     """Curate n synthetic texts in this process; timings, peak RSS and how many planted variants were found.
     `stored`: the texts go through the live embedding first (as a run's do while it generates: vectors stored,
     neighbour graph grown; with `cache`, its vectors are copied in first, so only the graph is computed), so the
-    wall time is what is left after the last model call: closing the worker, then the curation."""
+    wall time is what is left after the last model call: closing the worker, then the curation. `semantic` False:
+    the exact and lexical passes and the components only (no model is loaded)."""
     from personagen.curation.corpus import Corpus
     from personagen.curation.engine import CurationOptions, curate_corpus
 
@@ -158,7 +159,7 @@ def measure(n: int, dup_share: float, cache: Path | None, stored: bool = False) 
     emotions = ["joy", "anger", "sadness", "fear", "love", "surprise"]
     corpus = Corpus(ids=[str(i) for i in range(n)], texts=texts, emotions=[emotions[i % 6] for i in range(n)])
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    options, during, live = CurationOptions(cache_dir=cache), None, None
+    options, during, live = CurationOptions(cache_dir=cache, semantic=semantic), None, None
     if stored:
         folder = fresh_copy(cache)
         live, during = prefill(texts, folder)
@@ -246,6 +247,8 @@ def main() -> None:
                    help="feed the texts to a run's live embedding first (vectors stored, neighbours found, as a run "
                         "does while generating; with --cache, its vectors copied in first): the wall time is then "
                         "what is left after the last model call")
+    p.add_argument("--no-semantic", action="store_true",
+                   help="the exact and lexical passes and the components only: their time and memory, no model")
     p.add_argument("--goemotions", action="store_true", help="measure false positives on GoEmotions instead")
     p.add_argument("--thresholds", type=float, nargs="+", default=[0.9, 0.92, 0.93, 0.95, 0.97])
     p.add_argument("--jaccards", type=float, nargs="+", default=[0.6, 0.7, 0.8, 0.9])
@@ -253,7 +256,7 @@ def main() -> None:
     p.add_argument("--json-out", type=Path)
     args = p.parse_args()
     if args.child:
-        print(json.dumps(measure(args.child, args.dup_share, args.cache, args.stored)))
+        print(json.dumps(measure(args.child, args.dup_share, args.cache, args.stored, not args.no_semantic)))
         return
     if args.goemotions:
         results = false_positives(args.thresholds, args.jaccards)
@@ -263,6 +266,7 @@ def main() -> None:
             cmd = [sys.executable, __file__, "--child", str(n), "--dup-share", str(args.dup_share)]
             cmd += ["--cache", str(args.cache)] if args.cache else []
             cmd += ["--stored"] if args.stored else []
+            cmd += ["--no-semantic"] if args.no_semantic else []
             done = subprocess.run(cmd, capture_output=True, text=True, check=True)
             results.append(json.loads(done.stdout.strip().splitlines()[-1]))
             print(json.dumps(results[-1]), flush=True)
