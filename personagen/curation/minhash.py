@@ -4,7 +4,8 @@ core install plus numpy (the `local` extra of the README's first command).
 - `permutations`: the (a, b) pairs of datasketch's `MinHash(num_perm, seed, scheme="legacy")`: numpy's
   `RandomState(seed)` drawing a in [1, 2^61 - 1) then b in [0, 2^61 - 1) per permutation
   (datasketch/minhash.py `_init_permutations`, datasketch 2.0);
-- `shingle_hash`: datasketch's `sha1_hash32`, the first 4 bytes of SHA-1 read little-endian (datasketch/hashfunc.py);
+- the shingle hash, datasketch's `sha1_hash32` (the first 4 bytes of SHA-1 read little-endian,
+  datasketch/hashfunc.py), is the low half of the shingle table's 64-bit hashes (curation/shingletable.py);
 - `band_shape`: datasketch's `_optimal_param` (datasketch/lsh.py): the (bands, rows) with bands * rows <= num_perm
   that minimise the weighted false-positive and false-negative areas of the LSH S-curve around the threshold.
   datasketch integrates with scipy's adaptive quadrature; here Gauss-Legendre with enough nodes to be exact for
@@ -14,7 +15,6 @@ tests/curation/test_signatures.py checks all three against datasketch itself.
 
 from __future__ import annotations
 
-import hashlib
 from functools import cache
 
 import numpy as np
@@ -29,11 +29,6 @@ def permutations(num_perm: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
              for _ in range(num_perm)]
     a, b = np.array(pairs, dtype=np.uint64).T
     return a, b
-
-
-def shingle_hash(data: bytes) -> int:
-    """datasketch's sha1_hash32."""
-    return int.from_bytes(hashlib.sha1(data).digest()[:4], "little")
 
 
 @cache
