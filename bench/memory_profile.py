@@ -17,29 +17,23 @@ Linux with glibc only (mallinfo2: glibc >= 2.33).
 from __future__ import annotations
 
 import argparse
-import ctypes
 import json
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.stub_process import start_stub  # noqa: E402
-
-FIELDS = ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")
-
-
-class MallInfo2(ctypes.Structure):
-    _fields_ = [(name, ctypes.c_size_t) for name in FIELDS]  # glibc malloc/malloc.h `struct mallinfo2`
+from personagen.heap import heap_info  # noqa: E402
 
 
-def sample(mallinfo2: Any, personas: int) -> dict[str, float]:
-    info = mallinfo2()
+def sample(personas: int) -> dict[str, float]:
+    info = heap_info()
+    assert info is not None  # main() checked
     status = {k: int(v.split()[0]) / 1000 for k, _, v in (line.partition(":") for line in open("/proc/self/status"))
               if k in ("RssAnon", "RssFile", "VmHWM")}
     return {"t": time.time(), "personas": personas, **status, "heap_in_use": info.uordblks / 1e6,
@@ -57,8 +51,6 @@ def finished(runs: Path) -> int:
 
 
 def profile(n: int, flags: list[str]) -> tuple[list[dict[str, float]], int]:
-    mallinfo2 = ctypes.CDLL(None).mallinfo2
-    mallinfo2.restype = MallInfo2
     folder = Path(tempfile.mkdtemp(prefix="memory-profile-"))
     runs, config = folder / "runs", folder / "config.toml"
     config.write_text("[limits]\nearly_stop_personas = 0\n")
@@ -67,7 +59,7 @@ def profile(n: int, flags: list[str]) -> tuple[list[dict[str, float]], int]:
 
     def watch() -> None:
         while not done.wait(1.0):
-            samples.append(sample(mallinfo2, finished(runs)))
+            samples.append(sample(finished(runs)))
 
     from personagen.cli import main
 
@@ -83,7 +75,7 @@ def profile(n: int, flags: list[str]) -> tuple[list[dict[str, float]], int]:
             code = int(stop.code or 0)
     done.set()
     watcher.join()
-    samples.append(sample(mallinfo2, finished(runs)))
+    samples.append(sample(finished(runs)))
     return samples, code
 
 
@@ -113,8 +105,8 @@ def main() -> None:
     p.add_argument("--json-out", type=Path, help="write every sample here")
     p.add_argument("flags", nargs="*", help="after --: flags for `personagen run` (e.g. -e default -k 2)")
     args = p.parse_args()
-    if not sys.platform.startswith("linux"):
-        p.error("this profile reads /proc and glibc's mallinfo2: Linux only")
+    if not sys.platform.startswith("linux") or heap_info() is None:
+        p.error("this profile reads /proc and glibc's mallinfo2 (glibc >= 2.33): Linux with glibc only")
     samples, code = profile(args.n, args.flags)
     if args.json_out:
         args.json_out.write_text(json.dumps(samples) + "\n")

@@ -28,6 +28,13 @@ M_MMAP_THRESHOLD = -3  # glibc malloc/malloc.h
 MMAP_THRESHOLD = 128 * 1024  # glibc's default (its dynamic adjustment starts there)
 
 
+class MallInfo2(ctypes.Structure):
+    """glibc's `struct mallinfo2` (malloc/malloc.h; https://man7.org/linux/man-pages/man3/mallinfo.3.html)."""
+
+    _fields_ = [(name, ctypes.c_size_t) for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
+                                                     "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+
 def release_freed() -> bool:
     """Collect garbage, then return the C heap's free pages to the OS; True when the C library did."""
     gc.collect()
@@ -53,3 +60,14 @@ def pin_mmap_threshold() -> bool:
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
     return mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1
+
+
+def heap_info() -> MallInfo2 | None:
+    """glibc's account of its heap (`arena`: bytes of heap, `uordblks` in use, `fordblks` free inside it, `hblkhd`
+    in blocks mapped on their own); None without glibc >= 2.33."""
+    try:
+        mallinfo2 = ctypes.CDLL(None).mallinfo2
+    except (OSError, AttributeError):
+        return None
+    mallinfo2.restype = MallInfo2
+    return mallinfo2()
